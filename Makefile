@@ -1,0 +1,45 @@
+# EXPO TV: one entry point. `make run` serves with demo data; `make test` runs every test.
+# uv is bootstrapped with pip when the machine does not have it.
+
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test ci lint fmt typecheck migrate revision bench sync bootstrap deps
+
+bootstrap:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+sync: bootstrap
+	$(UV) sync --locked
+
+## Serve the API, the dashboard and the player with demo data on the embedded defaults.
+run: sync
+	$(UV) run expotv serve --demo --host $(HOST) --port $(PORT)
+
+## Every test: unit, integration on SQLite and MariaDB, Redis, S3, browser; coverage gate.
+test: sync
+	bash scripts/test-deps.sh
+	$(UV) run pytest --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
+
+lint: sync
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+fmt: sync
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+typecheck: sync
+	$(UV) run mypy
+
+migrate: sync
+	$(UV) run expotv migrate
+
+revision: sync
+	$(UV) run alembic -c alembic.ini revision --autogenerate -m "$(m)"
+
+bench: sync
+	$(UV) run python -m bench.content
+
+ci: lint typecheck test

@@ -1,0 +1,75 @@
+"""Who is calling: ``CurrentUser`` and the role guards built on it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+
+from expotv.auth import tokens
+from expotv.auth.models import AuthSession
+from expotv.db import DbSession, utcnow
+from expotv.errors import Forbidden
+from expotv.users.models import Role, User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)
+
+
+def _unauthorized(detail: str = "credenciais inválidas ou expiradas") -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=detail,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def get_current_user(
+    request: Request,
+    session: DbSession,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    if not token:
+        raise _unauthorized("autenticação necessária")
+    try:
+        claims = tokens.decode(
+            request.app.state.settings, token, expected=tokens.TokenType.ACCESS
+        )
+    except tokens.InvalidToken:
+        raise _unauthorized() from None
+    # One query: the user, only while the login session is alive and the user active.
+    user = await session.scalar(
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            User.id == claims.user_id,
+            User.is_active.is_(True),
+            AuthSession.id == claims.session_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > utcnow(),
+        )
+    )
+    if user is None:
+        raise _unauthorized()
+    request.state.user_id = user.id
+    request.state.session_id = claims.session_id
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(*roles: Role) -> Callable[[User], Awaitable[User]]:
+    async def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden()
+        return user
+
+    return check
+
+
+AdminUser = Annotated[User, Depends(require_role(Role.ADMIN))]
+# Any level that may write something (Visitantes are read-only).
+WriterUser = Annotated[User, Depends(require_role(Role.ADMIN, Role.MANAGER))]

@@ -1,0 +1,79 @@
+"""JWTs exactly as the contract says: access and refresh, never interchangeable."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+
+from expotv.config import Settings
+
+
+class TokenType(StrEnum):
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: int
+    session_id: str
+    jti: str
+    token_type: TokenType
+    expires_at: datetime
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def encode(
+    settings: Settings,
+    *,
+    token_type: TokenType,
+    user_id: int,
+    session_id: str,
+    now: datetime,
+    lifetime: timedelta,
+    jti: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    payload: dict[str, Any] = {
+        "sub": str(user_id),
+        "typ": token_type.value,
+        "sid": session_id,
+        "jti": jti or new_id(),
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+        **(extra or {}),
+    }
+    return jwt.encode(payload, settings.signing_key, algorithm=settings.jwt_algorithm)
+
+
+def decode(settings: Settings, token: str, *, expected: TokenType) -> TokenClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            settings.signing_key,
+            algorithms=[settings.jwt_algorithm],
+            options={"require": ["sub", "exp", "iat", "jti", "sid", "typ"]},
+        )
+        if payload["typ"] != expected.value:
+            raise InvalidToken("wrong token type")
+        return TokenClaims(
+            user_id=int(payload["sub"]),
+            session_id=str(payload["sid"]),
+            jti=str(payload["jti"]),
+            token_type=TokenType(payload["typ"]),
+            expires_at=datetime.fromtimestamp(int(payload["exp"])).astimezone(),
+        )
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidToken(str(exc)) from exc

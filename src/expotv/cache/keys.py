@@ -1,0 +1,32 @@
+"""Every cache key, built here and nowhere else (all under ``expotv:``)."""
+
+from __future__ import annotations
+
+import hashlib
+
+PREFIX = "expotv"
+
+
+def playlist(code: str) -> str:
+    return f"{PREFIX}:playlist:{code.upper()}"
+
+
+def unknown_tv(code: str) -> str:
+    return f"{PREFIX}:tv-unknown:{code.upper()}"
+
+
+def login_failures_email(email: str) -> str:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return f"{PREFIX}:login-fail:email:{digest}"
+
+
+def login_failures_address(address: str) -> str:
+    return f"{PREFIX}:login-fail:addr:{address}"
+
+
+def tv_lookup_rate(address: str, window: int) -> str:
+    return f"{PREFIX}:tv-rate:{address}:{window}"
+
+
+def job_lock(name: str) -> str:
+    return f"{PREFIX}:lock:job:{name}"

@@ -1,0 +1,97 @@
+"""The ``expotv`` command: serve, migrate, create-master, demo, scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+from typing import Annotated
+
+import typer
+
+from expotv.config import Settings
+
+app = typer.Typer(
+    help="EXPO TV: conteúdo para as TVs de condomínios.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def migrate() -> None:
+    """Aplica as migrações pendentes do banco de dados."""
+    from expotv.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings)
+    typer.echo("banco de dados atualizado")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="endereço de escuta")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="porta")] = 8000,
+    workers: Annotated[int, typer.Option(help="processos")] = 1,
+    demo: Annotated[
+        bool, typer.Option(help="preenche um banco vazio com dados de demonstração")
+    ] = False,
+) -> None:
+    """Aplica migrações pendentes e serve a API."""
+    import uvicorn
+
+    from expotv.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings)
+    if demo:
+        from expotv.demo import run_demo
+
+        asyncio.run(run_demo(settings, quiet_if_filled=True))
+    settings.signing_key  # noqa: B018 - create the key file before workers fork
+    uvicorn.run(
+        "expotv.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+@app.command("create-master")
+def create_master(
+    email: Annotated[str, typer.Option(help="e-mail do Master")],
+    nome: Annotated[str, typer.Option(help="nome do Master")],
+) -> None:
+    """Cria um usuário Master (senha pedida ou lida de EXPOTV_MASTER_SENHA)."""
+    from expotv.migrate import upgrade
+    from expotv.users.bootstrap import create_master_user
+
+    settings = Settings()
+    password = os.environ.get("EXPOTV_MASTER_SENHA") or getpass.getpass("Senha: ")
+    upgrade(settings)
+    try:
+        asyncio.run(
+            create_master_user(settings, email=email, name=nome, password=password)
+        )
+    except ValueError as exc:
+        typer.echo(f"erro: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"Master {email} criado")
+
+
+@app.command()
+def demo() -> None:
+    """Preenche um banco vazio com um condomínio, TVs, anúncios, avisos e notícias."""
+    from expotv.demo import run_demo
+    from expotv.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings)
+    asyncio.run(run_demo(settings, quiet_if_filled=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

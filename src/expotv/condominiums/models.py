@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expotv.db import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from expotv.tvs.models import TV
+
+
+class Condominium(TimestampMixin, Base):
+    __tablename__ = "condominium"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True, default=None
+    )
+
+    tvs: Mapped[list[TV]] = relationship(
+        back_populates="condominium",
+        lazy="raise",
+        order_by="TV.id",
+        passive_deletes=True,
+    )

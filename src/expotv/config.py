@@ -1,0 +1,140 @@
+"""Settings read from ``EXPOTV_*`` environment variables (and ``.env``).
+
+With nothing set the service runs on its embedded defaults: a SQLite file and a media
+folder under ``./data``, an in-process cache, jobs and workers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "mysql": "mysql+asyncmy",
+    "mariadb": "mysql+asyncmy",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+_PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev"}
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+def async_database_url(url: str) -> str:
+    """Map a plain ``scheme://`` URL to the async driver the project ships.
+
+    An explicit ``scheme+driver://`` is honoured as given.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"URL de banco de dados inválida: {url!r}")
+    if "+" in scheme:
+        return url
+    try:
+        return f"{_DRIVERS[scheme]}://{rest}"
+    except KeyError:
+        raise ValueError(f"banco de dados não suportado: {scheme!r}") from None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="EXPOTV_", env_file=".env", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("data")
+
+    database_url: str | None = None
+    database_echo: bool = False
+    redis_url: str | None = None
+    storage_url: str | None = None
+    public_media_url: str | None = None
+    queue_url: str | None = None
+    sentry_dsn: str | None = None
+
+    jwt_secret: SecretStr | None = None
+    jwt_algorithm: str = "HS256"
+    access_token_seconds: int = Field(default=86400, ge=60)
+    refresh_token_seconds: int = Field(default=30 * 86400, ge=60)
+    allow_registration: bool = True
+
+    master_email: str | None = None
+    master_senha: SecretStr | None = None
+
+    login_max_failures_per_email: int = 10
+    login_max_failures_per_address: int = 50
+    login_failure_window_seconds: int = 900
+
+    tv_offline_after_seconds: int = 120
+    tv_monitor_interval_seconds: int = 60
+    tv_ping_interval_seconds: int = 30
+    expiry_interval_seconds: int = 300
+    cache_cleanup_interval_seconds: int = 3600
+    heartbeat_flush_seconds: float = 2.0
+    playlist_cache_seconds: int = 3600
+    tv_lookup_rate_per_minute: int = 120
+
+    feeds_allow_private: bool = False
+    feeds_interval_seconds: int = 900
+    feeds_timeout_seconds: float = 10.0
+    feeds_max_bytes: int = 5 * 1024 * 1024
+    news_max_age_seconds: int = 3 * 86400
+
+    max_image_bytes: int = 5 * 1024 * 1024
+    max_video_bytes: int = 50 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+
+    run_jobs: bool = True
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else None
+            if secret is None or secret.lower() in _PLACEHOLDER_SECRETS:
+                raise ValueError("EXPOTV_JWT_SECRET é obrigatório em produção")
+            if len(secret) < 32:
+                raise ValueError("EXPOTV_JWT_SECRET precisa de ao menos 32 caracteres")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return async_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'expotv.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        if self.storage_url and self.storage_url.startswith("file://"):
+            return Path(self.storage_url.removeprefix("file://"))
+        return self.data_dir / "media"
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The JWT key: configured, or generated once and kept in the data folder."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        path = self.data_dir / "jwt_secret"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # O_EXCL so two workers starting together keep one key.
+        try:
+            with path.open("x") as fh:
+                fh.write(key)
+            path.chmod(0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        return key

@@ -1,0 +1,170 @@
+"""Database plumbing: declarative base, engine factory, the request session.
+
+A request gets one ``AsyncSession`` (``DbSession``). Services ``flush()``; the
+dependency commits when the route returns and rolls back on error. Effects that must
+wait for the commit (cache invalidation, WebSocket nudges) are queued with
+``on_commit`` and run only after a successful commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from expotv.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite and MySQL keep no offset)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime(timezone=dialect.name == "postgresql"))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return (
+            value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            url, echo=settings.database_echo, connect_args={"timeout": 30}
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        url,
+        echo=settings.database_echo,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=10,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_sessionmaker(
+    engine: AsyncEngine, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose ``info`` carries ``info`` (e.g. ``{"state": app.state}``)."""
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, info=info or {}
+    )
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def on_commit(session: AsyncSession, effect: AfterCommit) -> None:
+    """Run ``effect`` after the next successful commit (dropped on rollback)."""
+    session.info.setdefault("after_commit", []).append(effect)
+
+
+def on_rollback(session: AsyncSession, effect: AfterCommit) -> None:
+    """Run ``effect`` if this unit of work rolls back (e.g. delete a stored object)."""
+    session.info.setdefault("after_rollback", []).append(effect)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit, then run the effects queued with ``on_commit``."""
+    await session.commit()
+    session.info.pop("after_rollback", None)
+    effects: list[AfterCommit] = session.info.pop("after_commit", [])
+    for effect in effects:
+        await effect()
+
+
+async def rollback(session: AsyncSession) -> None:
+    """Roll back, drop the commit effects and run the rollback ones."""
+    session.info.pop("after_commit", None)
+    await session.rollback()
+    effects: list[AfterCommit] = session.info.pop("after_rollback", [])
+    for effect in effects:
+        await effect()
+
+
+@asynccontextmanager
+async def session_scope(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A unit of work outside a request (jobs, CLI): commit, or roll back on error."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await commit(session)
+        except BaseException:
+            await rollback(session)
+            raise
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with session_scope(request.app.state.sessionmaker) as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]

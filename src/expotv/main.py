@@ -1,0 +1,78 @@
+"""The ASGI application: ``create_app(settings)`` wires routers, errors and lifespan.
+
+Nothing connects at import time: the engine, cache and storage are built in
+``lifespan`` and handed out by dependencies (``expotv.db``, ``expotv.deps``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from expotv.ads.router import router as ads_router
+from expotv.auth.dependencies import get_current_user
+from expotv.auth.router import router as auth_router
+from expotv.cache import create_cache
+from expotv.condominiums.router import router as condominiums_router
+from expotv.config import Settings
+from expotv.db import create_engine, create_sessionmaker
+from expotv.errors import install_error_handlers
+from expotv.media.router import router as media_router
+from expotv.news.router import router as news_router
+from expotv.notices.router import router as notices_router
+from expotv.observability.router import router as observability_router
+from expotv.playlist.router import router as playlist_router
+from expotv.realtime.router import router as realtime_router
+from expotv.storage import create_storage
+from expotv.tvs.router import router as tvs_router
+from expotv.ui.router import router as ui_router
+from expotv.users.router import router as users_router
+
+API_DESCRIPTION = (
+    "API do EXPO TV: avisos, anúncios e notícias nas TVs de condomínios. "
+    "Rotas de gestão exigem `Authorization: Bearer <token>` (POST /auth/login)."
+)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    async with AsyncExitStack() as stack:
+        engine = create_engine(settings)
+        stack.push_async_callback(engine.dispose)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine, info={"state": app.state})
+        app.state.storage = create_storage(settings)
+        cache = create_cache(settings)
+        stack.push_async_callback(cache.close)
+        app.state.cache = cache
+        yield
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="EXPO TV",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    authenticated = [Depends(get_current_user)]
+    app.include_router(auth_router)
+    app.include_router(users_router, dependencies=authenticated)
+    app.include_router(condominiums_router, dependencies=authenticated)
+    app.include_router(tvs_router, dependencies=authenticated)
+    app.include_router(ads_router, dependencies=authenticated)
+    app.include_router(notices_router, dependencies=authenticated)
+    app.include_router(news_router, dependencies=authenticated)
+    app.include_router(playlist_router)
+    app.include_router(realtime_router)
+    app.include_router(media_router)
+    app.include_router(observability_router)
+    app.include_router(ui_router)
+    return app

@@ -1,0 +1,60 @@
+"""The contract's list shape: ``{"items", "total", "limit", "offset"}``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=200, description="itens por página")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+Pagination = Annotated[PageParams, Depends(page_params)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult(Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+async def paginate(
+    session: AsyncSession, query: Select[Any], params: PageParams
+) -> PageResult[Any]:
+    """Run ``query`` for one page and count the whole result in the database."""
+    total = await session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    )
+    rows = await session.scalars(query.limit(params.limit).offset(params.offset))
+    return PageResult(
+        items=list(rows.unique()),
+        total=total or 0,
+        limit=params.limit,
+        offset=params.offset,
+    )

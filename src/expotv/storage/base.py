@@ -1,0 +1,38 @@
+"""Where media objects live: a local folder, or S3-compatible storage (R2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+CONTENT_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "mp4": "video/mp4",
+}
+
+
+def content_type_for(key: str) -> str:
+    return CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+
+
+class StorageError(Exception):
+    """The storage backend failed (network, permissions, disk)."""
+
+
+class ObjectStorage(Protocol):
+    async def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Store the file at ``path`` under ``key`` (whole, or not at all)."""
+
+    async def delete(self, key: str) -> None:
+        """Remove ``key``; a missing key is not an error."""
+
+    async def exists(self, key: str) -> bool: ...
+
+    def public_url(self, key: str) -> str:
+        """The URL a TV fetches the object from."""
+
+    async def check(self) -> None:
+        """Raise ``StorageError`` when the backend is unreachable (readiness)."""

@@ -1,0 +1,107 @@
+"""Fixtures: the app on real SQLite and real MariaDB, migrated once per run.
+
+Integration tests that take ``client`` (or ``app``) run once per database. Each
+test starts from empty tables and an empty cache.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from expotv.config import Environment, Settings
+from expotv.main import create_app
+from expotv.users.models import Role, User
+from tests import support
+
+DATABASES = os.environ.get("EXPOTV_TEST_DATABASES", "sqlite,mariadb").split(",")
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": Environment.TEST,
+        "data_dir": data_dir,
+        "jwt_secret": "test-secret-" + "x" * 32,
+        "run_jobs": False,
+        "log_json": False,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "expotv.db"
+        yield f"sqlite:///{path}"
+        return
+    name = f"expotv_test_{support.run_id()}"
+    url = await support.create_mariadb_database(name)
+    try:
+        yield url
+    finally:
+        await support.drop_mariadb_database(name)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("data")
+    result = make_settings(data_dir, database_url=database_url)
+    support.migrate(result)
+    return result
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application, startup_timeout=30):
+        yield application
+
+
+@pytest.fixture
+async def clean(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    async with app.state.sessionmaker() as session:
+        await support.truncate_all(session)
+    cache = app.state.cache
+    if hasattr(cache, "flush"):
+        await cache.flush()
+    else:
+        await cache.close()
+
+
+@pytest.fixture
+async def client(app: FastAPI, clean: None) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver"
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def factory(app: FastAPI, settings: Settings) -> support.Factory:
+    return support.Factory(sessionmaker=app.state.sessionmaker, settings=settings)
+
+
+@pytest.fixture
+async def admin(factory: support.Factory, clean: None) -> User:
+    return await factory.user(Role.ADMIN, name="Master Teste")
+
+
+@pytest.fixture
+async def admin_headers(factory: support.Factory, admin: User) -> dict[str, str]:
+    return await factory.headers(admin)
+
+
+@pytest.fixture
+def is_mariadb(database_url: str) -> bool:
+    return database_url.startswith("mysql")

@@ -1,0 +1,144 @@
+"""Helpers shared by the test suite: servers, fresh databases, factories."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from expotv.auth import tokens
+from expotv.auth.models import AuthSession
+from expotv.auth.passwords import hash_password
+from expotv.config import Settings
+from expotv.db import utcnow
+from expotv.migrate import upgrade
+from expotv.models import Base
+from expotv.users.models import Role, User
+
+MARIADB_ADMIN_URL = os.environ.get(
+    "EXPOTV_TEST_MARIADB_URL", "mysql+asyncmy://root@127.0.0.1:3306/"
+)
+REDIS_URL = os.environ.get("EXPOTV_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+PASSWORD = "senha-de-teste-123"
+# Hashing is deliberately slow; tests hash once and reuse it.
+PASSWORD_HASH = hash_password(PASSWORD)
+
+
+def run_id() -> str:
+    """A short id unique to this test process (several CI runs share the servers)."""
+    return f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_in_thread(fn: Any, *args: Any) -> Any:
+    """Run blocking code that owns its own event loop (Alembic's env.py)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+async def create_mariadb_database(name: str) -> str:
+    engine = create_async_engine(MARIADB_ADMIN_URL)
+    async with engine.connect() as conn:
+        await conn.execute(
+            text(
+                f"CREATE DATABASE `{name}` "
+                "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+        )
+    await engine.dispose()
+    return f"{MARIADB_ADMIN_URL.rstrip('/')}/{name}?charset=utf8mb4"
+
+
+async def drop_mariadb_database(name: str) -> None:
+    engine = create_async_engine(MARIADB_ADMIN_URL)
+    async with engine.connect() as conn:
+        await conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    await engine.dispose()
+
+
+def migrate(settings: Settings) -> None:
+    run_in_thread(upgrade, settings)
+
+
+async def truncate_all(session: AsyncSession) -> None:
+    """Empty every table (children first) so each test starts from nothing."""
+    for table in reversed(Base.metadata.sorted_tables):
+        await session.execute(table.delete())
+    await session.commit()
+
+
+@dataclass
+class Factory:
+    """Creates rows directly (no HTTP), committed, for arranging tests."""
+
+    sessionmaker: Any
+    settings: Settings
+    _seq: int = 0
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    async def user(self, role: Role = Role.ADMIN, **fields: Any) -> User:
+        n = self._next()
+        values: dict[str, Any] = {
+            "name": f"Usuário {n}",
+            "email": f"user{n}-{uuid.uuid4().hex[:6]}@example.com",
+            "password_hash": PASSWORD_HASH,
+            "role": role,
+        }
+        values.update(fields)
+        async with self.sessionmaker() as session:
+            user = User(**values)
+            session.add(user)
+            await session.commit()
+            return user
+
+    async def token(self, user: User) -> str:
+        """An access token of a fresh login session of ``user``."""
+        now = utcnow()
+        session_id = tokens.new_id()
+        async with self.sessionmaker() as session:
+            session.add(
+                AuthSession(
+                    id=session_id,
+                    user_id=user.id,
+                    expires_at=now + timedelta(days=1),
+                )
+            )
+            await session.commit()
+        return tokens.encode(
+            self.settings,
+            token_type=tokens.TokenType.ACCESS,
+            user_id=user.id,
+            session_id=session_id,
+            now=now,
+            lifetime=timedelta(seconds=self.settings.access_token_seconds),
+            extra={"email": user.email, "nivel": user.role.value},
+        )
+
+    async def headers(self, user: User) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.token(user)}"}
+
+    async def add(self, obj: Any) -> Any:
+        async with self.sessionmaker() as session:
+            session.add(obj)
+            await session.commit()
+            return obj
+
+
+def run_sync(coro: Any) -> Any:
+    return asyncio.get_event_loop().run_until_complete(coro)
