@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     database_echo: bool = False
     redis_url: str | None = None
+    # Test runs and side-by-side deployments sharing one Redis pick their own.
+    redis_key_prefix: str = Field(default="expotv", pattern=r"^[A-Za-z0-9_.-]+$")
     storage_url: str | None = None
     public_media_url: str | None = None
     queue_url: str | None = None
@@ -95,6 +97,7 @@ class Settings(BaseSettings):
     max_image_pixels: int = 40_000_000
 
     run_jobs: bool = True
+    ws_ping_interval_seconds: float = Field(default=25.0, gt=0)
     log_json: bool = True
     log_level: str = "INFO"
 
