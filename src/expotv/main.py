@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from expotv.ads.router import router as ads_router
 from expotv.auth.dependencies import get_current_user
@@ -27,6 +28,7 @@ from expotv.playlist.router import router as playlist_router
 from expotv.realtime.router import router as realtime_router
 from expotv.storage import create_storage
 from expotv.tvs.router import router as tvs_router
+from expotv.ui.router import STATIC_DIR as UI_STATIC_DIR
 from expotv.ui.router import router as ui_router
 from expotv.users.router import router as users_router
 
@@ -75,4 +77,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(media_router)
     app.include_router(observability_router)
     app.include_router(ui_router)
+    app.mount("/ui-static", StaticFiles(directory=UI_STATIC_DIR), name="ui-static")
     return app

@@ -1,3 +1,57 @@
-from fastapi import APIRouter
+"""Server-rendered pages: the TV player (``/tv/{codigo}``)."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Path as PathParam, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from expotv.deps import AppSettings
+from expotv.tvs.models import TV
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATIC_DIR = Path(__file__).parent / "static"
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/tv/{codigo}", response_class=HTMLResponse)
+async def player_page(
+    request: Request,
+    codigo: Annotated[str, PathParam(max_length=64)],
+    settings: AppSettings,
+) -> HTMLResponse:
+    """The full-screen player a TV's browser opens."""
+    code = codigo.strip().upper()
+    known = await _tv_exists(request, code)
+    if known is False:
+        return TEMPLATES.TemplateResponse(
+            request, "player_404.html", {"codigo": codigo[:16]}, status_code=404
+        )
+    # known is None when the database is unreachable: serve the player anyway,
+    # it plays its cached playlist until the server is back.
+    return TEMPLATES.TemplateResponse(
+        request,
+        "player.html",
+        {
+            "codigo": code,
+            "ping_seconds": settings.tv_ping_interval_seconds,
+        },
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+async def _tv_exists(request: Request, code: str) -> bool | None:
+    if len(code) != 6 or not code.isalnum():
+        return False
+    try:
+        async with request.app.state.sessionmaker() as session:
+            found = await session.scalar(select(TV.id).where(TV.code == code))
+    except (SQLAlchemyError, OSError):
+        return None
+    return found is not None

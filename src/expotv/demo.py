@@ -1,0 +1,268 @@
+"""``expotv demo``: fill an empty database with a condominium that plays something.
+
+Media are generated here (Pillow pictures, a short H.264 clip made with PyAV) and
+go through the same ingest path as an upload, so the demo exercises the real
+pipeline and storage.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from fastapi import UploadFile
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expotv.ads.models import Ad
+from expotv.auth.passwords import hash_password
+from expotv.condominiums.models import Condominium
+from expotv.config import Settings
+from expotv.content import ContentStatus
+from expotv.db import create_engine, create_sessionmaker, session_scope, utcnow
+from expotv.media import service as media_service
+from expotv.news.models import NewsItem
+from expotv.notices.models import Notice
+from expotv.storage import create_storage
+from expotv.storage.base import ObjectStorage
+from expotv.tvs import codes
+from expotv.tvs.models import TV
+from expotv.users.models import Role, User
+
+DEMO_PASSWORD = "expotv-demo"
+MASTER_EMAIL = "admin@expotv.local"
+MANAGER_EMAIL = "sindico@expotv.local"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created: bool
+    tv_codes: list[str]
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def picture(title: str, subtitle: str, colors: tuple[str, str]) -> bytes:
+    """A 1280x720 PNG poster with two lines of text over a two-tone background."""
+    image = Image.new("RGB", (1280, 720), colors[0])
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 480, 1280, 720), fill=colors[1])
+    draw.text((80, 200), title, font=_font(84), fill="white")
+    draw.text((80, 540), subtitle, font=_font(48), fill="white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def clip(title: str, seconds: int = 4, fps: int = 12) -> bytes:
+    """A short H.264 MP4 (no audio) with a moving bar, made with PyAV."""
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = 640, 360
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        for index in range(seconds * fps):
+            frame_image = Image.new("RGB", (640, 360), "#1d3557")
+            draw = ImageDraw.Draw(frame_image)
+            x = int(640 * index / (seconds * fps))
+            draw.rectangle((0, 300, x, 360), fill="#e63946")
+            draw.text((40, 120), title, font=_font(44), fill="white")
+            frame = av.VideoFrame.from_image(frame_image)
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+async def _store(
+    session: AsyncSession,
+    storage: ObjectStorage,
+    settings: Settings,
+    data: bytes,
+    filename: str,
+    now: datetime,
+) -> media_service.StoredMedia:
+    with tempfile.SpooledTemporaryFile() as fh:
+        fh.write(data)
+        fh.seek(0)
+        upload = UploadFile(file=fh, filename=filename, size=len(data))
+        return await media_service.ingest(
+            session, upload, storage=storage, settings=settings, now=now
+        )
+
+
+def _apply_media(item: Ad | Notice, media: media_service.StoredMedia) -> None:
+    item.media_kind = media.kind
+    item.media_key = media.key
+    item.archive_url = media.url
+    item.thumbnail_key = media.thumbnail_key
+    item.thumbnail_url = media.thumbnail_url
+
+
+async def fill(
+    session: AsyncSession, storage: ObjectStorage, settings: Settings, now: datetime
+) -> list[str]:
+    password_hash = hash_password(DEMO_PASSWORD)
+    master = User(
+        name="Administração EXPO TV",
+        email=MASTER_EMAIL,
+        password_hash=password_hash,
+        role=Role.ADMIN,
+    )
+    manager = User(
+        name="Marta Souza (síndica)",
+        email=MANAGER_EMAIL,
+        password_hash=password_hash,
+        role=Role.MANAGER,
+        ad_limit=20,
+        notice_limit=20,
+        condominium_limit=2,
+    )
+    session.add_all([master, manager])
+    await session.flush()
+
+    condo = Condominium(
+        name="Residencial Jardim das Acácias",
+        address="Rua das Acácias, 120 - São Paulo, SP",
+        manager_id=manager.id,
+    )
+    session.add(condo)
+    await session.flush()
+
+    tv_codes: list[str] = []
+    for name in ("Hall de entrada", "Elevador social", "Elevador de serviço"):
+        code = codes.generate_code()
+        tv_codes.append(code)
+        session.add(TV(code=code, name=name, condominium_id=condo.id))
+
+    ads = [
+        ("Pizzaria Bella Napoli", "20% de desconto às terças", ("#9d0208", "#370617")),
+        ("Academia FitLife", "Primeira semana grátis", ("#2a9d8f", "#264653")),
+        ("Lavanderia Bolha Azul", "Leva e traz no seu apartamento", ("#0077b6", "#03045e")),
+    ]
+    for index, (name, subtitle, colors) in enumerate(ads):
+        ad = Ad(
+            name=name,
+            advertiser_name=name,
+            advertiser_phone=f"(11) 9{index + 1}234-5678",
+            duration_seconds=8,
+            created_by_id=master.id,
+            created_at=now + timedelta(seconds=index),
+        )
+        _apply_media(
+            ad,
+            await _store(
+                session, storage, settings, picture(name, subtitle, colors), "a.png", now
+            ),
+        )
+        ad.condominiums = [condo]
+        session.add(ad)
+
+    video_ad = Ad(
+        name="Pet Shop Amigo Fiel",
+        advertiser_name="Pet Shop Amigo Fiel",
+        advertiser_phone="(11) 94444-1234",
+        created_by_id=master.id,
+        created_at=now + timedelta(seconds=10),
+    )
+    video = await _store(
+        session, storage, settings, clip("Pet Shop Amigo Fiel"), "pet.mp4", now
+    )
+    _apply_media(video_ad, video)
+    video_ad.duration_seconds = video.duration_seconds or 4
+    if video.needs_processing:
+        video_ad.status = ContentStatus.PROCESSING
+    video_ad.condominiums = [condo]
+    session.add(video_ad)
+
+    notices = [
+        (
+            "Manutenção do elevador social",
+            "O elevador social ficará parado na quinta-feira, das 9h às 12h, "
+            "para manutenção preventiva. Use o elevador de serviço.",
+        ),
+        (
+            "Assembleia geral ordinária",
+            "Dia 10, às 19h30, no salão de festas. Pauta: orçamento anual e obras "
+            "na fachada.",
+        ),
+        (
+            "Coleta seletiva",
+            "Recicláveis às segundas e quintas. Separe papel, plástico, metal e vidro.",
+        ),
+    ]
+    for index, (name, message) in enumerate(notices):
+        notice = Notice(
+            name=name,
+            message=message,
+            duration_seconds=15,
+            created_by_id=manager.id,
+            created_at=now + timedelta(seconds=index),
+        )
+        notice.condominiums = [condo]
+        notice.signers = [manager]
+        session.add(notice)
+
+    news = [
+        ("Feira orgânica volta à praça neste sábado", "Produtores da região ..."),
+        ("Vacinação contra a gripe é ampliada", "Postos atendem das 8h às 17h."),
+        ("Previsão: semana de calor com chuvas à tarde", "Máximas de 31 °C."),
+    ]
+    for index, (title, summary) in enumerate(news):
+        session.add(
+            NewsItem(
+                title=title,
+                summary=summary,
+                source="EXPO TV",
+                published_at=now,
+                created_at=now + timedelta(seconds=index),
+            )
+        )
+    await session.flush()
+    return tv_codes
+
+
+async def run_demo(settings: Settings, *, quiet_if_filled: bool) -> DemoResult:
+    """Fill an empty database; print how to log in and which TV pages to open."""
+    engine = create_engine(settings)
+    sessionmaker = create_sessionmaker(engine)
+    storage = create_storage(settings)
+    try:
+        async with session_scope(sessionmaker) as session:
+            users = await session.scalar(select(func.count()).select_from(User))
+            if users:
+                existing = list(await session.scalars(select(TV.code).order_by(TV.id)))
+                if not quiet_if_filled:
+                    print("O banco já tem dados; a demonstração não foi criada.")  # noqa: T201
+                _print_access(existing)
+                return DemoResult(created=False, tv_codes=existing)
+            tv_codes = await fill(session, storage, settings, utcnow())
+    finally:
+        await engine.dispose()
+    print("Dados de demonstração criados.")  # noqa: T201
+    _print_access(tv_codes)
+    return DemoResult(created=True, tv_codes=tv_codes)
+
+
+def _print_access(tv_codes: list[str]) -> None:
+    lines = [
+        f"Entre como Master: {MASTER_EMAIL} / senha {DEMO_PASSWORD} (POST /auth/login);",
+        f"ou como síndica: {MANAGER_EMAIL} / senha {DEMO_PASSWORD}.",
+        "API e documentação: http://127.0.0.1:8000/docs",
+    ]
+    lines += [f"Player da TV: http://127.0.0.1:8000/tv/{code}" for code in tv_codes]
+    print("\n".join(lines))  # noqa: T201
+
+
+__all__ = ["DemoResult", "clip", "fill", "picture", "run_demo"]
