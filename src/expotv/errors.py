@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 
 class ExpoError(Exception):
@@ -102,6 +103,31 @@ class Unavailable(ExpoError):
     status_code = 503
     code = "unavailable"
     detail = "serviço temporariamente indisponível"
+
+
+class ErrorOut(BaseModel):
+    """The body of every error but 422: ``detail`` for people, ``code`` for programs."""
+
+    detail: str
+    code: str | None = None
+
+
+def _described(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# OpenAPI documentation of the contract's error answers, per kind of route.
+AUTHENTICATED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _described("sem token, ou token inválido ou expirado"),
+    403: _described("o nível do usuário não permite a operação, ou limite atingido"),
+    404: _described("não existe, ou o usuário não pode vê-lo"),
+    409: _described("conflito (e-mail já usado, condomínio com TVs, ...)"),
+}
+PUBLIC_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: _described("não encontrado"),
+    429: _described("muitas requisições; veja Retry-After"),
+    503: _described("dependência indisponível; tente novamente"),
+}
 
 
 def error_body(exc: ExpoError) -> dict[str, Any]:

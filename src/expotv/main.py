@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -19,7 +20,11 @@ from expotv.cache import create_cache
 from expotv.condominiums.router import router as condominiums_router
 from expotv.config import Settings
 from expotv.db import create_engine, create_sessionmaker
-from expotv.errors import install_error_handlers
+from expotv.errors import (
+    AUTHENTICATED_RESPONSES,
+    PUBLIC_RESPONSES,
+    install_error_handlers,
+)
 from expotv.media.router import router as media_router
 from expotv.news.router import router as news_router
 from expotv.notices.router import router as notices_router
@@ -64,15 +69,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
 
-    authenticated = [Depends(get_current_user)]
+    # Management routes are authenticated when included: public ones are explicit.
+    management: dict[str, Any] = {
+        "dependencies": [Depends(get_current_user)],
+        "responses": AUTHENTICATED_RESPONSES,
+    }
     app.include_router(auth_router)
-    app.include_router(users_router, dependencies=authenticated)
-    app.include_router(condominiums_router, dependencies=authenticated)
-    app.include_router(tvs_router, dependencies=authenticated)
-    app.include_router(ads_router, dependencies=authenticated)
-    app.include_router(notices_router, dependencies=authenticated)
-    app.include_router(news_router, dependencies=authenticated)
-    app.include_router(playlist_router)
+    app.include_router(users_router, **management)
+    app.include_router(condominiums_router, **management)
+    app.include_router(tvs_router, **management)
+    app.include_router(ads_router, **management)
+    app.include_router(notices_router, **management)
+    app.include_router(news_router, **management)
+    app.include_router(playlist_router, responses=PUBLIC_RESPONSES)
     app.include_router(realtime_router)
     app.include_router(media_router)
     app.include_router(observability_router)
