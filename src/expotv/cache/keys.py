@@ -24,6 +24,15 @@ def login_failures_address(address: str) -> str:
     return f"{PREFIX}:login-fail:addr:{address}"
 
 
+def login_block_email(email: str) -> str:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return f"{PREFIX}:login-block:email:{digest}"
+
+
+def login_block_address(address: str) -> str:
+    return f"{PREFIX}:login-block:addr:{address}"
+
+
 def tv_lookup_rate(address: str, window: int) -> str:
     return f"{PREFIX}:tv-rate:{address}:{window}"
 
