@@ -4,6 +4,7 @@ from expotv.ads.models import Ad, ad_condominium
 from expotv.auth.models import AuthSession, RefreshToken
 from expotv.condominiums.models import Condominium
 from expotv.db import Base
+from expotv.jobs.models import JobRun
 from expotv.news.models import NewsFeed, NewsItem
 from expotv.notices.models import Notice, notice_condominium, notice_signer
 from expotv.tvs.models import TV
@@ -15,6 +16,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "Condominium",
+    "JobRun",
     "NewsFeed",
     "NewsItem",
     "Notice",

@@ -35,6 +35,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_news_feed")),
     )
     op.create_table(
+        "job_run",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("slot", sa.BigInteger(), nullable=False),
+        sa.Column("ran_at", expotv.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_job_run")),
+    )
+    op.create_table(
         "user",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=120), nullable=False),
@@ -504,4 +511,5 @@ def downgrade() -> None:
     op.drop_table("ad")
     op.drop_table("user")
     op.drop_table("news_feed")
+    op.drop_table("job_run")
     # ### end Alembic commands ###

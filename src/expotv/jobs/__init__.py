@@ -1,0 +1,1 @@
+"""Scheduled-job plumbing shared by every domain: locks, run records, expiry."""
