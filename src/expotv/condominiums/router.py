@@ -1,3 +1,93 @@
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from expotv.auth.dependencies import CurrentUser
+from expotv.condominiums import service
+from expotv.condominiums.dependencies import VisibleCondominium
+from expotv.condominiums.schemas import (
+    MAX_ROW_ID,
+    CondominiumCreate,
+    CondominiumRead,
+    CondominiumUpdate,
+)
+from expotv.db import DbSession
+from expotv.deps import AppSettings
+from expotv.pagination import Page, Pagination
+from expotv.tvs.dependencies import RequestTime
+
+router = APIRouter(prefix="/condominios", tags=["condominios"])
+
+
+@router.get("", response_model=Page[CondominiumRead])
+async def list_condominiums(
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    now: RequestTime,
+    page: Pagination,
+    q: Annotated[
+        str | None, Query(max_length=200, description="busca no nome e endereço")
+    ] = None,
+    sindico_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+) -> Page[CondominiumRead]:
+    """List the condomínios the caller may see."""
+    result = await service.list_visible(
+        session, user=user, params=page, text=q, manager_id=sindico_id
+    )
+    return Page(
+        items=[service.to_read(c, now=now, settings=settings) for c in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+    )
+
+
+@router.post("", response_model=CondominiumRead, status_code=status.HTTP_201_CREATED)
+async def create_condominium(
+    data: CondominiumCreate,
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    now: RequestTime,
+) -> CondominiumRead:
+    """Create a condomínio (a Síndico becomes its síndico, within its limit)."""
+    condominium = await service.create(session, data, user=user)
+    return service.to_read(condominium, now=now, settings=settings)
+
+
+@router.get("/{condominium_id}", response_model=CondominiumRead)
+async def get_condominium(
+    condominium: VisibleCondominium, settings: AppSettings, now: RequestTime
+) -> CondominiumRead:
+    """Show a condomínio with its TVs."""
+    return service.to_read(condominium, now=now, settings=settings)
+
+
+@router.put("/{condominium_id}", response_model=CondominiumRead)
+async def update_condominium(
+    changes: CondominiumUpdate,
+    condominium: VisibleCondominium,
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    now: RequestTime,
+) -> CondominiumRead:
+    """Change a condomínio's name, address or síndico (partial body)."""
+    condominium = await service.update(session, condominium, changes, user=user)
+    return service.to_read(condominium, now=now, settings=settings)
+
+
+@router.delete("/{condominium_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_condominium(
+    condominium: VisibleCondominium,
+    user: CurrentUser,
+    session: DbSession,
+    force: Annotated[
+        bool, Query(description="exclui também as TVs (somente Master)")
+    ] = False,
+) -> None:
+    """Delete a condomínio; with TVs only with force=true (Master)."""
+    await service.delete(session, condominium, user=user, force=force)

@@ -1,3 +1,116 @@
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from expotv.auth.dependencies import CurrentUser
+from expotv.condominiums.schemas import MAX_ROW_ID
+from expotv.db import DbSession
+from expotv.deps import AppSettings
+from expotv.pagination import Page, Pagination
+from expotv.tvs import service
+from expotv.tvs.dependencies import RequestTime, VisibleTV
+from expotv.tvs.models import TVStatus
+from expotv.tvs.schemas import (
+    TVCreate,
+    TVRatiosUpdate,
+    TVRead,
+    TVStatusRead,
+    TVUpdate,
+)
+
+router = APIRouter(prefix="/tvs", tags=["tvs"])
+
+
+@router.get("", response_model=Page[TVRead])
+async def list_tvs(
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    now: RequestTime,
+    page: Pagination,
+    condominio_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    status: TVStatus | None = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="busca no nome e código")
+    ] = None,
+) -> Page[TVRead]:
+    """List the TVs the caller may see."""
+    result = await service.list_visible(
+        session,
+        user=user,
+        params=page,
+        now=now,
+        settings=settings,
+        condominium_id=condominio_id,
+        status=status,
+        text=q,
+    )
+    return Page(
+        items=[service.to_read(tv, now=now, settings=settings) for tv in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+    )
+
+
+@router.post("", response_model=TVRead, status_code=status.HTTP_201_CREATED)
+async def create_tv(
+    data: TVCreate,
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    now: RequestTime,
+) -> TVRead:
+    """Register a TV in a condomínio; its pairing code is generated."""
+    tv = await service.create(session, data, user=user)
+    return service.to_read(tv, now=now, settings=settings)
+
+
+@router.get("/{tv_id}", response_model=TVRead)
+async def get_tv(tv: VisibleTV, settings: AppSettings, now: RequestTime) -> TVRead:
+    """Show a TV."""
+    return service.to_read(tv, now=now, settings=settings)
+
+
+@router.put("/{tv_id}", response_model=TVRead)
+async def update_tv(
+    changes: TVUpdate,
+    tv: VisibleTV,
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    now: RequestTime,
+) -> TVRead:
+    """Change a TV's name, condomínio or proportions (partial body)."""
+    tv = await service.update(session, tv, changes, user=user)
+    return service.to_read(tv, now=now, settings=settings)
+
+
+@router.delete("/{tv_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_tv(tv: VisibleTV, user: CurrentUser, session: DbSession) -> None:
+    """Delete a TV (its code stops working)."""
+    await service.delete(session, tv, user=user)
+
+
+@router.get("/{tv_id}/status", response_model=TVStatusRead)
+async def get_tv_status(
+    tv: VisibleTV, settings: AppSettings, now: RequestTime
+) -> TVStatusRead:
+    """Whether a TV is online, and how long since its last ping."""
+    return service.to_status_read(tv, now=now, settings=settings)
+
+
+@router.put("/{tv_id}/proporcao", response_model=TVRead)
+async def set_tv_ratios(
+    changes: TVRatiosUpdate,
+    tv: VisibleTV,
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    now: RequestTime,
+) -> TVRead:
+    """Set how many anúncios, avisos and notícias a TV plays per cycle."""
+    tv = await service.set_ratios(session, tv, changes, user=user)
+    return service.to_read(tv, now=now, settings=settings)

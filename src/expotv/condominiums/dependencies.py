@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from expotv.auth.dependencies import CurrentUser
+from expotv.condominiums import service
+from expotv.condominiums.models import Condominium
+from expotv.condominiums.schemas import MAX_ROW_ID
+from expotv.db import DbSession
+
+CondominiumId = Annotated[
+    int, Path(ge=1, le=MAX_ROW_ID, description="id do condomínio")
+]
+
+
+async def get_visible_condominium(
+    condominium_id: CondominiumId, user: CurrentUser, session: DbSession
+) -> Condominium:
+    return await service.get_visible(session, condominium_id, user=user)
+
+
+VisibleCondominium = Annotated[Condominium, Depends(get_visible_condominium)]

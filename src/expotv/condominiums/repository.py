@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from sqlalchemy import (
+    Select,
+    Table,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from expotv.ads.models import Ad, ad_condominium
+from expotv.auth.policy import readable_condominium_ids, writable_condominium_ids
+from expotv.condominiums.models import Condominium
+from expotv.content import ContentStatus
+from expotv.notices.models import Notice, notice_condominium
+from expotv.users.models import Role, User
+
+
+def visible_to(user: User) -> Select[Condominium]:
+    """Condomínios ``user`` may read, with their TVs."""
+    query = select(Condominium).options(selectinload(Condominium.tvs))
+    readable = readable_condominium_ids(user)
+    if readable is not None:
+        query = query.where(Condominium.id.in_(readable))
+    return query
+
+
+def search(query: Select[Condominium], text: str) -> Select[Condominium]:
+    needle = text.strip().lower()
+    return query.where(
+        or_(
+            func.lower(Condominium.name).contains(needle, autoescape=True),
+            func.lower(Condominium.address).contains(needle, autoescape=True),
+        )
+    )
+
+
+async def get_visible(
+    session: AsyncSession, condominium_id: int, user: User
+) -> Condominium | None:
+    return await session.scalar(
+        visible_to(user).where(Condominium.id == condominium_id)
+    )
+
+
+async def is_visible(session: AsyncSession, condominium_id: int, user: User) -> bool:
+    query = select(Condominium.id).where(Condominium.id == condominium_id)
+    readable = readable_condominium_ids(user)
+    if readable is not None:
+        query = query.where(Condominium.id.in_(readable))
+    return await session.scalar(query) is not None
+
+
+async def is_writable(session: AsyncSession, condominium_id: int, user: User) -> bool:
+    query = select(Condominium.id).where(Condominium.id == condominium_id)
+    writable = writable_condominium_ids(user)
+    if writable is not None:
+        query = query.where(Condominium.id.in_(writable))
+    return await session.scalar(query) is not None
+
+
+async def count_managed(session: AsyncSession, manager_id: int) -> int:
+    """How many condomínios ``manager_id`` is síndico of, read past any snapshot.
+
+    A locking read: under MariaDB's REPEATABLE READ a plain read would reuse the
+    snapshot taken by the request's first query and miss a concurrent create that
+    committed while this transaction waited for the quota lock.
+    """
+    ids = await session.scalars(
+        select(Condominium.id)
+        .where(Condominium.manager_id == manager_id)
+        .with_for_update()
+    )
+    return len(ids.all())
+
+
+async def is_manager(session: AsyncSession, user_id: int) -> bool:
+    found = await session.scalar(
+        select(User.id).where(User.id == user_id, User.role == Role.MANAGER)
+    )
+    return found is not None
+
+
+async def delete_by_id(session: AsyncSession, condominium_id: int) -> None:
+    # A bulk delete: the ORM would try to unlink the already deleted TVs first.
+    await session.execute(delete(Condominium).where(Condominium.id == condominium_id))
+
+
+async def detach_items(session: AsyncSession, condominium_id: int) -> None:
+    """Remove the condomínio from every anúncio's and aviso's targets.
+
+    Items left with no target are switched off (``inativo``) rather than deleted:
+    their creator may retarget them. One still being converted keeps converting and
+    ends ``inativo``. Expired and failed items keep their status.
+    """
+    await _detach(session, Ad, ad_condominium, "ad_id", condominium_id)
+    await _detach(session, Notice, notice_condominium, "notice_id", condominium_id)
+
+
+async def _detach(
+    session: AsyncSession,
+    model: type[Ad] | type[Notice],
+    link: Table,
+    item_key: str,
+    condominium_id: int,
+) -> None:
+    item_column = link.c[item_key]
+    affected = list(
+        await session.scalars(
+            select(item_column).where(link.c.condominium_id == condominium_id)
+        )
+    )
+    if not affected:
+        return
+    await session.execute(delete(link).where(link.c.condominium_id == condominium_id))
+    untargeted = (
+        model.id.in_(affected),
+        ~exists().where(item_column == model.id),
+    )
+    await session.execute(
+        update(model)
+        .where(*untargeted)
+        .values(requested_status=ContentStatus.INACTIVE)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(model)
+        .where(*untargeted, model.status == ContentStatus.ACTIVE)
+        .values(status=ContentStatus.INACTIVE)
+        .execution_options(synchronize_session=False)
+    )

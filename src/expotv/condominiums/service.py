@@ -1,0 +1,167 @@
+"""Condomínios: who sees and changes them, the Síndico's quota, forced deletes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expotv.auth.policy import ensure_can_write, quota_lock_statement
+from expotv.condominiums import repository
+from expotv.condominiums.exceptions import (
+    CondominiumHasTVs,
+    CondominiumNotFound,
+    CondominiumQuotaExceeded,
+    ForceDeleteForbidden,
+    InvalidManager,
+    ManagerMustBeSelf,
+)
+from expotv.condominiums.models import Condominium
+from expotv.condominiums.schemas import (
+    CondominiumCreate,
+    CondominiumRead,
+    CondominiumTV,
+    CondominiumUpdate,
+)
+from expotv.config import Settings
+from expotv.pagination import PageParams, PageResult, paginate
+from expotv.playlist.invalidation import content_changed
+from expotv.tvs import repository as tv_repository
+from expotv.tvs import service as tv_service
+from expotv.users.models import Role, User
+
+
+def to_read(
+    condominium: Condominium, *, now: datetime, settings: Settings
+) -> CondominiumRead:
+    return CondominiumRead(
+        id=condominium.id,
+        name=condominium.name,
+        address=condominium.address,
+        manager_id=condominium.manager_id,
+        tvs=[
+            CondominiumTV(
+                id=tv.id,
+                code=tv.code,
+                name=tv.name,
+                status=tv_service.status_at(tv.last_seen_at, now, settings),
+            )
+            for tv in condominium.tvs
+        ],
+        created_at=condominium.created_at,
+        updated_at=condominium.updated_at,
+    )
+
+
+async def list_visible(
+    session: AsyncSession,
+    *,
+    user: User,
+    params: PageParams,
+    text: str | None = None,
+    manager_id: int | None = None,
+) -> PageResult[Condominium]:
+    query = repository.visible_to(user)
+    if manager_id is not None:
+        query = query.where(Condominium.manager_id == manager_id)
+    if text:
+        query = repository.search(query, text)
+    return await paginate(session, query.order_by(Condominium.id), params)
+
+
+async def get_visible(
+    session: AsyncSession, condominium_id: int, *, user: User
+) -> Condominium:
+    condominium = await repository.get_visible(session, condominium_id, user)
+    if condominium is None:
+        raise CondominiumNotFound()
+    return condominium
+
+
+async def _check_manager(session: AsyncSession, manager_id: int) -> None:
+    if not await repository.is_manager(session, manager_id):
+        raise InvalidManager()
+
+
+async def _ensure_quota(session: AsyncSession, user: User) -> None:
+    # Serialise this Síndico's creates so two requests can't take the last slot.
+    await session.execute(quota_lock_statement(user.id))
+    if await repository.count_managed(session, user.id) >= user.condominium_limit:
+        raise CondominiumQuotaExceeded(user.condominium_limit)
+
+
+async def create(
+    session: AsyncSession, data: CondominiumCreate, *, user: User
+) -> Condominium:
+    ensure_can_write(user)
+    manager_sent = "manager_id" in data.model_fields_set
+    if user.role is Role.MANAGER:
+        if manager_sent and data.manager_id != user.id:
+            raise ManagerMustBeSelf()
+        await _ensure_quota(session, user)
+        manager_id: int | None = user.id
+    else:
+        manager_id = data.manager_id
+        if manager_id is not None:
+            await _check_manager(session, manager_id)
+    condominium = Condominium(
+        name=data.name,
+        address=data.address or "",
+        manager_id=manager_id,
+        tvs=[],
+    )
+    session.add(condominium)
+    await session.flush()
+    return condominium
+
+
+async def update(
+    session: AsyncSession,
+    condominium: Condominium,
+    changes: CondominiumUpdate,
+    *,
+    user: User,
+) -> Condominium:
+    ensure_can_write(user)
+    fields = changes.model_dump(exclude_unset=True)
+    if "manager_id" in fields:
+        manager_id = fields["manager_id"]
+        if user.role is Role.MANAGER:
+            # Its own condomínio's síndico is always itself: it can't hand it over.
+            if manager_id != user.id:
+                raise ManagerMustBeSelf()
+        elif manager_id is not None:
+            await _check_manager(session, manager_id)
+        condominium.manager_id = manager_id
+    if "name" in fields:
+        condominium.name = fields["name"]
+    if "address" in fields:
+        condominium.address = fields["address"] or ""
+    await session.flush()
+    return condominium
+
+
+async def delete(
+    session: AsyncSession, condominium: Condominium, *, user: User, force: bool
+) -> None:
+    """Delete a condomínio; with ``force`` (Master only) its TVs go too.
+
+    Its anúncios and avisos lose this target, and those left with none are
+    switched off (see ``repository.detach_items``).
+    """
+    ensure_can_write(user)
+    if force and user.role is not Role.ADMIN:
+        raise ForceDeleteForbidden()
+    tvs = await tv_repository.codes_in_condominium(session, condominium.id)
+    if tvs and not force:
+        raise CondominiumHasTVs()
+    condominium_id = condominium.id
+    await tv_repository.delete_in_condominium(session, condominium_id)
+    await repository.detach_items(session, condominium_id)
+    await repository.delete_by_id(session, condominium_id)
+    content_changed(
+        session,
+        condominium_ids=[condominium_id],
+        tv_ids=[tv_id for tv_id, _ in tvs],
+        tv_codes=[code for _, code in tvs],
+    )

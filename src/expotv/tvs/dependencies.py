@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from expotv.auth.dependencies import CurrentUser
+from expotv.condominiums.schemas import MAX_ROW_ID
+from expotv.db import DbSession, utcnow
+from expotv.tvs import service
+from expotv.tvs.models import TV
+
+
+def request_time() -> datetime:
+    """The request's "now", read once (a TV's status is computed against it)."""
+    return utcnow()
+
+
+RequestTime = Annotated[datetime, Depends(request_time)]
+
+TVId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="id da TV")]
+
+
+async def get_visible_tv(tv_id: TVId, user: CurrentUser, session: DbSession) -> TV:
+    return await service.get_visible(session, tv_id, user=user)
+
+
+VisibleTV = Annotated[TV, Depends(get_visible_tv)]

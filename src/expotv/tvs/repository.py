@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expotv.auth.policy import readable_condominium_ids
+from expotv.tvs.codes import CODE_LENGTH, normalize_code
+from expotv.tvs.models import TV, TVStatus
+from expotv.users.models import User
+
+
+async def get_by_code(session: AsyncSession, code: str) -> TV | None:
+    """The TV with this code, in any case (the TV app's identity)."""
+    normalized = normalize_code(code)
+    if not normalized or len(normalized) > CODE_LENGTH:
+        return None
+    return await session.scalar(select(TV).where(TV.code == normalized))
+
+
+async def code_exists(session: AsyncSession, code: str) -> bool:
+    found = await session.scalar(select(TV.id).where(TV.code == normalize_code(code)))
+    return found is not None
+
+
+def visible_to(user: User) -> Select[TV]:
+    """TVs in the condomínios ``user`` may read."""
+    query = select(TV)
+    readable = readable_condominium_ids(user)
+    if readable is not None:
+        query = query.where(TV.condominium_id.in_(readable))
+    return query
+
+
+def status_condition(status: TVStatus, online_since: datetime) -> ColumnElement[bool]:
+    """SQL form of ``service.status_at``: online iff seen since ``online_since``."""
+    if status is TVStatus.ONLINE:
+        return and_(TV.last_seen_at.is_not(None), TV.last_seen_at >= online_since)
+    return or_(TV.last_seen_at.is_(None), TV.last_seen_at < online_since)
+
+
+def search(query: Select[TV], text: str) -> Select[TV]:
+    needle = text.strip().lower()
+    return query.where(
+        or_(
+            func.lower(TV.name).contains(needle, autoescape=True),
+            func.lower(TV.code).contains(needle, autoescape=True),
+        )
+    )
+
+
+async def get_visible(session: AsyncSession, tv_id: int, user: User) -> TV | None:
+    return await session.scalar(visible_to(user).where(TV.id == tv_id))
+
+
+async def codes_in_condominium(
+    session: AsyncSession, condominium_id: int
+) -> list[tuple[int, str]]:
+    rows = await session.execute(
+        select(TV.id, TV.code)
+        .where(TV.condominium_id == condominium_id)
+        .order_by(TV.id)
+    )
+    return [(tv_id, code) for tv_id, code in rows.tuples()]
+
+
+async def delete_in_condominium(session: AsyncSession, condominium_id: int) -> None:
+    await session.execute(delete(TV).where(TV.condominium_id == condominium_id))

@@ -1,0 +1,211 @@
+"""TV management: codes, proportions, computed status and who may change what.
+
+A TV's ``status`` is computed on read from ``last_seen_at`` (``status_at``); the
+stored column is the monitor job's copy, used for metrics.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expotv.auth.policy import ensure_can_write
+from expotv.condominiums import repository as condominium_repository
+from expotv.condominiums.exceptions import CondominiumNotFound
+from expotv.config import Settings
+from expotv.pagination import PageParams, PageResult, paginate
+from expotv.playlist.invalidation import content_changed
+from expotv.tvs import repository
+from expotv.tvs.codes import generate_code
+from expotv.tvs.exceptions import InvalidRatios, TVCodeUnavailable, TVNotFound
+from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.schemas import TVCreate, TVRatiosUpdate, TVRead, TVStatusRead, TVUpdate
+from expotv.users.models import User
+
+# With 31**6 codes a collision is already rare; a handful of retries makes a
+# failure practically impossible while bounding the work.
+_CODE_ATTEMPTS = 8
+
+
+def online_since(now: datetime, settings: Settings) -> datetime:
+    """The oldest ping that still counts as online at ``now``."""
+    return now - timedelta(seconds=settings.tv_offline_after_seconds)
+
+
+def status_at(
+    last_seen_at: datetime | None, now: datetime, settings: Settings
+) -> TVStatus:
+    """Online iff the last ping is within ``tv_offline_after_seconds`` of ``now``."""
+    if last_seen_at is not None and last_seen_at >= online_since(now, settings):
+        return TVStatus.ONLINE
+    return TVStatus.OFFLINE
+
+
+def seconds_since(last_seen_at: datetime | None, now: datetime) -> int | None:
+    if last_seen_at is None:
+        return None
+    return max(0, int((now - last_seen_at).total_seconds()))
+
+
+def to_read(tv: TV, *, now: datetime, settings: Settings) -> TVRead:
+    return TVRead(
+        id=tv.id,
+        code=tv.code,
+        name=tv.name,
+        condominium_id=tv.condominium_id,
+        status=status_at(tv.last_seen_at, now, settings),
+        last_seen_at=tv.last_seen_at,
+        ad_ratio=tv.ad_ratio,
+        notice_ratio=tv.notice_ratio,
+        news_ratio=tv.news_ratio,
+        created_at=tv.created_at,
+        updated_at=tv.updated_at,
+    )
+
+
+def to_status_read(tv: TV, *, now: datetime, settings: Settings) -> TVStatusRead:
+    return TVStatusRead(
+        id=tv.id,
+        code=tv.code,
+        status=status_at(tv.last_seen_at, now, settings),
+        last_seen_at=tv.last_seen_at,
+        seconds_since_last_seen=seconds_since(tv.last_seen_at, now),
+    )
+
+
+def check_ratios(ad_ratio: int, notice_ratio: int, news_ratio: int) -> None:
+    """Each ratio is 0..100 (schemas); together they must play something."""
+    if ad_ratio + notice_ratio + news_ratio < 1:
+        raise InvalidRatios()
+
+
+async def list_visible(
+    session: AsyncSession,
+    *,
+    user: User,
+    params: PageParams,
+    now: datetime,
+    settings: Settings,
+    condominium_id: int | None = None,
+    status: TVStatus | None = None,
+    text: str | None = None,
+) -> PageResult[TV]:
+    query = repository.visible_to(user)
+    if condominium_id is not None:
+        query = query.where(TV.condominium_id == condominium_id)
+    if status is not None:
+        query = query.where(
+            repository.status_condition(status, online_since(now, settings))
+        )
+    if text:
+        query = repository.search(query, text)
+    return await paginate(session, query.order_by(TV.id), params)
+
+
+async def get_visible(session: AsyncSession, tv_id: int, *, user: User) -> TV:
+    tv = await repository.get_visible(session, tv_id, user)
+    if tv is None:
+        raise TVNotFound()
+    return tv
+
+
+async def _ensure_target(
+    session: AsyncSession, condominium_id: int, *, user: User
+) -> None:
+    """The caller may put a TV in this condomínio: 404 if unseen, 403 if read-only."""
+    if not await condominium_repository.is_visible(session, condominium_id, user):
+        raise CondominiumNotFound()
+    ensure_can_write(user)
+    if not await condominium_repository.is_writable(session, condominium_id, user):
+        raise CondominiumNotFound()
+
+
+async def create(session: AsyncSession, data: TVCreate, *, user: User) -> TV:
+    await _ensure_target(session, data.condominium_id, user=user)
+    check_ratios(data.ad_ratio, data.notice_ratio, data.news_ratio)
+    for _ in range(_CODE_ATTEMPTS):
+        code = generate_code()
+        if await repository.code_exists(session, code):
+            continue
+        tv = TV(
+            code=code,
+            name=data.name,
+            condominium_id=data.condominium_id,
+            status=TVStatus.OFFLINE,
+            ad_ratio=data.ad_ratio,
+            notice_ratio=data.notice_ratio,
+            news_ratio=data.news_ratio,
+        )
+        if not await _insert_unless_code_taken(session, tv):
+            continue
+        content_changed(session, tv_ids=[tv.id])
+        return tv
+    raise TVCodeUnavailable()
+
+
+async def _insert_unless_code_taken(session: AsyncSession, tv: TV) -> bool:
+    """Insert ``tv``; False if a concurrent create took its code first.
+
+    The insert runs in a savepoint so a lost race costs a retry, not the request.
+    Not on SQLite: its driver commits the whole transaction when a savepoint that
+    opened it is released. There the ``code_exists`` check before the insert
+    leaves only two simultaneous creates drawing the same code (about 1 in 10**9).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.add(tv)
+        await session.flush()
+        return True
+    try:
+        async with session.begin_nested():
+            session.add(tv)
+            await session.flush()
+    except IntegrityError:
+        if await repository.code_exists(session, tv.code):
+            return False
+        raise
+    return True
+
+
+async def update(session: AsyncSession, tv: TV, changes: TVUpdate, *, user: User) -> TV:
+    ensure_can_write(user)
+    fields = changes.model_dump(exclude_unset=True)
+    moved_to = fields.get("condominium_id")
+    if moved_to is not None and moved_to != tv.condominium_id:
+        await _ensure_target(session, moved_to, user=user)
+    _apply_ratios(tv, fields)
+    if moved_to is not None:
+        tv.condominium_id = moved_to
+    if "name" in fields:
+        tv.name = fields["name"]
+    await session.flush()
+    content_changed(session, tv_ids=[tv.id])
+    return tv
+
+
+async def set_ratios(
+    session: AsyncSession, tv: TV, changes: TVRatiosUpdate, *, user: User
+) -> TV:
+    ensure_can_write(user)
+    _apply_ratios(tv, changes.model_dump(exclude_unset=True))
+    await session.flush()
+    content_changed(session, tv_ids=[tv.id])
+    return tv
+
+
+def _apply_ratios(tv: TV, fields: dict[str, Any]) -> None:
+    ad_ratio = fields.get("ad_ratio", tv.ad_ratio)
+    notice_ratio = fields.get("notice_ratio", tv.notice_ratio)
+    news_ratio = fields.get("news_ratio", tv.news_ratio)
+    check_ratios(ad_ratio, notice_ratio, news_ratio)
+    tv.ad_ratio, tv.notice_ratio, tv.news_ratio = ad_ratio, notice_ratio, news_ratio
+
+
+async def delete(session: AsyncSession, tv: TV, *, user: User) -> None:
+    ensure_can_write(user)
+    tv_id, code = tv.id, tv.code
+    await session.delete(tv)
+    await session.flush()
+    content_changed(session, tv_ids=[tv_id], tv_codes=[code])
