@@ -1,0 +1,77 @@
+"""Path ids -> loaded notícias and sources (404 when missing), and collector pieces."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from expotv.auth.dependencies import CurrentUser
+from expotv.auth.policy import ensure_admin
+from expotv.db import DbSession
+from expotv.news import feeds
+from expotv.news import repository as news_repository
+from expotv.news.exceptions import NewsFeedNotFound, NewsItemNotFound
+from expotv.news.models import NewsFeed, NewsItem
+
+MAX_ROW_ID = 2**31 - 1
+
+NewsId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="id da notícia")]
+FeedId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="id da fonte")]
+
+
+async def get_news_item(session: DbSession, news_id: NewsId) -> NewsItem:
+    item = await news_repository.get_news(session, news_id)
+    if item is None:
+        raise NewsItemNotFound()
+    return item
+
+
+async def get_feed(session: DbSession, feed_id: FeedId) -> NewsFeed:
+    feed = await news_repository.get_feed(session, feed_id)
+    if feed is None:
+        raise NewsFeedNotFound()
+    return feed
+
+
+# Existence (404) is settled before the level (403), as the contract orders it.
+async def get_editable_news_item(
+    item: Annotated[NewsItem, Depends(get_news_item)], user: CurrentUser
+) -> NewsItem:
+    ensure_admin(user)
+    return item
+
+
+async def get_editable_feed(
+    feed: Annotated[NewsFeed, Depends(get_feed)], user: CurrentUser
+) -> NewsFeed:
+    ensure_admin(user)
+    return feed
+
+
+def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return sessionmaker
+
+
+def get_resolver(request: Request) -> feeds.Resolver | None:
+    """The name resolver for feed URLs: the system's unless the app set another."""
+    resolver: feeds.Resolver | None = getattr(request.app.state, "feeds_resolver", None)
+    return resolver
+
+
+def get_http_client(request: Request) -> httpx.AsyncClient | None:
+    """A shared HTTP client if the app keeps one (else the collector makes its own)."""
+    client = getattr(request.app.state, "http", None)
+    return client if isinstance(client, httpx.AsyncClient) else None
+
+
+NewsItemDep = Annotated[NewsItem, Depends(get_news_item)]
+EditableNewsItem = Annotated[NewsItem, Depends(get_editable_news_item)]
+FeedDep = Annotated[NewsFeed, Depends(get_feed)]
+EditableFeed = Annotated[NewsFeed, Depends(get_editable_feed)]
+SessionMaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+FeedResolver = Annotated[feeds.Resolver | None, Depends(get_resolver)]
+HttpClient = Annotated[httpx.AsyncClient | None, Depends(get_http_client)]
