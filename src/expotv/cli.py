@@ -93,5 +93,19 @@ def demo() -> None:
     asyncio.run(run_demo(settings, quiet_if_filled=False))
 
 
+@app.command()
+def worker() -> None:
+    """Converte os vídeos da fila (arq; requer EXPOTV_QUEUE_URL=redis://...)."""
+    from expotv.media.worker import create_worker
+    from expotv.observability.logging import configure_logging
+
+    settings = Settings()
+    if not settings.queue_url:
+        typer.echo("erro: defina EXPOTV_QUEUE_URL (Redis da fila)", err=True)
+        raise typer.Exit(code=1)
+    configure_logging(settings)
+    create_worker(settings).run()
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -61,7 +61,14 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(default="expotv", pattern=r"^[A-Za-z0-9_.-]+$")
     storage_url: str | None = None
     public_media_url: str | None = None
+    # S3/R2: when unset, boto3's AWS_ENDPOINT_URL / AWS_* variables apply.
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # Video conversions go to arq over this Redis URL; unset: an in-process worker.
     queue_url: str | None = None
+    media_queue_name: str = "expotv:media"
     sentry_dsn: str | None = None
 
     jwt_secret: SecretStr | None = None

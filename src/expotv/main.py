@@ -25,7 +25,9 @@ from expotv.errors import (
     PUBLIC_RESPONSES,
     install_error_handlers,
 )
+from expotv.media.limits import BodySizeLimitMiddleware, request_body_limit
 from expotv.media.router import router as media_router
+from expotv.media.worker import media_lifespan
 from expotv.news.router import router as news_router
 from expotv.notices.router import router as notices_router
 from expotv.observability.router import router as observability_router
@@ -55,6 +57,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cache = create_cache(settings)
         stack.push_async_callback(cache.close)
         app.state.cache = cache
+        await stack.enter_async_context(media_lifespan(app.state, settings))
         yield
 
 
@@ -87,4 +90,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(observability_router)
     app.include_router(ui_router)
     app.mount("/ui-static", StaticFiles(directory=UI_STATIC_DIR), name="ui-static")
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=request_body_limit(settings))
     return app

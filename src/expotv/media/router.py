@@ -1,3 +1,141 @@
-from fastapi import APIRouter
+"""``/media/{key}``: the local storage backend's objects, for TVs and the dashboard.
 
-router = APIRouter()
+Objects never change under a key (a new upload gets a new uuid), so they are
+cached for a year as immutable. One byte range per request (``206``/``416``) is
+what video players ask for; a multi-range request gets the whole object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from expotv.deps import Storage
+from expotv.errors import NotFound
+from expotv.storage import keys
+from expotv.storage.base import IMMUTABLE_CACHE_CONTROL, content_type_for
+from expotv.storage.local import LocalStorage
+
+router = APIRouter(tags=["mídia"])
+
+CHUNK_BYTES = 256 * 1024
+
+
+class MediaNotFound(NotFound):
+    code = "media_not_found"
+    detail = "mídia não encontrada"
+
+
+@router.api_route(
+    "/media/{key:path}",
+    methods=["GET", "HEAD"],
+    response_class=Response,
+    responses={
+        200: {"description": "o arquivo inteiro"},
+        206: {"description": "o intervalo pedido em `Range`"},
+        304: {"description": "a cópia do cliente (`If-None-Match`) está atual"},
+        404: {"description": "mídia não encontrada"},
+        416: {"description": "intervalo fora do arquivo"},
+    },
+)
+async def get_media(key: str, request: Request, storage: Storage) -> Response:
+    """Arquivo de mídia armazenado localmente (aceita Range, ETag e HEAD)."""
+    if not isinstance(storage, LocalStorage) or not keys.is_public_key(key):
+        raise MediaNotFound()
+    path = storage.path_for(key)
+    try:
+        stat = await asyncio.to_thread(path.stat)
+    except OSError:
+        raise MediaNotFound() from None
+    size = stat.st_size
+    etag = f'"{stat.st_mtime_ns:x}-{size:x}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": IMMUTABLE_CACHE_CONTROL,
+        "Accept-Ranges": "bytes",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+
+    status, start, end = 200, 0, size - 1
+    range_header = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if range_header and (if_range is None or if_range == etag):
+        wanted = parse_range(range_header, size)
+        if wanted is UNSATISFIABLE:
+            headers["Content-Range"] = f"bytes */{size}"
+            return Response(status_code=416, headers=headers)
+        if isinstance(wanted, tuple):
+            status, (start, end) = 206, wanted
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    length = max(0, end - start + 1)
+    headers["Content-Length"] = str(length)
+    media_type = content_type_for(key)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=media_type)
+    return StreamingResponse(
+        _read(path, start, length),
+        status_code=status,
+        headers=headers,
+        media_type=media_type,
+    )
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+UNSATISFIABLE = "unsatisfiable"
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """``(first, last)`` of one byte range, ``"unsatisfiable"``, or ``None`` when the
+    header is to be ignored (malformed, another unit, several ranges)."""
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first_text, dash, last_text = spec.strip().partition("-")
+    if not dash:
+        return None
+    first_text, last_text = first_text.strip(), last_text.strip()
+    if not (first_text.isdigit() or first_text == "") or not (
+        last_text.isdigit() or last_text == ""
+    ):
+        return None
+    if first_text == "":
+        if last_text == "":
+            return None
+        suffix = int(last_text)
+        if suffix == 0 or size == 0:
+            return UNSATISFIABLE
+        return max(0, size - suffix), size - 1
+    first = int(first_text)
+    last = int(last_text) if last_text else size - 1
+    if last < first:
+        return None
+    if first >= size:
+        return UNSATISFIABLE
+    return first, min(last, size - 1)
+
+
+async def _read(path: Path, start: int, length: int) -> AsyncIterator[bytes]:
+    handle = await asyncio.to_thread(path.open, "rb")
+    try:
+        await asyncio.to_thread(handle.seek, start)
+        remaining = length
+        while remaining > 0:
+            chunk = await asyncio.to_thread(handle.read, min(CHUNK_BYTES, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        await asyncio.to_thread(handle.close)

@@ -1,24 +1,55 @@
-"""Uploaded files: check, store, describe. (Validation and conversion: media issue.)
+"""Uploaded files: check, convert, store, describe.
 
-``ingest`` is the one entry point the content domains use. It stores the object(s)
-and registers their deletion if the unit of work rolls back, so a failed create or
-update leaves no orphan. ``discard_after_commit`` removes replaced media.
+``ingest`` is the one entry point the content domains use::
+
+    spool the upload to a temporary folder, at most the kind's size limit  (413)
+      -> kind from the magic bytes                                           (415)
+      -> image: decode, orient, re-encode without metadata, thumbnail        (422)
+         video: decode up to a poster frame (thumbnail)                      (422)
+           H.264 in MP4/MOV: remux now (fast, no re-encode)
+           anything else: store the original as ``{uuid}.upload`` and convert
+           after the commit, off the request path (``needs_processing``)
+      -> store the objects; if the unit of work rolls back, delete them
+
+A failure at any step leaves no object behind: objects already written are removed
+at once, and the rollback of the caller's unit of work removes the rest.
+``discard_after_commit`` removes the objects of replaced or deleted media.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from fastapi import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.config import Settings
 from expotv.content import MediaKind
-from expotv.db import on_commit, on_rollback
-from expotv.errors import UnsupportedMedia
+from expotv.db import AfterCommit, on_commit, on_rollback
+from expotv.media import images, video
+from expotv.media.exceptions import (
+    ConversionFailed,
+    MediaRejected,
+    MediaStorageFailed,
+    MediaTooLarge,
+    MediaUndecodable,
+)
+from expotv.media.validation import HEAD_BYTES, Sniffed, sniff
+from expotv.observability.metrics import UPLOADS
 from expotv.storage import keys
-from expotv.storage.base import ObjectStorage, content_type_for
+from expotv.storage.base import ObjectStorage, StorageError, content_type_for
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1024 * 1024
+UPLOAD_CONTENT_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,27 +59,27 @@ class StoredMedia:
     url: str
     thumbnail_key: str | None
     thumbnail_url: str | None
-    # Seconds of a video (rounded up); None for images.
+    # Seconds of a video (rounded up, 1..3600); None for images.
     duration_seconds: int | None
     # True when a background conversion must finish before the item can play.
     needs_processing: bool = False
 
 
-_SIGNATURES: list[tuple[bytes, int, MediaKind, str]] = [
-    (b"\x89PNG\r\n\x1a\n", 0, MediaKind.IMAGE, "png"),
-    (b"\xff\xd8\xff", 0, MediaKind.IMAGE, "jpg"),
-    (b"GIF8", 0, MediaKind.IMAGE, "gif"),
-    (b"ftyp", 4, MediaKind.VIDEO, "mp4"),
-]
+class ConversionQueue(Protocol):
+    """Runs the conversion of ``key`` later (in-process worker, or arq)."""
+
+    async def enqueue(self, key: str) -> None: ...
 
 
-def _sniff(head: bytes) -> tuple[MediaKind, str]:
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return MediaKind.IMAGE, "webp"
-    for magic, offset, kind, ext in _SIGNATURES:
-        if head[offset : offset + len(magic)] == magic:
-            return kind, ext
-    raise UnsupportedMedia()
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    kind: MediaKind
+    ext: str
+    # What goes under the media key; for a pending conversion, the original.
+    path: Path
+    thumbnail: Path
+    duration_seconds: int | None
+    needs_processing: bool
 
 
 async def ingest(
@@ -58,46 +89,188 @@ async def ingest(
     storage: ObjectStorage,
     settings: Settings,
     now: datetime,
+    queue: ConversionQueue | None = None,
 ) -> StoredMedia:
-    import shutil
-    import tempfile
-    from pathlib import Path
+    """Check, convert and store ``upload``; its objects go if ``session`` rolls back.
 
-    head = await upload.read(16)
-    kind, ext = _sniff(head)
-    await upload.seek(0)
-    key = keys.media_key(kind, ext, now)
-    with tempfile.NamedTemporaryFile(delete=False) as tmp:
-        shutil.copyfileobj(upload.file, tmp)
-        path = Path(tmp.name)
+    ``queue`` defaults to the app's (``session.info["state"].media_queue``); with no
+    queue at all (scripts), conversions run inline before this returns.
+    """
+    queue = queue or _queue_of(session)
+    workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="expotv-upload-"))
     try:
-        await storage.put_file(key, path, content_type_for(key))
+        prepared = await asyncio.to_thread(
+            _prepare, upload.file, workdir, settings, convert_inline=queue is None
+        )
+        media = await _store(session, prepared, storage=storage, now=now)
+    except MediaRejected:
+        UPLOADS.labels(result="rejected").inc()
+        raise
+    except BaseException:
+        UPLOADS.labels(result="error").inc()
+        raise
     finally:
-        path.unlink(missing_ok=True)
+        await asyncio.to_thread(shutil.rmtree, workdir, True)
 
-    async def delete_object() -> None:
-        await storage.delete(key)
+    async def count_ok() -> None:
+        UPLOADS.labels(result="ok").inc()
 
-    on_rollback(session, delete_object)
-    return StoredMedia(
-        kind=kind,
-        key=key,
-        url=storage.public_url(key),
-        thumbnail_key=None,
-        thumbnail_url=None,
-        duration_seconds=None,
-    )
+    async def count_error() -> None:
+        UPLOADS.labels(result="error").inc()
+
+    on_commit(session, count_ok)
+    on_rollback(session, count_error)
+    if media.needs_processing:
+        assert queue is not None
+        on_commit(session, _enqueue_effect(queue, media.key))
+    return media
 
 
 def discard_after_commit(
     session: AsyncSession, storage: ObjectStorage, *object_keys: str | None
 ) -> None:
-    """Delete these objects once the unit of work that replaced them commits."""
-    doomed = [k for k in object_keys if k]
+    """Delete these objects once the unit of work that replaced them commits.
+
+    A video's pending original (``.upload``) goes too, in case its conversion had
+    not finished; the worker drops its output when it finds no item waiting for it.
+    """
+    doomed: list[str] = []
+    for key in object_keys:
+        if not key:
+            continue
+        doomed.append(key)
+        if keys.is_valid_key(key) and key.endswith(".mp4"):
+            doomed.append(keys.upload_key(key))
 
     async def delete_objects() -> None:
-        for key in doomed:
-            await storage.delete(key)
+        await delete_quietly(storage, doomed)
 
     if doomed:
         on_commit(session, delete_objects)
+
+
+async def delete_quietly(storage: ObjectStorage, object_keys: list[str]) -> None:
+    """Best effort: a failure is logged (the commit already happened)."""
+    for key in object_keys:
+        try:
+            await storage.delete(key)
+        except Exception:
+            logger.exception("falha ao apagar o objeto %s do armazenamento", key)
+
+
+def _queue_of(session: AsyncSession) -> ConversionQueue | None:
+    state = session.info.get("state")
+    queue: ConversionQueue | None = getattr(state, "media_queue", None)
+    return queue
+
+
+def _enqueue_effect(queue: ConversionQueue, key: str) -> AfterCommit:
+    async def enqueue() -> None:
+        try:
+            await queue.enqueue(key)
+        except Exception:
+            # The item is committed as "processando"; the worker's start-up sweep
+            # finds it again, so this must not turn the request into an error.
+            logger.exception("falha ao enfileirar a conversão de %s", key)
+
+    return enqueue
+
+
+def _prepare(
+    upload: BinaryIO, workdir: Path, settings: Settings, *, convert_inline: bool
+) -> _Prepared:
+    source = workdir / "upload"
+    sniffed = spool(upload, source, settings)
+    if sniffed.kind is MediaKind.IMAGE:
+        image = images.process_image(
+            source, sniffed.format, workdir, max_pixels=settings.max_image_pixels
+        )
+        return _Prepared(
+            MediaKind.IMAGE, image.ext, image.path, image.thumbnail, None, False
+        )
+    poster = workdir / "poster.jpg"
+    info = video.inspect(source, sniffed.format, poster)
+    target = workdir / "video.mp4"
+    if info.can_remux:
+        video.remux(source, sniffed.format, target)
+    elif convert_inline:
+        try:
+            video.transcode(source, sniffed.format, target)
+        except ConversionFailed as exc:
+            raise MediaUndecodable(exc.reason) from exc
+    else:
+        return _Prepared(
+            MediaKind.VIDEO, "mp4", source, poster, info.duration_seconds, True
+        )
+    return _Prepared(
+        MediaKind.VIDEO, "mp4", target, poster, info.duration_seconds, False
+    )
+
+
+def spool(upload: BinaryIO, target: Path, settings: Settings) -> Sniffed:
+    """Copy ``upload`` to ``target`` in chunks, stopping past the kind's limit."""
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    if not head:
+        raise MediaUndecodable("o arquivo está vazio")
+    sniffed = sniff(head)
+    if sniffed.kind is MediaKind.IMAGE:
+        limit, what = settings.max_image_bytes, "imagens"
+    else:
+        limit, what = settings.max_video_bytes, "vídeos"
+    total = len(head)
+    with target.open("wb") as out:
+        out.write(head)
+        while chunk := upload.read(CHUNK_BYTES):
+            total += len(chunk)
+            if total > limit:
+                raise MediaTooLarge(what=what, limit=limit)
+            out.write(chunk)
+    if total > limit:
+        raise MediaTooLarge(what=what, limit=limit)
+    return sniffed
+
+
+async def _store(
+    session: AsyncSession,
+    prepared: _Prepared,
+    *,
+    storage: ObjectStorage,
+    now: datetime,
+) -> StoredMedia:
+    key = keys.media_key(prepared.kind, prepared.ext, now)
+    thumbnail_key = keys.thumbnail_key(key)
+    if prepared.needs_processing:
+        main = (keys.upload_key(key), prepared.path, UPLOAD_CONTENT_TYPE)
+        # The converted video may already exist if the rollback comes late.
+        owned = [key, keys.upload_key(key), thumbnail_key]
+    else:
+        main = (key, prepared.path, content_type_for(key))
+        owned = [key, thumbnail_key]
+
+    async def delete_owned() -> None:
+        await delete_quietly(storage, owned)
+
+    # Registered before the first write: whatever gets written goes on rollback.
+    on_rollback(session, delete_owned)
+    try:
+        for object_key, path, content_type in (
+            main,
+            (thumbnail_key, prepared.thumbnail, "image/jpeg"),
+        ):
+            await storage.put_file(object_key, path, content_type)
+    except BaseException as exc:
+        await delete_quietly(storage, owned)
+        if isinstance(exc, StorageError):
+            logger.error("falha ao gravar mídia no armazenamento: %s", exc)
+            raise MediaStorageFailed() from exc
+        raise
+    return StoredMedia(
+        kind=prepared.kind,
+        key=key,
+        url=storage.public_url(key),
+        thumbnail_key=thumbnail_key,
+        thumbnail_url=storage.public_url(thumbnail_key),
+        duration_seconds=prepared.duration_seconds,
+        needs_processing=prepared.needs_processing,
+    )

@@ -12,6 +12,8 @@ CONTENT_TYPES = {
     "gif": "image/gif",
     "mp4": "video/mp4",
 }
+# Keys are never reused (a new uuid per object), so caches may keep them forever.
+IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 def content_type_for(key: str) -> str:
@@ -22,9 +24,16 @@ class StorageError(Exception):
     """The storage backend failed (network, permissions, disk)."""
 
 
+class ObjectNotFound(StorageError):
+    """The key holds no object."""
+
+
 class ObjectStorage(Protocol):
     async def put_file(self, key: str, path: Path, content_type: str) -> None:
         """Store the file at ``path`` under ``key`` (whole, or not at all)."""
+
+    async def get_file(self, key: str, path: Path) -> None:
+        """Copy the object ``key`` to ``path`` (``ObjectNotFound`` if missing)."""
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is not an error."""
@@ -36,3 +45,6 @@ class ObjectStorage(Protocol):
 
     async def check(self) -> None:
         """Raise ``StorageError`` when the backend is unreachable (readiness)."""
+
+    async def close(self) -> None:
+        """Release connections (end of lifespan)."""

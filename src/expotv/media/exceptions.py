@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from expotv.errors import Invalid, PayloadTooLarge, Unavailable, UnsupportedMedia
+
+ACCEPTED_KINDS = "PNG, JPEG, WebP, GIF, MP4, MOV, WebM, MKV ou AVI"
+
+
+def _megabytes(limit: int) -> str:
+    value = limit / (1024 * 1024)
+    return f"{value:.0f} MB" if value >= 1 else f"{limit // 1024} KB"
+
+
+class MediaRejected(Exception):
+    """Marks the errors that are the file's fault (counted as ``rejected``)."""
+
+
+class MediaTooLarge(MediaRejected, PayloadTooLarge):
+    code = "media_too_large"
+
+    def __init__(self, *, what: str, limit: int) -> None:
+        super().__init__(
+            f"arquivo grande demais: o limite para {what} é {_megabytes(limit)}"
+        )
+
+
+class UploadTooLarge(PayloadTooLarge):
+    code = "upload_too_large"
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(
+            f"envio grande demais: o limite é {_megabytes(limit)} por requisição"
+        )
+
+
+class MediaTypeNotAccepted(MediaRejected, UnsupportedMedia):
+    code = "media_type_not_accepted"
+    detail = f"tipo de arquivo não aceito; envie {ACCEPTED_KINDS}"
+
+
+class MediaUndecodable(MediaRejected, Invalid):
+    code = "media_undecodable"
+    detail = "o arquivo está corrompido ou não pôde ser lido"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, field="arquivo")
+
+
+class ImageDimensionsTooLarge(MediaRejected, Invalid):
+    code = "image_dimensions_too_large"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, field="arquivo")
+
+
+class MediaStorageFailed(Unavailable):
+    code = "media_storage_failed"
+    detail = "não foi possível gravar o arquivo; tente novamente"
+
+
+class ConversionFailed(Exception):
+    """A video could not be converted; ``reason`` is shown as ``erro_midia``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ConversionCancelled(Exception):
+    """The worker is shutting down; the conversion will run again on restart."""
