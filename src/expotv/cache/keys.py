@@ -39,3 +39,13 @@ def tv_lookup_rate(address: str, window: int) -> str:
 
 def job_lock(name: str) -> str:
     return f"{PREFIX}:lock:job:{name}"
+
+
+def job_last_run(name: str) -> str:
+    """The period slot of a job's last run, shared by every instance."""
+    return f"{PREFIX}:job-last:{name}"
+
+
+def tv_content_channel() -> str:
+    """Pub/sub channel of "these TVs' content changed" nudges."""
+    return f"{PREFIX}:channel:tv-content"
