@@ -41,23 +41,29 @@ def serve(
     import uvicorn
 
     from expotv.migrate import upgrade
+    from expotv.observability.exposition import worker_metrics_dir
+    from expotv.observability.logging import configure_logging
 
     settings = Settings()
+    configure_logging(settings)
     upgrade(settings)
     if demo:
         from expotv.demo import run_demo
 
         asyncio.run(run_demo(settings, quiet_if_filled=True))
     settings.signing_key  # noqa: B018 - create the key file before workers fork
-    uvicorn.run(
-        "expotv.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_config=None,
-    )
+    # Workers share one metrics folder so any of them answers /metrics for all.
+    with worker_metrics_dir(workers):
+        uvicorn.run(
+            "expotv.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_config=None,
+            access_log=False,  # expotv.access replaces it (no query strings)
+        )
 
 
 @app.command("create-master")

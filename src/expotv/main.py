@@ -30,6 +30,8 @@ from expotv.media.router import router as media_router
 from expotv.media.worker import media_lifespan
 from expotv.news.router import router as news_router
 from expotv.notices.router import router as notices_router
+from expotv.observability.install import install as install_observability
+from expotv.observability.install import instrumented
 from expotv.observability.router import router as observability_router
 from expotv.playlist.router import router as playlist_router
 from expotv.realtime.router import router as realtime_router
@@ -52,6 +54,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         stack.push_async_callback(engine.dispose)
         app.state.engine = engine
+        await stack.enter_async_context(instrumented(app))
         app.state.sessionmaker = create_sessionmaker(engine, info={"state": app.state})
         app.state.storage = create_storage(settings)
         cache = create_cache(settings)
@@ -91,4 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ui_router)
     app.mount("/ui-static", StaticFiles(directory=UI_STATIC_DIR), name="ui-static")
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=request_body_limit(settings))
+    # Last, so its middleware is the outermost: it times and logs everything inside.
+    install_observability(app, settings)
     return app

@@ -1,6 +1,23 @@
 """Every Prometheus metric of the service (prefix ``expotv_``), defined once.
 
-Labels are bounded: ``route`` is the route template, never a raw path or TV code.
+Labels are bounded: ``route`` is the route template (``"<unmatched>"`` when no route
+matched), never a raw path or TV code; ``method`` is one of the standard verbs or
+``"OTHER"``; ``status`` is the numeric code.
+
+``expotv_http_errors_total{type}`` counts every answer with status >= 400: an
+unhandled exception by its class name (``"RuntimeError"``), any other error answer as
+``"http_<status>"`` (``"http_404"``, ``"http_422"``, ``"http_503"``).
+
+The seed's "Métricas Coletadas" map to these families: request_count ->
+``expotv_http_requests_total``; request_duration -> ``..._duration_seconds``;
+error_count -> ``expotv_http_errors_total``; active_connections ->
+``expotv_http_requests_in_progress`` and ``expotv_websocket_connections``;
+upload_success_rate -> ``expotv_uploads_total{result}`` (ok / all); cpu and memory ->
+the client library's ``process_*``; disk and network -> node_exporter.
+
+With several worker processes (``PROMETHEUS_MULTIPROC_DIR`` set, see
+``expotv.observability.exposition``) each gauge declares how the workers' values
+combine.
 """
 
 from __future__ import annotations
@@ -26,10 +43,21 @@ HTTP_IN_PROGRESS = Gauge(
     "HTTP requests being served.",
     multiprocess_mode="livesum",
 )
+WEBSOCKET_CONNECTIONS = Gauge(
+    "expotv_websocket_connections",
+    "Open WebSocket connections (TVs waiting for content changes).",
+    multiprocess_mode="livesum",
+)
 DB_QUERY_DURATION = Histogram(
     "expotv_db_query_duration_seconds",
     "Database statement duration.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+DEPENDENCY_UP = Gauge(
+    "expotv_dependency_up",
+    "1 when the dependency answered its last check, 0 when it failed.",
+    ["dependency"],
+    multiprocess_mode="livemostrecent",
 )
 TVS_ONLINE = Gauge(
     "expotv_tvs_online", "TVs that pinged recently.", multiprocess_mode="max"

@@ -1,0 +1,33 @@
+"""Wires observability into the app: ``install(app, settings)`` in ``create_app``,
+``instrumented(app)`` in ``lifespan`` once the engine exists."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from expotv.config import Settings
+from expotv.observability.database import instrument_engine
+from expotv.observability.exposition import mark_process_dead
+from expotv.observability.logging import configure_logging
+from expotv.observability.middleware import ObservabilityMiddleware
+from expotv.observability.sentry import init_sentry
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Logging, Sentry and the HTTP middleware (added last: the outermost one)."""
+    configure_logging(settings)
+    init_sentry(settings)
+    app.add_middleware(ObservabilityMiddleware)
+
+
+@asynccontextmanager
+async def instrumented(app: FastAPI) -> AsyncIterator[None]:
+    """Time the app's database statements; on shutdown, leave the merged metrics."""
+    instrument_engine(app.state.engine)
+    try:
+        yield
+    finally:
+        mark_process_dead()

@@ -1,0 +1,223 @@
+"""Pure ASGI middleware: request id, Prometheus metrics, access log, last-resort 500.
+
+Pure ASGI (not ``BaseHTTPMiddleware``) so streamed bodies flow untouched. For each
+HTTP request it
+
+- takes ``X-Request-ID`` when it is safe (``valid_request_id``) or makes one, keeps it
+  in ``request.state.request_id`` and the logging context, and returns it as a header;
+- counts it by method, route template and status, times it, and tracks requests in
+  progress;
+- turns an unhandled exception into ``500 {"detail": "erro interno", "code":
+  "internal_error"}``, logged with its traceback on ``expotv.errors`` and reported to
+  Sentry (when configured);
+- writes one ``expotv.access`` line: method, route, path (no query string), status,
+  duration, user id or TV code.
+
+WebSocket connections are only counted (``expotv_websocket_connections``): their
+messages pass through untouched. Lifespan passes through.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from typing import Any
+
+import sentry_sdk
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from expotv.observability import metrics
+from expotv.observability.logging import (
+    ACCESS_LOGGER,
+    ERRORS_LOGGER,
+    clean_text,
+    new_request_id,
+    request_id_var,
+    valid_request_id,
+)
+
+UNMATCHED_ROUTE = "<unmatched>"
+REQUEST_ID_HEADER = "X-Request-ID"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_TV_CODE = re.compile(r"[A-Za-z0-9]{1,32}")
+_INTERNAL_ERROR = json.dumps(
+    {"detail": "erro interno", "code": "internal_error"}, ensure_ascii=False
+).encode()
+
+access_log = logging.getLogger(ACCESS_LOGGER)
+error_log = logging.getLogger(ERRORS_LOGGER)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            try:
+                return str(value.decode("latin-1"))
+            except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes all
+                return None
+    return None
+
+
+class RouteTemplates:
+    """Maps the route a request matched to its full template.
+
+    FastAPI keeps included routers nested, so a matched route's own ``path_format``
+    may lack the prefixes it was included under; the app's flattened route list
+    has the full path.
+    """
+
+    def __init__(self) -> None:
+        self._by_route: dict[int, str] = {}
+        self._missing: set[int] = set()
+        self._app: Any = None
+
+    def _index(self, app: Any) -> None:
+        from fastapi.routing import iter_route_contexts
+
+        by_route: dict[int, str] = {}
+        for context in iter_route_contexts(getattr(app, "routes", [])):
+            path = context.path_format
+            if path is not None:
+                by_route.setdefault(id(context.original_route), path)
+        self._by_route = by_route
+        self._missing = set()
+        self._app = app
+
+    def template(self, scope: Scope, root_path: str) -> str:
+        # A mount moves its prefix from ``path`` to ``root_path``.
+        mount_prefix = scope.get("root_path", "")[len(root_path) :]
+        route = scope.get("route")
+        if route is None:
+            return f"{mount_prefix}/{{path}}" if mount_prefix else UNMATCHED_ROUTE
+        if isinstance(route, Mount):
+            return f"{mount_prefix}{route.path}/{{path}}"
+        if not mount_prefix:
+            app = scope.get("app")
+            key = id(route)
+            if app is not self._app or (
+                key not in self._by_route and key not in self._missing
+            ):
+                # Routes can be added after the first request: look once more.
+                self._index(app)
+                if key not in self._by_route:
+                    self._missing.add(key)
+            full = self._by_route.get(key)
+            if full is not None:
+                return full
+        path_format = getattr(route, "path_format", None)
+        return f"{mount_prefix}{path_format}" if path_format else UNMATCHED_ROUTE
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.routes = RouteTemplates()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            metrics.WEBSOCKET_CONNECTIONS.inc()
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                metrics.WEBSOCKET_CONNECTIONS.dec()
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = valid_request_id(_header(scope, b"x-request-id"))
+        request_id = request_id or new_request_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        root_path = scope.get("root_path", "")
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+        status = 500
+        started = False
+        error_type: str | None = None
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        metrics.HTTP_IN_PROGRESS.inc()
+        start = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            error_type = type(exc).__name__
+            status = 500
+            error_log.exception(
+                "erro não tratado: %s",
+                error_type,
+                extra={"error_type": error_type, "method": method},
+            )
+            sentry_sdk.capture_exception(exc)
+            if started:
+                # Headers already went out: the connection can only be dropped.
+                raise
+            await send_wrapper(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(_INTERNAL_ERROR)).encode()),
+                    ],
+                }
+            )
+            await send_wrapper({"type": "http.response.body", "body": _INTERNAL_ERROR})
+        finally:
+            duration = time.perf_counter() - start
+            metrics.HTTP_IN_PROGRESS.dec()
+            route = self.routes.template(scope, root_path)
+            self._record(scope, method, route, status, duration, error_type)
+            request_id_var.reset(token)
+
+    def _record(
+        self,
+        scope: Scope,
+        method: str,
+        route: str,
+        status: int,
+        duration: float,
+        error_type: str | None,
+    ) -> None:
+        metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
+        metrics.HTTP_DURATION.labels(method, route).observe(duration)
+        if status >= 400:
+            metrics.HTTP_ERRORS.labels(error_type or f"http_{status}").inc()
+
+        fields: dict[str, Any] = {
+            "method": method,
+            "route": route,
+            "path": clean_text(scope.get("path", "")),
+            "status": status,
+            "duration_ms": round(duration * 1000, 2),
+        }
+        user_id = scope["state"].get("user_id")
+        if isinstance(user_id, int):
+            fields["user_id"] = user_id
+        code = (scope.get("path_params") or {}).get("codigo")
+        if isinstance(code, str) and _TV_CODE.fullmatch(code):
+            fields["tv_code"] = code.upper()
+        level = logging.WARNING if status >= 500 else logging.INFO
+        access_log.log(
+            level,
+            "%s %s %s %.1f ms",
+            method,
+            fields["path"],
+            status,
+            fields["duration_ms"],
+            extra=fields,
+        )
