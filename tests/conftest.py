@@ -69,6 +69,13 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def clean(app: FastAPI) -> AsyncIterator[None]:
     yield
+    # Playback state kept in the process: background rebuilds, unwritten pings.
+    playlists = getattr(app.state, "playlists", None)
+    if playlists is not None:
+        await playlists.drain()
+    heartbeats = getattr(app.state, "heartbeats", None)
+    if heartbeats is not None:
+        heartbeats.reset()
     async with app.state.sessionmaker() as session:
         await support.truncate_all(session)
     cache = app.state.cache
@@ -76,6 +83,8 @@ async def clean(app: FastAPI) -> AsyncIterator[None]:
         await cache.flush()
     else:
         await cache.close()
+    if playlists is not None:
+        playlists.reset()
 
 
 @pytest.fixture

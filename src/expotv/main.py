@@ -33,6 +33,7 @@ from expotv.notices.router import router as notices_router
 from expotv.observability.install import install as install_observability
 from expotv.observability.install import instrumented
 from expotv.observability.router import router as observability_router
+from expotv.playlist.lifecycle import playback
 from expotv.playlist.router import router as playlist_router
 from expotv.realtime.router import router as realtime_router
 from expotv.storage import create_storage
@@ -60,6 +61,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cache = create_cache(settings)
         stack.push_async_callback(cache.close)
         app.state.cache = cache
+        await stack.enter_async_context(playback(app.state, settings))
         await stack.enter_async_context(media_lifespan(app.state, settings))
         yield
 

@@ -1,3 +1,119 @@
-from fastapi import APIRouter
+"""The TV app's HTTP endpoints (public, identified by the TV's code)."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
+
+from expotv.db import utcnow
+from expotv.deps import AppSettings, ClientAddress
+from expotv.observability.metrics import CONTENT_SERVED
+from expotv.playlist.schemas import PingIn, PingRead, PlaylistRead
+from expotv.playlist.service import PlaylistService, Served, record_ping
+from expotv.tvs.heartbeat import HeartbeatWriter
+
+router = APIRouter(prefix="/app/tv", tags=["app da TV"])
+
+CACHE_CONTROL = "public, max-age=30"
+STALE_HEADERS = {"X-Expotv-Stale": "1", "Warning": '110 - "Response is Stale"'}
+
+
+def get_playlists(request: Request) -> PlaylistService:
+    playlists: PlaylistService = request.app.state.playlists
+    return playlists
+
+
+def get_heartbeats(request: Request) -> HeartbeatWriter:
+    heartbeats: HeartbeatWriter = request.app.state.heartbeats
+    return heartbeats
+
+
+Playlists = Annotated[PlaylistService, Depends(get_playlists)]
+Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
+TVCode = Annotated[str, Path(description="código da TV (maiúsculas ou minúsculas)")]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "código de TV desconhecido"},
+    429: {"description": "códigos desconhecidos demais deste cliente (Retry-After)"},
+    503: {"description": "banco fora e nenhuma cópia desta playlist (Retry-After)"},
+}
+
+
+def etag_matches(if_none_match: str | None, version: str) -> bool:
+    """``If-None-Match`` against the current version (weak comparison, RFC 9110)."""
+    if not if_none_match:
+        return False
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*":
+            return True
+        tag = tag.removeprefix("W/")
+        if len(tag) >= 2 and tag[0] == tag[-1] == '"':
+            tag = tag[1:-1]
+        if tag == version:
+            return True
+    return False
+
+
+def _headers(served: Served) -> dict[str, str]:
+    headers = {"ETag": served.entry.etag, "Cache-Control": CACHE_CONTROL}
+    if served.is_stale:
+        headers.update(STALE_HEADERS)
+    return headers
+
+
+@router.get(
+    "/{codigo}/content",
+    response_class=Response,
+    responses={
+        200: {
+            "model": PlaylistRead,
+            "description": "a playlist intercalada da TV; ETag é a versão",
+            "content": {"application/json": {}},
+        },
+        304: {"description": "a versão em If-None-Match é a atual"},
+        **_ERRORS,
+    },
+)
+async def get_content(
+    codigo: TVCode,
+    playlists: Playlists,
+    client: ClientAddress,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The TV's interleaved playlist (cached; 304 when If-None-Match is current)."""
+    served = await playlists.get(codigo, client=client, now=utcnow())
+    headers = _headers(served)
+    CONTENT_SERVED.inc()
+    if etag_matches(if_none_match, served.entry.version):
+        return Response(status_code=304, headers=headers)
+    return Response(served.entry.body, media_type="application/json", headers=headers)
+
+
+@router.post("/{codigo}/ping", response_model=PingRead, responses=_ERRORS)
+async def ping(
+    codigo: TVCode,
+    playlists: Playlists,
+    heartbeats: Heartbeats,
+    client: ClientAddress,
+    settings: AppSettings,
+    response: Response,
+    body: Annotated[PingIn | None, Body()] = None,
+) -> PingRead:
+    """A TV's heartbeat; answers the TV's current content version and ping interval."""
+    served = await record_ping(
+        playlists,
+        heartbeats,
+        codigo,
+        client=client,
+        now=utcnow(),
+        app_version=body.app_version if body else None,
+        resolution=body.resolution if body else None,
+    )
+    if served.is_stale:
+        response.headers.update(STALE_HEADERS)
+    return PingRead(
+        version=served.entry.version,
+        ping_interval_seconds=settings.tv_ping_interval_seconds,
+    )

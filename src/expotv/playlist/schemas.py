@@ -1,0 +1,59 @@
+"""The TV app's bodies. The playlist is sent pre-serialized (``builder.render``);
+its models here document it in the OpenAPI schema and must match that output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from expotv.schemas import ApiModel
+
+
+class PlaylistTV(ApiModel):
+    code: str = Field(alias="codigo")
+    name: str = Field(alias="nome")
+    condominium_id: int = Field(alias="condominio_id")
+    ad_ratio: int = Field(alias="proporcao_anuncios")
+    notice_ratio: int = Field(alias="proporcao_avisos")
+    news_ratio: int = Field(alias="proporcao_noticias")
+
+
+class PlaylistItemRead(ApiModel):
+    kind: Literal["aviso", "anuncio", "noticia"] = Field(alias="tipo")
+    id: int
+    title: str = Field(alias="titulo")
+    archive_url: str | None
+    media_kind: Literal["imagem", "video"] | None = Field(alias="tipo_midia")
+    duration_seconds: int = Field(alias="duracao")
+    thumbnail_url: str | None = Field(
+        description="poster (JPEG/WebP, até 480 px) para o player; null sem mídia"
+    )
+    message: str | None = Field(
+        default=None, alias="mensagem", description="texto do aviso (só avisos)"
+    )
+    summary: str | None = Field(
+        default=None, alias="resumo", description="resumo da notícia (só notícias)"
+    )
+
+
+class PlaylistRead(ApiModel):
+    tv: PlaylistTV
+    version: str = Field(
+        alias="versao", description="hash do conteúdo; igual ao ETag (sem aspas)"
+    )
+    generated_at: datetime = Field(alias="gerado_em")
+    items: list[PlaylistItemRead] = Field(alias="itens")
+
+
+class PingIn(ApiModel):
+    version: str | None = Field(default=None, alias="versao", max_length=64)
+    app_version: str | None = Field(default=None, alias="app_versao", max_length=64)
+    resolution: str | None = Field(default=None, alias="resolucao", max_length=32)
+
+
+class PingRead(ApiModel):
+    status: Literal["online"] = "online"
+    version: str = Field(alias="versao", description="versão atual do conteúdo da TV")
+    ping_interval_seconds: int = Field(alias="intervalo_ping")
