@@ -1,0 +1,42 @@
+"""Request-level pieces of the item routes: the clock, list filters, the scope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from expotv.auth.dependencies import CurrentUser
+from expotv.content import ContentStatus
+from expotv.db import DbSession, utcnow
+from expotv.items.repository import ItemFilters
+from expotv.items.schemas import MAX_ID
+from expotv.items.scope import Scope, load_scope
+
+RequestTime = Annotated[datetime, Depends(utcnow)]
+
+
+def item_filters(
+    condominio_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="só os que passam neste")
+    ] = None,
+    status: Annotated[
+        ContentStatus | None,
+        Query(description="status como mostrado (expirado inclui os vencidos)"),
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="trecho do nome")
+    ] = None,
+) -> ItemFilters:
+    return ItemFilters(condominium_id=condominio_id, status=status, query=q)
+
+
+Filters = Annotated[ItemFilters, Depends(item_filters)]
+
+
+async def condominium_scope(user: CurrentUser, session: DbSession) -> Scope:
+    return await load_scope(session, user)
+
+
+ItemScope = Annotated[Scope, Depends(condominium_scope)]

@@ -1,0 +1,74 @@
+"""Pure rules over an item (no session, no clock): status on read, liveness."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from expotv.condominiums.models import Condominium
+from expotv.content import ContentStatus, MediaKind
+
+
+class ContentItem(Protocol):
+    """What ``Ad`` and ``Notice`` share (their columns, seen on an instance)."""
+
+    id: int
+    name: str
+    status: ContentStatus
+    requested_status: ContentStatus
+    expires_at: datetime | None
+    duration_seconds: int
+    media_kind: MediaKind | None
+    media_key: str | None
+    archive_url: str | None
+    thumbnail_key: str | None
+    thumbnail_url: str | None
+    media_error: str | None
+    created_by_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    condominiums: list[Condominium]
+
+
+def is_past(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and expires_at <= now
+
+
+def effective_status(item: ContentItem, now: datetime) -> ContentStatus:
+    """``expirado`` as soon as ``data_expiracao`` passed, before the job runs.
+
+    Matches ``items.repository.expired``, so lists and filters agree.
+    """
+    if item.status is ContentStatus.EXPIRED or is_past(item.expires_at, now):
+        return ContentStatus.EXPIRED
+    return item.status
+
+
+def is_live(item: ContentItem, now: datetime) -> bool:
+    """Counts against a Síndico's quota (anything not expired)."""
+    return effective_status(item, now) is not ContentStatus.EXPIRED
+
+
+def next_status(
+    item: ContentItem,
+    *,
+    requested: ContentStatus | None,
+    media_changed: bool,
+    processing: bool,
+    now: datetime,
+) -> ContentStatus:
+    """The stored status after an update.
+
+    ``requested`` is what the client asked (None: not sent). A conversion in
+    progress or failed keeps its status until new media arrives; an item the job
+    expired comes back when its ``data_expiracao`` moved to the future (or was
+    cleared).
+    """
+    wanted = requested or item.requested_status
+    if media_changed:
+        return ContentStatus.PROCESSING if processing else wanted
+    if item.status in (ContentStatus.PROCESSING, ContentStatus.ERROR):
+        return item.status
+    if item.status is ContentStatus.EXPIRED and is_past(item.expires_at, now):
+        return ContentStatus.EXPIRED
+    return wanted

@@ -1,0 +1,69 @@
+"""What a caller may see inside an item: its condomínios and the síndicos who sign.
+
+Which items a caller sees is decided in SQL (``items.repository``); a visible item
+may still target condomínios (or name síndicos) of other tenants, and those ids are
+left out of the response. ``None`` means "everything" (Master).
+
+Visible síndicos: those of the condomínios the caller may read, plus the caller.
+For a Síndico that is only itself (its condomínios are the ones it manages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expotv.auth import policy
+from expotv.condominiums.models import Condominium
+from expotv.users.models import User
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    user: User
+    condominium_ids: frozenset[int] | None
+    signer_ids: frozenset[int] | None
+
+    def visible_condominiums(self, ids: Iterable[int]) -> list[int]:
+        if self.condominium_ids is None:
+            return sorted(ids)
+        return sorted(i for i in ids if i in self.condominium_ids)
+
+    def hidden_condominiums(self, ids: Iterable[int]) -> set[int]:
+        if self.condominium_ids is None:
+            return set()
+        return {i for i in ids if i not in self.condominium_ids}
+
+    def visible_signers(self, ids: Iterable[int]) -> list[int]:
+        if self.signer_ids is None:
+            return sorted(ids)
+        return sorted(i for i in ids if i in self.signer_ids)
+
+    def hidden_signers(self, ids: Iterable[int]) -> set[int]:
+        if self.signer_ids is None:
+            return set()
+        return {i for i in ids if i not in self.signer_ids}
+
+
+async def load_scope(
+    session: AsyncSession, user: User, *, with_signers: bool = False
+) -> Scope:
+    readable = policy.readable_condominium_ids(user)
+    if readable is None:
+        return Scope(user=user, condominium_ids=None, signer_ids=None)
+    condominium_ids = frozenset(await session.scalars(readable))
+    signer_ids = frozenset({user.id})
+    if with_signers and condominium_ids:
+        managers = await session.scalars(
+            select(Condominium.manager_id)
+            .where(
+                Condominium.id.in_(condominium_ids),
+                Condominium.manager_id.is_not(None),
+            )
+            .distinct()
+        )
+        signer_ids |= {m for m in managers if m is not None}
+    return Scope(user=user, condominium_ids=condominium_ids, signer_ids=signer_ids)

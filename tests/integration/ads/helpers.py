@@ -1,0 +1,95 @@
+"""Arranging anúncio/aviso tests: tenants, images, stored files (shared by notices)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import update
+
+from expotv.condominiums.models import Condominium
+from expotv.config import Settings
+from expotv.users.models import Role, User, viewer_condominium
+from tests.support import Factory
+
+
+def png_bytes(color: str = "red", size: tuple[int, int] = (16, 12)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_file(color: str = "red") -> dict[str, Any]:
+    return {"arquivo": ("foto.png", png_bytes(color), "image/png")}
+
+
+def stored_path(settings: Settings, url: str | None) -> Path:
+    """The file behind an app-relative ``/media/...`` URL (LocalStorage)."""
+    assert url is not None
+    assert url.startswith("/media/"), url
+    return settings.media_dir / url.removeprefix("/media/")
+
+
+def stored_files(settings: Settings) -> set[Path]:
+    root = settings.media_dir
+    if not root.exists():
+        return set()
+    return {p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")}
+
+
+@dataclass
+class World:
+    """Two tenants: síndico A (condos A and A2), síndico B (condo B), a viewer of A."""
+
+    admin: User
+    manager_a: User
+    manager_b: User
+    viewer_a: User
+    condo_a: Condominium
+    condo_a2: Condominium
+    condo_b: Condominium
+    admin_headers: dict[str, str]
+    a_headers: dict[str, str]
+    b_headers: dict[str, str]
+    viewer_headers: dict[str, str]
+
+
+async def build_world(
+    factory: Factory, admin: User, admin_headers: dict[str, str], **manager_a: Any
+) -> World:
+    a = await factory.user(Role.MANAGER, name="Síndico A", **manager_a)
+    b = await factory.user(Role.MANAGER, name="Síndico B")
+    viewer = await factory.user(Role.VIEWER, name="Morador A")
+    condo_a = await factory.add(Condominium(name="Residencial A", manager_id=a.id))
+    condo_a2 = await factory.add(Condominium(name="Residencial A2", manager_id=a.id))
+    condo_b = await factory.add(Condominium(name="Residencial B", manager_id=b.id))
+    async with factory.sessionmaker() as session:
+        await session.execute(
+            viewer_condominium.insert().values(
+                user_id=viewer.id, condominium_id=condo_a.id
+            )
+        )
+        await session.commit()
+    return World(
+        admin=admin,
+        manager_a=a,
+        manager_b=b,
+        viewer_a=viewer,
+        condo_a=condo_a,
+        condo_a2=condo_a2,
+        condo_b=condo_b,
+        admin_headers=admin_headers,
+        a_headers=await factory.headers(a),
+        b_headers=await factory.headers(b),
+        viewer_headers=await factory.headers(viewer),
+    )
+
+
+async def set_columns(factory: Factory, model: Any, row_id: int, **values: Any) -> None:
+    """Change a row behind the API's back (expiry passed, another creator...)."""
+    async with factory.sessionmaker() as session:
+        await session.execute(update(model).where(model.id == row_id).values(**values))
+        await session.commit()
