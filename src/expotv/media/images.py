@@ -129,6 +129,7 @@ def _save_animation(image: Image.Image, image_format: str, target: Path) -> Imag
         frame.load()
         durations.append(int(frame.info.get("duration", 100) or 100))
         copy = frame.convert("RGBA")
+        copy.info = {}  # comments, XMP, EXIF: the encoder would copy them
         frames.append(copy.transpose(transpose) if transpose is not None else copy)
     options: dict[str, Any] = {
         "save_all": True,

@@ -36,7 +36,8 @@ POSTER_MAX_FRAMES = 120
 # Transcoded videos fit this box (landscape or portrait): what TVs play.
 MAX_WIDTH, MAX_HEIGHT = 1920, 1080
 _PLAYABLE_PIXEL_FORMATS = {"yuv420p", "yuvj420p"}
-_MP4_DEMUXER = "mov,mp4,m4a,3gp,3g2,mj2"
+# Opened with format="mp4" the demuxer reports that name, probed its full one.
+_MP4_DEMUXERS = {"mp4", "mov", "mov,mp4,m4a,3gp,3g2,mj2"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ class VideoInfo:
     def can_remux(self) -> bool:
         """Already what TVs play: H.264 4:2:0 8-bit in an MP4/MOV container."""
         return (
-            self.demuxer == _MP4_DEMUXER
+            self.demuxer in _MP4_DEMUXERS
             and self.codec == "h264"
             and self.pixel_format in _PLAYABLE_PIXEL_FORMATS
         )

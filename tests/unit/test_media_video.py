@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import av
+import pytest
+from PIL import Image
+
+from expotv.media import video
+from expotv.media.exceptions import (
+    ConversionCancelled,
+    ConversionFailed,
+    MediaTypeNotAccepted,
+    MediaUndecodable,
+)
+from tests.integration.media import samples
+
+
+def write(tmp_path: Path, data: bytes, name: str = "upload") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_pyav_bundles_an_h264_encoder() -> None:
+    assert "libx264" in av.codecs_available
+
+
+def test_inspect_reads_codec_duration_and_makes_a_poster(tmp_path: Path) -> None:
+    source = write(tmp_path, samples.mp4_h264(frames=25, rate=10, size=(96, 64)))
+    poster = tmp_path / "poster.jpg"
+
+    info = video.inspect(source, "mp4", poster)
+
+    assert info.codec == "h264"
+    assert (info.width, info.height) == (96, 64)
+    assert info.duration == pytest.approx(2.5, abs=0.05)
+    assert info.duration_seconds == 3  # rounded up
+    assert info.can_remux
+    with Image.open(poster) as image:
+        assert image.format == "JPEG"
+        assert image.size == (96, 64)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [(0.0, 1), (0.04, 1), (1.0, 1), (1.0000001, 1), (1.01, 2), (9000.0, 3600)],
+)
+def test_duration_is_whole_seconds_rounded_up_within_range(
+    seconds: float, expected: int
+) -> None:
+    info = video.VideoInfo("avi", "h264", 2, 2, "yuv420p", seconds, 0)
+    assert info.duration_seconds == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "demuxer"),
+    [
+        (samples.webm_vp8(audio=None), "matroska"),
+        (samples.avi_mpeg4(audio=None), "avi"),
+        (samples.mp4_mpeg4(audio=None), "mp4"),
+    ],
+)
+def test_only_h264_in_mp4_or_mov_is_remuxed(
+    tmp_path: Path, data: bytes, demuxer: str
+) -> None:
+    info = video.inspect(write(tmp_path, data), demuxer, tmp_path / "poster.jpg")
+    assert not info.can_remux
+
+
+@pytest.mark.parametrize("make", [samples.mp4_h264, samples.mov_h264])
+def test_remux_keeps_h264_drops_audio_and_moves_the_index_first(
+    tmp_path: Path, make: object
+) -> None:
+    assert callable(make)
+    source = write(tmp_path, make(frames=15))
+    original = samples.video_facts(source)
+    assert ("audio", "aac") in original.codecs
+    assert not original.moov_before_mdat  # PyAV writes the index last by default
+    target = tmp_path / "out.mp4"
+
+    video.remux(source, "mp4", target)
+
+    facts = samples.video_facts(target)
+    assert facts.codecs == [("video", "h264")]
+    assert facts.moov_before_mdat
+    assert facts.frames == 15
+    assert target.read_bytes()[4:8] == b"ftyp"
+
+
+def test_remux_keeps_a_phone_video_upright(tmp_path: Path) -> None:
+    source = write(tmp_path, samples.mov_h264(rotation=90))
+    target = tmp_path / "out.mp4"
+    video.remux(source, "mp4", target)
+    assert samples.video_facts(target).rotation == 90
+
+
+def test_poster_of_a_phone_video_is_upright(tmp_path: Path) -> None:
+    source = write(tmp_path, samples.mov_h264(rotation=90, size=(64, 48)))
+    poster = tmp_path / "poster.jpg"
+    info = video.inspect(source, "mp4", poster)
+    assert info.rotation == 90
+    with Image.open(poster) as image:
+        assert image.size == (48, 64)
+
+
+@pytest.mark.parametrize(
+    ("data", "demuxer"),
+    [
+        (samples.webm_vp8(), "matroska"),
+        (samples.avi_mpeg4(), "avi"),
+        (samples.mp4_mpeg4(), "mp4"),
+    ],
+)
+def test_transcode_makes_h264_mp4_without_audio(
+    tmp_path: Path, data: bytes, demuxer: str
+) -> None:
+    source = write(tmp_path, data)
+    target = tmp_path / "out.mp4"
+
+    video.transcode(source, demuxer, target)
+
+    facts = samples.video_facts(target)
+    assert facts.codecs == [("video", "h264")]
+    assert facts.moov_before_mdat
+    assert facts.frames == 15
+    assert facts.duration == pytest.approx(1.5, abs=0.15)
+    with av.open(str(target)) as container:
+        assert container.streams.video[0].codec_context.pix_fmt == "yuv420p"
+
+
+def test_transcode_makes_odd_sizes_even(tmp_path: Path) -> None:
+    source = write(tmp_path, samples.webm_vp8(audio=None, size=(65, 49), frames=3))
+    target = tmp_path / "out.mp4"
+    video.transcode(source, "matroska", target)
+    facts = samples.video_facts(target)
+    assert (facts.width, facts.height) == (64, 48)
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((3840, 2160), (1920, 1080)),
+        ((2160, 3840), (1080, 1920)),
+        ((1281, 721), (1280, 720)),
+        ((1, 1), (2, 2)),
+        ((4000, 1000), (1920, 480)),
+    ],
+)
+def test_fit_even(size: tuple[int, int], expected: tuple[int, int]) -> None:
+    assert video.fit_even(*size) == expected
+
+
+def test_transcode_stops_when_cancelled(tmp_path: Path) -> None:
+    source = write(tmp_path, samples.webm_vp8(audio=None))
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(ConversionCancelled):
+        video.transcode(source, "matroska", tmp_path / "out.mp4", cancel=cancel)
+
+
+def test_transcode_of_garbage_fails_with_a_reason(tmp_path: Path) -> None:
+    source = write(tmp_path, b"\x1a\x45\xdf\xa3" + b"\x00" * 500)
+    with pytest.raises(ConversionFailed) as caught:
+        video.transcode(source, "matroska", tmp_path / "out.mp4")
+    assert "converter" in caught.value.reason
+
+
+def test_truncated_video_is_undecodable(tmp_path: Path) -> None:
+    data = samples.mp4_h264(frames=10)
+    source = write(tmp_path, data[: len(data) // 3])
+    with pytest.raises(MediaUndecodable):
+        video.inspect(source, "mp4", tmp_path / "poster.jpg")
+
+
+def test_random_bytes_behind_a_video_signature_are_undecodable(tmp_path: Path) -> None:
+    source = write(tmp_path, b"RIFF\x00\x00\x00\x00AVI LIST" + bytes(range(256)) * 4)
+    with pytest.raises((MediaUndecodable, MediaTypeNotAccepted)):
+        video.inspect(source, "avi", tmp_path / "poster.jpg")
+
+
+def test_audio_only_mp4_is_not_a_video(tmp_path: Path) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as out:
+        stream = out.add_stream("aac", rate=48000, layout="mono")
+        samples._silence(out, stream, seconds=1)  # noqa: SLF001
+    source = write(tmp_path, buffer.getvalue())
+    with pytest.raises(MediaTypeNotAccepted, match="vídeo"):
+        video.inspect(source, "mp4", tmp_path / "poster.jpg")
