@@ -62,7 +62,7 @@ async def codes_in_condominium(
         .where(TV.condominium_id == condominium_id)
         .order_by(TV.id)
     )
-    return [(tv_id, code) for tv_id, code in rows.tuples()]
+    return [(tv_id, code) for tv_id, code in rows]
 
 
 async def delete_in_condominium(session: AsyncSession, condominium_id: int) -> None:
