@@ -40,6 +40,7 @@ from expotv.storage import create_storage
 from expotv.tvs.router import router as tvs_router
 from expotv.ui.router import STATIC_DIR as UI_STATIC_DIR
 from expotv.ui.router import router as ui_router
+from expotv.users.bootstrap import ensure_master
 from expotv.users.router import router as users_router
 
 API_DESCRIPTION = (
@@ -57,6 +58,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = engine
         await stack.enter_async_context(instrumented(app))
         app.state.sessionmaker = create_sessionmaker(engine, info={"state": app.state})
+        await ensure_master(app.state.sessionmaker, settings)
         app.state.storage = create_storage(settings)
         cache = create_cache(settings)
         stack.push_async_callback(cache.close)

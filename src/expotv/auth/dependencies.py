@@ -61,6 +61,15 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+async def get_current_session_id(request: Request, _user: CurrentUser) -> str:
+    session_id: str = request.state.session_id
+    return session_id
+
+
+# The login session (``sid``) of the calling access token.
+CurrentSessionId = Annotated[str, Depends(get_current_session_id)]
+
+
 def require_role(*roles: Role) -> Callable[[User], Awaitable[User]]:
     async def check(user: CurrentUser) -> User:
         if user.role not in roles:

@@ -1,3 +1,216 @@
-from fastapi import APIRouter
+"""``/auth``: sign-up, login, token rotation, logout and one's own account."""
 
-router = APIRouter()
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from expotv.auth import service as auth_service
+from expotv.auth.dependencies import CurrentSessionId, CurrentUser
+from expotv.auth.ratelimit import LoginThrottle
+from expotv.auth.schemas import (
+    LoginRequest,
+    MeUpdate,
+    RefreshRequest,
+    RegisterRequest,
+    TokenPair,
+)
+from expotv.db import DbSession, utcnow
+from expotv.deps import AppSettings, CacheDep, ClientAddress
+from expotv.errors import AUTHENTICATED_RESPONSES, ErrorOut
+from expotv.users import service as user_service
+from expotv.users.schemas import UserRead
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Form field -> JSON field, to name the form's own field in a 422.
+_FORM_FIELDS = {"email": "username", "senha": "password"}
+
+_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "credenciais inválidas"}
+}
+_LOGIN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_UNAUTHORIZED,
+    429: {
+        "model": ErrorOut,
+        "description": "muitas tentativas malsucedidas; veja Retry-After",
+    },
+}
+_LOGIN_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            "JSON `{email, senha}`, ou o formulário OAuth2 "
+            "(`username`/`password`) usado pelo botão Authorize do /docs"
+        ),
+        "content": {
+            "application/json": {
+                "schema": LoginRequest.model_json_schema(by_alias=True)
+            },
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "title": "OAuth2PasswordForm",
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {
+                        "username": {"type": "string", "description": "e-mail"},
+                        "password": {"type": "string", "format": "password"},
+                        "grant_type": {"type": "string", "enum": ["password"]},
+                        "scope": {"type": "string"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+async def login_credentials(request: Request) -> LoginRequest:
+    """The login body: JSON, or the OAuth2 password form on the same path."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type.lower() in _FORM_TYPES:
+        form = await request.form()
+        data: Any = {
+            "email": form.get("username"),
+            "senha": form.get("password"),
+        }
+        rename = _FORM_FIELDS
+    else:
+        try:
+            data = json.loads(await request.body() or b"null")
+        except ValueError:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "json_invalid",
+                        "loc": ("body",),
+                        "msg": "JSON inválido",
+                        "input": None,
+                    }
+                ]
+            ) from None
+        rename = {}
+    try:
+        return LoginRequest.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False)
+        for error in errors:
+            error["loc"] = (
+                "body",
+                *(rename.get(str(part), part) for part in error["loc"]),
+            )
+        raise RequestValidationError(errors) from None
+
+
+LoginCredentials = Annotated[LoginRequest, Depends(login_credentials)]
+
+
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"model": ErrorOut, "description": "cadastro público desativado"},
+        409: {"model": ErrorOut, "description": "e-mail já cadastrado"},
+    },
+)
+async def register(
+    data: RegisterRequest, session: DbSession, settings: AppSettings
+) -> UserRead:
+    """Cria uma conta de Visitante, sem condomínios."""
+    user = await user_service.register(
+        session,
+        name=data.name,
+        email=data.email,
+        password=data.password,
+        settings=settings,
+    )
+    return UserRead.build(user, [])
+
+
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    responses=_LOGIN_RESPONSES,
+    openapi_extra=_LOGIN_BODY,
+)
+async def login(
+    credentials: LoginCredentials,
+    session: DbSession,
+    settings: AppSettings,
+    cache: CacheDep,
+    address: ClientAddress,
+) -> TokenPair:
+    """Entra com e-mail e senha e recebe o par de tokens."""
+    issued = await auth_service.login(
+        session,
+        email=credentials.email,
+        password=credentials.password,
+        address=address,
+        throttle=LoginThrottle(cache, settings),
+        settings=settings,
+        now=utcnow(),
+    )
+    return TokenPair(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+    )
+
+
+@router.post("/refresh", response_model=TokenPair, responses=_UNAUTHORIZED)
+async def refresh(
+    data: RefreshRequest, session: DbSession, settings: AppSettings
+) -> TokenPair:
+    """Troca um refresh token por um par novo (cada refresh token vale uma vez)."""
+    issued = await auth_service.refresh(
+        session, refresh_token=data.refresh_token, settings=settings, now=utcnow()
+    )
+    return TokenPair(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_UNAUTHORIZED)
+async def logout(
+    data: RefreshRequest, session: DbSession, settings: AppSettings
+) -> None:
+    """Encerra a sessão do refresh token; os access tokens dela param de valer."""
+    await auth_service.logout(
+        session, refresh_token=data.refresh_token, settings=settings, now=utcnow()
+    )
+
+
+@router.get("/me", response_model=UserRead, responses=AUTHENTICATED_RESPONSES)
+async def get_me(user: CurrentUser, session: DbSession) -> UserRead:
+    """Mostra o usuário autenticado."""
+    ids = await user_service.condominium_ids(session, [user])
+    return UserRead.build(user, ids[user.id])
+
+
+@router.put("/me", response_model=UserRead, responses=AUTHENTICATED_RESPONSES)
+async def update_me(
+    changes: MeUpdate,
+    user: CurrentUser,
+    session_id: CurrentSessionId,
+    session: DbSession,
+) -> UserRead:
+    """Muda o próprio nome ou senha; uma senha nova encerra as outras sessões."""
+    updated = await auth_service.update_own_account(
+        session,
+        user,
+        current_password=changes.current_password,
+        name=changes.name,
+        new_password=changes.password,
+        session_id=session_id,
+        now=utcnow(),
+    )
+    ids = await user_service.condominium_ids(session, [updated])
+    return UserRead.build(updated, ids[updated.id])

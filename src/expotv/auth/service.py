@@ -1,0 +1,298 @@
+"""Logins, token pairs and their rotation, session revocation.
+
+login       one AuthSession (its id is the tokens' ``sid``) + one RefreshToken
+refresh     the presented RefreshToken is marked used, a new one is issued;
+            a used one presented again revokes the whole session (its family)
+logout      the session is revoked: its access tokens die with it, since
+            ``CurrentUser`` checks the session on every request
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, or_, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from expotv.auth import tokens
+from expotv.auth.exceptions import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    WrongPassword,
+)
+from expotv.auth.models import AuthSession, RefreshToken
+from expotv.auth.passwords import hash_password, verify_password
+from expotv.auth.ratelimit import LoginThrottle
+from expotv.config import Settings
+from expotv.db import on_rollback
+from expotv.users import repository as user_repository
+from expotv.users.models import User
+from expotv.users.schemas import LEVEL_BY_ROLE
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+async def hash_in_thread(password: str) -> str:
+    # Argon2 takes ~0.1 s of CPU: off the event loop.
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_in_thread(password: str, password_hash: str | None) -> bool:
+    return await asyncio.to_thread(verify_password, password, password_hash)
+
+
+def _session_lifetime(settings: Settings) -> timedelta:
+    # A session outlives every token it issued, so an access token never
+    # survives its session's expiry nor dies before its own ``exp``.
+    return timedelta(
+        seconds=max(settings.refresh_token_seconds, settings.access_token_seconds)
+    )
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    throttle: LoginThrottle,
+    settings: Settings,
+    now: datetime,
+) -> IssuedTokens:
+    email = email.strip().lower()
+    await throttle.ensure_allowed(email=email, address=address, now=now)
+    user = await user_repository.get_by_email(session, email)
+    # An unknown email still pays for one hash check: both failures take as long.
+    is_valid = await verify_in_thread(password, user.password_hash if user else None)
+    if user is None or not is_valid:
+        await throttle.record_failure(email=email, address=address, now=now)
+        raise InvalidCredentials()
+    if not user.is_active:
+        raise InvalidCredentials()
+    await throttle.record_success(email=email)
+    auth_session = AuthSession(
+        id=tokens.new_id(),
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + _session_lifetime(settings),
+    )
+    session.add(auth_session)
+    await session.flush()
+    return await _issue(session, user, auth_session, settings=settings, now=now)
+
+
+async def _issue(
+    session: AsyncSession,
+    user: User,
+    auth_session: AuthSession,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> IssuedTokens:
+    access_lifetime = timedelta(seconds=settings.access_token_seconds)
+    refresh_lifetime = timedelta(seconds=settings.refresh_token_seconds)
+    access = tokens.encode(
+        settings,
+        token_type=tokens.TokenType.ACCESS,
+        user_id=user.id,
+        session_id=auth_session.id,
+        now=now,
+        lifetime=access_lifetime,
+        extra={"email": user.email, "nivel": LEVEL_BY_ROLE[user.role].value},
+    )
+    refresh_jti = tokens.new_id()
+    refresh = tokens.encode(
+        settings,
+        token_type=tokens.TokenType.REFRESH,
+        user_id=user.id,
+        session_id=auth_session.id,
+        now=now,
+        lifetime=refresh_lifetime,
+        jti=refresh_jti,
+    )
+    session.add(
+        RefreshToken(
+            jti=refresh_jti,
+            session_id=auth_session.id,
+            expires_at=now + refresh_lifetime,
+        )
+    )
+    await session.flush()
+    return IssuedTokens(
+        access_token=access,
+        refresh_token=refresh,
+        expires_in=settings.access_token_seconds,
+    )
+
+
+async def refresh(
+    session: AsyncSession, *, refresh_token: str, settings: Settings, now: datetime
+) -> IssuedTokens:
+    try:
+        claims = tokens.decode(
+            settings, refresh_token, expected=tokens.TokenType.REFRESH
+        )
+    except tokens.InvalidToken:
+        raise InvalidRefreshToken() from None
+    stored = await session.get(RefreshToken, claims.jti)
+    auth_session = await session.get(AuthSession, claims.session_id)
+    if (
+        stored is None
+        or auth_session is None
+        or stored.session_id != auth_session.id
+        or auth_session.user_id != claims.user_id
+        or auth_session.revoked_at is not None
+        or auth_session.expires_at <= now
+    ):
+        raise InvalidRefreshToken()
+    if stored.used_at is not None:
+        _revoke_family_after_failure(session, auth_session.id, now)
+        raise RefreshTokenReused()
+    # The condition makes two concurrent uses race in the database: exactly one
+    # wins, the other is a reuse (and ends the session, as a stolen token would).
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.jti == stored.jti, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if result.rowcount != 1:
+        _revoke_family_after_failure(session, auth_session.id, now)
+        raise RefreshTokenReused()
+    user = await session.get(User, claims.user_id)
+    if user is None or not user.is_active:
+        raise InvalidRefreshToken()
+    auth_session.expires_at = now + _session_lifetime(settings)
+    return await _issue(session, user, auth_session, settings=settings, now=now)
+
+
+def _revoke_family_after_failure(
+    session: AsyncSession, session_id: str, now: datetime
+) -> None:
+    """Revoke the session even though this request fails (and rolls back).
+
+    The revocation must outlive the 401, so it runs in its own transaction after
+    the request's rollback (on SQLite a second writer now would wait on our lock).
+    """
+    bind = session.bind
+
+    async def revoke() -> None:
+        if not isinstance(bind, AsyncEngine):  # pragma: no cover - always an engine
+            log.error("refresh token reuse: cannot revoke session %s", session_id)
+            return
+        async with bind.begin() as conn:
+            await conn.execute(
+                update(AuthSession)
+                .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        log.warning("refresh token reused: session %s revoked", session_id)
+
+    on_rollback(session, revoke)
+
+
+async def logout(
+    session: AsyncSession, *, refresh_token: str, settings: Settings, now: datetime
+) -> None:
+    try:
+        claims = tokens.decode(
+            settings, refresh_token, expected=tokens.TokenType.REFRESH
+        )
+    except tokens.InvalidToken:
+        raise InvalidRefreshToken() from None
+    # Idempotent: logging out of an ended session is still a success.
+    await session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == claims.session_id,
+            AuthSession.user_id == claims.user_id,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def revoke_user_sessions(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    now: datetime,
+    keep_session_id: str | None = None,
+) -> None:
+    """End the user's sessions (all, or all but ``keep_session_id``) at once."""
+    statement = update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
+    )
+    if keep_session_id is not None:
+        statement = statement.where(AuthSession.id != keep_session_id)
+    await session.execute(
+        statement.values(revoked_at=now).execution_options(synchronize_session=False)
+    )
+
+
+async def update_own_account(
+    session: AsyncSession,
+    user: User,
+    *,
+    current_password: str,
+    name: str | None,
+    new_password: str | None,
+    session_id: str,
+    now: datetime,
+) -> User:
+    if not await verify_in_thread(current_password, user.password_hash):
+        raise WrongPassword()
+    if name is not None:
+        user.name = name
+    if new_password is not None:
+        user.password_hash = await hash_in_thread(new_password)
+        # Whoever else holds this account loses it; the caller stays signed in.
+        await revoke_user_sessions(
+            session, user_id=user.id, now=now, keep_session_id=session_id
+        )
+    await session.flush()
+    return user
+
+
+async def purge_expired(session: AsyncSession, *, now: datetime) -> int:
+    """Delete ended sessions and spent refresh tokens (for a clean-up job)."""
+    spent = cast(
+        CursorResult[Any],
+        await session.execute(
+            delete(RefreshToken)
+            .where(RefreshToken.expires_at <= now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    # Revoked sessions are kept for a day, so that a late reuse of one of their
+    # refresh tokens is still answered as a reuse rather than as unknown.
+    ended = cast(
+        CursorResult[Any],
+        await session.execute(
+            delete(AuthSession)
+            .where(
+                or_(
+                    AuthSession.expires_at <= now,
+                    AuthSession.revoked_at <= now - timedelta(days=1),
+                )
+            )
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return int(spent.rowcount) + int(ended.rowcount)

@@ -1,0 +1,183 @@
+"""User bodies: the contract's pt-BR names (``nome``, ``nivel``, ``limite_*``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
+
+from expotv.pagination import Page
+from expotv.schemas import ApiModel
+from expotv.users.models import Role, User
+
+
+class Level(StrEnum):
+    """``nivel`` as the contract spells it."""
+
+    MASTER = "Master"
+    SINDICO = "Sindico"
+    VISITANTE = "Visitante"
+
+
+LEVEL_BY_ROLE: dict[Role, Level] = {
+    Role.ADMIN: Level.MASTER,
+    Role.MANAGER: Level.SINDICO,
+    Role.VIEWER: Level.VISITANTE,
+}
+ROLE_BY_LEVEL: dict[Level, Role] = {
+    level: role for role, level in LEVEL_BY_ROLE.items()
+}
+
+MIN_PASSWORD_LENGTH = 8
+# Hashing cost grows with the input; nobody types more than this.
+MAX_PASSWORD_LENGTH = 1024
+MAX_EMAIL_LENGTH = 254
+# Limits are stored in 32-bit integer columns.
+MAX_LIMIT = 2**31 - 1
+
+# Deliberately loose: one "@", no spaces, a dot-free host is fine ("admin@localhost"),
+# so self-hosted installations on private domains can use their own addresses.
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def normalize_email(value: str) -> str:
+    """Emails are stored lower-cased and compared case-insensitively."""
+    email = value.strip().lower()
+    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL_RE.match(email):
+        raise ValueError("e-mail inválido")
+    return email
+
+
+def check_password(value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValueError(
+            f"a senha precisa de ao menos {MIN_PASSWORD_LENGTH} caracteres"
+        )
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"a senha pode ter no máximo {MAX_PASSWORD_LENGTH} caracteres")
+    return value
+
+
+def check_name(value: str) -> str:
+    name = value.strip()
+    if not name:
+        raise ValueError("o nome não pode ficar vazio")
+    if len(name) > 120:
+        raise ValueError("o nome pode ter no máximo 120 caracteres")
+    return name
+
+
+EmailAddress = Annotated[
+    str,
+    StringConstraints(max_length=320),
+    AfterValidator(normalize_email),
+    Field(json_schema_extra={"format": "email"}),
+]
+NewPassword = Annotated[
+    str,
+    AfterValidator(check_password),
+    Field(
+        json_schema_extra={
+            "minLength": MIN_PASSWORD_LENGTH,
+            "maxLength": MAX_PASSWORD_LENGTH,
+            "writeOnly": True,
+        }
+    ),
+]
+PersonName = Annotated[
+    str,
+    AfterValidator(check_name),
+    Field(json_schema_extra={"minLength": 1, "maxLength": 120}),
+]
+Limit = Annotated[int, Field(ge=0, le=MAX_LIMIT)]
+CondominiumIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=MAX_LIMIT)]], Field(max_length=10_000)
+]
+
+
+class UserRead(ApiModel):
+    id: int
+    name: str = Field(alias="nome")
+    email: str
+    level: Level = Field(alias="nivel")
+    is_active: bool = Field(alias="ativo")
+    ad_limit: int = Field(alias="limite_anuncios")
+    notice_limit: int = Field(alias="limite_avisos")
+    condominium_limit: int = Field(alias="limite_condominios")
+    condominium_ids: list[int] = Field(
+        alias="condominios_ids",
+        description=(
+            "Visitante: condomínios atribuídos; Síndico: condomínios dos quais é "
+            "síndico; Master: [] (vê todos)"
+        ),
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def build(cls, user: User, condominium_ids: Sequence[int]) -> UserRead:
+        return cls(
+            id=user.id,
+            name=user.name,
+            email=user.email,
+            level=LEVEL_BY_ROLE[user.role],
+            is_active=user.is_active,
+            ad_limit=user.ad_limit,
+            notice_limit=user.notice_limit,
+            condominium_limit=user.condominium_limit,
+            condominium_ids=list(condominium_ids),
+            created_at=user.created_at,
+            updated_at=user.updated_at,
+        )
+
+
+UserPage = Page[UserRead]
+
+
+class PartialModel(ApiModel):
+    """A PUT body: fields left out stay unchanged, an explicit ``null`` is refused."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("não pode ser nulo")
+        return value
+
+
+_CONDOMINIUM_IDS_HELP = (
+    "condomínios que um Visitante pode ver; ignorado para Master e Síndico "
+    "(o síndico de um condomínio é definido pelo sindico_id do condomínio)"
+)
+
+
+class UserCreate(ApiModel):
+    name: PersonName = Field(alias="nome")
+    email: EmailAddress
+    password: NewPassword = Field(alias="senha")
+    level: Level = Field(default=Level.VISITANTE, alias="nivel")
+    is_active: bool = Field(default=True, alias="ativo")
+    ad_limit: Limit = Field(default=10, alias="limite_anuncios")
+    notice_limit: Limit = Field(default=10, alias="limite_avisos")
+    condominium_limit: Limit = Field(default=1, alias="limite_condominios")
+    condominium_ids: CondominiumIds = Field(
+        default_factory=list, alias="condominios_ids", description=_CONDOMINIUM_IDS_HELP
+    )
+
+
+class UserUpdate(PartialModel):
+    name: PersonName | None = Field(default=None, alias="nome")
+    email: EmailAddress | None = None
+    password: NewPassword | None = Field(default=None, alias="senha")
+    level: Level | None = Field(default=None, alias="nivel")
+    is_active: bool | None = Field(default=None, alias="ativo")
+    ad_limit: Limit | None = Field(default=None, alias="limite_anuncios")
+    notice_limit: Limit | None = Field(default=None, alias="limite_avisos")
+    condominium_limit: Limit | None = Field(default=None, alias="limite_condominios")
+    condominium_ids: CondominiumIds | None = Field(
+        default=None, alias="condominios_ids", description=_CONDOMINIUM_IDS_HELP
+    )

@@ -1,0 +1,221 @@
+"""Accounts: public sign-up, the Master's user management, the first Master.
+
+Level changes keep the data consistent with the permission table: a user who
+stops being a Visitante loses its assigned condomínios, one who stops being a
+Síndico leaves its condomínios without a síndico. ``condominios_ids`` is only
+written for Visitantes (a Síndico's condomínios are set through the condomínio's
+``sindico_id``).
+
+A Master can not lock itself out: deactivating, deleting or demoting oneself is a
+409, so there is always at least one active Master (the caller).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expotv.auth import service as auth_service
+from expotv.config import Settings
+from expotv.pagination import PageParams, PageResult, paginate
+from expotv.users import repository
+from expotv.users.exceptions import (
+    CondominiumNotFound,
+    EmailTaken,
+    OwnAccountProtected,
+    RegistrationDisabled,
+    UserNotFound,
+)
+from expotv.users.models import Role, User
+from expotv.users.schemas import ROLE_BY_LEVEL, UserCreate, UserUpdate
+
+
+async def get(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+async def list_users(
+    session: AsyncSession,
+    *,
+    params: PageParams,
+    role: Role | None = None,
+    text: str | None = None,
+    is_active: bool | None = None,
+) -> PageResult[User]:
+    query = repository.users_query(role=role, text=text, is_active=is_active)
+    return await paginate(session, query, params)
+
+
+async def condominium_ids(
+    session: AsyncSession, users: Sequence[User]
+) -> dict[int, list[int]]:
+    """``condominios_ids`` for each user (see ``UserRead``)."""
+    return await repository.condominium_ids_by_user(session, users)
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    settings: Settings,
+) -> User:
+    """Public sign-up: always a Visitante without condomínios."""
+    if not settings.allow_registration:
+        raise RegistrationDisabled()
+    return await _insert(
+        session,
+        User(
+            name=name,
+            email=email,
+            password_hash=await auth_service.hash_in_thread(password),
+            role=Role.VIEWER,
+            is_active=True,
+        ),
+    )
+
+
+async def create(session: AsyncSession, data: UserCreate) -> User:
+    role = ROLE_BY_LEVEL[data.level]
+    wanted = set(data.condominium_ids) if role is Role.VIEWER else set()
+    await _ensure_condominiums_exist(session, wanted)
+    user = await _insert(
+        session,
+        User(
+            name=data.name,
+            email=data.email,
+            password_hash=await auth_service.hash_in_thread(data.password),
+            role=role,
+            is_active=data.is_active,
+            ad_limit=data.ad_limit,
+            notice_limit=data.notice_limit,
+            condominium_limit=data.condominium_limit,
+        ),
+    )
+    if wanted:
+        await repository.replace_viewer_condominiums(session, user.id, wanted)
+    return user
+
+
+async def create_admin(
+    session: AsyncSession, *, name: str, email: str, password: str
+) -> User:
+    """A Master (command line and start-up bootstrap); inputs already validated."""
+    return await _insert(
+        session,
+        User(
+            name=name,
+            email=email,
+            password_hash=await auth_service.hash_in_thread(password),
+            role=Role.ADMIN,
+            is_active=True,
+        ),
+    )
+
+
+async def _insert(session: AsyncSession, user: User) -> User:
+    if await repository.email_exists(session, user.email):
+        raise EmailTaken()
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent create took the email first
+        raise EmailTaken() from None
+    return user
+
+
+async def update(
+    session: AsyncSession,
+    user: User,
+    changes: UserUpdate,
+    *,
+    actor: User,
+    actor_session_id: str | None,
+    now: datetime,
+) -> User:
+    fields = changes.model_fields_set
+    new_role = ROLE_BY_LEVEL[changes.level] if changes.level is not None else None
+    is_self = user.id == actor.id
+    if is_self and (
+        changes.is_active is False or (new_role is not None and new_role != user.role)
+    ):
+        raise OwnAccountProtected()
+
+    if changes.email is not None and changes.email != user.email:
+        if await repository.email_exists(
+            session, changes.email, except_user_id=user.id
+        ):
+            raise EmailTaken()
+        user.email = changes.email
+    if changes.name is not None:
+        user.name = changes.name
+    for attribute in ("ad_limit", "notice_limit", "condominium_limit"):
+        value = getattr(changes, attribute)
+        if value is not None:
+            setattr(user, attribute, value)
+
+    old_role = user.role
+    if new_role is not None and new_role != old_role:
+        if old_role is Role.VIEWER:
+            await repository.replace_viewer_condominiums(session, user.id, ())
+        elif old_role is Role.MANAGER:
+            await repository.release_managed_condominiums(session, user.id)
+        user.role = new_role
+    if user.role is Role.VIEWER and changes.condominium_ids is not None:
+        await _assign_condominiums(session, user, changes.condominium_ids)
+
+    revoke = False
+    if changes.password is not None:
+        user.password_hash = await auth_service.hash_in_thread(changes.password)
+        revoke = True
+    if "is_active" in fields and changes.is_active is not None:
+        if user.is_active and not changes.is_active:
+            revoke = True
+        user.is_active = changes.is_active
+    if revoke:
+        await auth_service.revoke_user_sessions(
+            session,
+            user_id=user.id,
+            now=now,
+            # A Master changing its own password here keeps the session it uses.
+            keep_session_id=actor_session_id if is_self else None,
+        )
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent change took the email first
+        raise EmailTaken() from None
+    return user
+
+
+async def _assign_condominiums(
+    session: AsyncSession, user: User, condominium_ids: Iterable[int]
+) -> None:
+    wanted = set(condominium_ids)
+    await _ensure_condominiums_exist(session, wanted)
+    await repository.replace_viewer_condominiums(session, user.id, wanted)
+
+
+async def _ensure_condominiums_exist(
+    session: AsyncSession, condominium_ids: set[int]
+) -> None:
+    missing = await repository.missing_condominium_ids(session, condominium_ids)
+    if missing:
+        raise CondominiumNotFound(
+            f"condomínio não encontrado: {', '.join(map(str, sorted(missing)))}"
+        )
+
+
+async def delete(session: AsyncSession, user: User, *, actor: User) -> None:
+    """Delete a user: its sessions go with it, so its tokens stop working at once."""
+    if user.id == actor.id:
+        raise OwnAccountProtected()
+    user_id = user.id
+    session.expunge(user)
+    await repository.delete_user(session, user_id)
