@@ -14,7 +14,7 @@ from expotv.tvs.schemas import TVCreate, TVRatiosUpdate
 from expotv.tvs.service import check_ratios, seconds_since, status_at
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-SETTINGS = Settings(_env_file=None, tv_offline_after_seconds=120)  # type: ignore[call-arg]
+SETTINGS = Settings(_env_file=None, tv_offline_after_seconds=120)
 
 
 def test_a_tv_never_seen_is_offline() -> None:

@@ -33,7 +33,7 @@ async def list_condominiums(
     ] = None,
     sindico_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Page[CondominiumRead]:
-    """List the condomínios the caller may see."""
+    """Lista os condomínios que o usuário pode ver."""
     result = await service.list_visible(
         session, user=user, params=page, text=q, manager_id=sindico_id
     )
@@ -53,7 +53,7 @@ async def create_condominium(
     settings: AppSettings,
     now: RequestTime,
 ) -> CondominiumRead:
-    """Create a condomínio (a Síndico becomes its síndico, within its limit)."""
+    """Cria um condomínio (um Síndico vira o síndico dele, dentro do seu limite)."""
     condominium = await service.create(session, data, user=user)
     return service.to_read(condominium, now=now, settings=settings)
 
@@ -62,7 +62,7 @@ async def create_condominium(
 async def get_condominium(
     condominium: VisibleCondominium, settings: AppSettings, now: RequestTime
 ) -> CondominiumRead:
-    """Show a condomínio with its TVs."""
+    """Mostra um condomínio com as suas TVs."""
     return service.to_read(condominium, now=now, settings=settings)
 
 
@@ -75,7 +75,7 @@ async def update_condominium(
     settings: AppSettings,
     now: RequestTime,
 ) -> CondominiumRead:
-    """Change a condomínio's name, address or síndico (partial body)."""
+    """Altera nome, endereço ou síndico de um condomínio (corpo parcial)."""
     condominium = await service.update(session, condominium, changes, user=user)
     return service.to_read(condominium, now=now, settings=settings)
 
@@ -89,5 +89,5 @@ async def delete_condominium(
         bool, Query(description="exclui também as TVs (somente Master)")
     ] = False,
 ) -> None:
-    """Delete a condomínio; with TVs only with force=true (Master)."""
+    """Exclui um condomínio; com TVs, só com force=true (somente Master)."""
     await service.delete(session, condominium, user=user, force=force)

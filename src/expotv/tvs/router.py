@@ -36,7 +36,7 @@ async def list_tvs(
         str | None, Query(max_length=200, description="busca no nome e código")
     ] = None,
 ) -> Page[TVRead]:
-    """List the TVs the caller may see."""
+    """Lista as TVs que o usuário pode ver."""
     result = await service.list_visible(
         session,
         user=user,
@@ -63,14 +63,14 @@ async def create_tv(
     settings: AppSettings,
     now: RequestTime,
 ) -> TVRead:
-    """Register a TV in a condomínio; its pairing code is generated."""
+    """Cadastra uma TV num condomínio; o código dela é gerado."""
     tv = await service.create(session, data, user=user)
     return service.to_read(tv, now=now, settings=settings)
 
 
 @router.get("/{tv_id}", response_model=TVRead)
 async def get_tv(tv: VisibleTV, settings: AppSettings, now: RequestTime) -> TVRead:
-    """Show a TV."""
+    """Mostra uma TV."""
     return service.to_read(tv, now=now, settings=settings)
 
 
@@ -83,14 +83,14 @@ async def update_tv(
     settings: AppSettings,
     now: RequestTime,
 ) -> TVRead:
-    """Change a TV's name, condomínio or proportions (partial body)."""
+    """Altera nome, condomínio ou proporções de uma TV (corpo parcial)."""
     tv = await service.update(session, tv, changes, user=user)
     return service.to_read(tv, now=now, settings=settings)
 
 
 @router.delete("/{tv_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_tv(tv: VisibleTV, user: CurrentUser, session: DbSession) -> None:
-    """Delete a TV (its code stops working)."""
+    """Exclui uma TV (o código dela deixa de valer)."""
     await service.delete(session, tv, user=user)
 
 
@@ -98,7 +98,7 @@ async def delete_tv(tv: VisibleTV, user: CurrentUser, session: DbSession) -> Non
 async def get_tv_status(
     tv: VisibleTV, settings: AppSettings, now: RequestTime
 ) -> TVStatusRead:
-    """Whether a TV is online, and how long since its last ping."""
+    """Diz se a TV está online e há quantos segundos foi o último ping."""
     return service.to_status_read(tv, now=now, settings=settings)
 
 
@@ -111,6 +111,6 @@ async def set_tv_ratios(
     settings: AppSettings,
     now: RequestTime,
 ) -> TVRead:
-    """Set how many anúncios, avisos and notícias a TV plays per cycle."""
+    """Define quantos anúncios, avisos e notícias a TV exibe por ciclo."""
     tv = await service.set_ratios(session, tv, changes, user=user)
     return service.to_read(tv, now=now, settings=settings)

@@ -61,7 +61,8 @@ async def ad(
     **fields: Any,
 ) -> Ad:
     row = Ad(name="Anúncio", status=status, requested_status=status, **fields)
-    return await _with_targets(factory, row, ad_condominium, "ad_id", targets)
+    await _with_targets(factory, row, ad_condominium, "ad_id", targets)
+    return row
 
 
 async def notice(
@@ -77,12 +78,13 @@ async def notice(
         requested_status=status,
         **fields,
     )
-    return await _with_targets(factory, row, notice_condominium, "notice_id", targets)
+    await _with_targets(factory, row, notice_condominium, "notice_id", targets)
+    return row
 
 
 async def _with_targets(
     factory: Factory, row: Any, link: Any, key: str, targets: tuple[Condominium, ...]
-) -> Any:
+) -> None:
     async with factory.sessionmaker() as session:
         session.add(row)
         await session.flush()
@@ -91,4 +93,3 @@ async def _with_targets(
                 insert(link), [{key: row.id, "condominium_id": c.id} for c in targets]
             )
         await session.commit()
-        return row

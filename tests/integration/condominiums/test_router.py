@@ -79,9 +79,9 @@ async def test_unknown_condominium_is_404(
     client: httpx.AsyncClient, admin_headers: Headers
 ) -> None:
     for method in ("GET", "PUT", "DELETE"):
-        kwargs = {"json": {"nome": "X"}} if method == "PUT" else {}
+        body = {"nome": "X"} if method == "PUT" else None
         response = await client.request(
-            method, "/condominios/999999", headers=admin_headers, **kwargs
+            method, "/condominios/999999", json=body, headers=admin_headers
         )
         assert response.status_code == 404, method
 
