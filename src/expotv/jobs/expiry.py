@@ -1,0 +1,81 @@
+"""Expire anúncios and avisos whose ``data_expiracao`` has passed.
+
+Readers already treat such items as expired; the job makes the stored status agree
+(so lists filter and quotas count correctly) and tells the affected TVs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from expotv.ads.models import Ad, ad_condominium
+from expotv.config import Settings
+from expotv.content import ContentStatus
+from expotv.db import session_scope
+from expotv.notices.models import Notice, notice_condominium
+from expotv.playlist.invalidation import content_changed
+
+# Items being converted or failed keep their status: only these become "expirado".
+EXPIRABLE = (ContentStatus.ACTIVE, ContentStatus.INACTIVE)
+_CHUNK = 500
+
+
+async def expire_content(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *, now: datetime
+) -> int:
+    """The scheduled job: one unit of work, TVs nudged after the commit."""
+    async with session_scope(sessionmaker) as session:
+        return await expire_items(session, now=now)
+
+
+async def expire_items(session: AsyncSession, *, now: datetime) -> int:
+    """Mark expired anúncios and avisos; returns how many changed."""
+    changed = 0
+    condominium_ids: set[int] = set()
+    targets: tuple[tuple[type[Ad] | type[Notice], Table, str], ...] = (
+        (Ad, ad_condominium, "ad_id"),
+        (Notice, notice_condominium, "notice_id"),
+    )
+    for model, link, item_column in targets:
+        rows = (
+            await session.execute(
+                select(model.id, model.status).where(
+                    model.expires_at <= now, model.status.in_(EXPIRABLE)
+                )
+            )
+        ).all()
+        if not rows:
+            continue
+        ids = [row[0] for row in rows]
+        # Inactive items do not play: only active ones change a playlist.
+        playing = [row[0] for row in rows if row[1] == ContentStatus.ACTIVE]
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            # The conditions again: an item extended meanwhile stays as it is.
+            result: Any = await session.execute(
+                update(model)
+                .where(
+                    model.id.in_(chunk),
+                    model.expires_at <= now,
+                    model.status.in_(EXPIRABLE),
+                )
+                .values(status=ContentStatus.EXPIRED)
+                .execution_options(synchronize_session=False)
+            )
+            changed += result.rowcount or 0
+        for start in range(0, len(playing), _CHUNK):
+            chunk = playing[start : start + _CHUNK]
+            condominium_ids.update(
+                await session.scalars(
+                    select(link.c.condominium_id)
+                    .where(link.c[item_column].in_(chunk))
+                    .distinct()
+                )
+            )
+    if condominium_ids:
+        content_changed(session, condominium_ids=condominium_ids)
+    return changed

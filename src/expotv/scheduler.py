@@ -1,0 +1,217 @@
+"""Scheduled jobs: what runs, how often, and how each run happens once.
+
+    build_jobs(state)    the jobs of every domain, periods from Settings
+    JobRunner.run(job)   lock, claim this period's slot, run, count in
+                         ``expotv_job_runs_total{job,result}`` (ok / error / skipped)
+    Scheduler            APScheduler 3 ``AsyncIOScheduler`` firing every job
+    run_scheduler(state) the above for the app's lifespan (``expotv serve`` when
+                         ``run_jobs``) or for ``expotv scheduler`` alone
+
+Every instance's timers fire at the same wall-clock instants (multiples of the
+period since the Unix epoch), and a run belongs to the slot
+``round(now / period)``: the instance that takes the lock and claims the slot runs
+the job, the others see the slot taken and skip. A clock a little off (less than
+half a period) still lands in the same slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import (  # type: ignore[import-untyped]
+    AsyncIOScheduler,
+)
+from apscheduler.triggers.interval import (  # type: ignore[import-untyped]
+    IntervalTrigger,
+)
+
+from expotv.cache import Cache
+from expotv.config import Settings
+from expotv.db import utcnow
+from expotv.jobs.locks import DatabaseJobCoordinator, JobCoordinator
+from expotv.observability.metrics import JOB_RUNS
+
+log = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+JobFunction = Callable[[datetime], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    interval_seconds: float
+    run: JobFunction
+
+
+def slot_of(now: datetime, interval_seconds: float) -> int:
+    """The period ``now`` belongs to (timers fire at its centre, ± jitter)."""
+    return round(now.timestamp() / interval_seconds)
+
+
+class JobRunner:
+    def __init__(
+        self,
+        coordinator: JobCoordinator,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.coordinator = coordinator
+        self._clock = clock
+
+    async def run(self, job: Job, *, now: datetime | None = None) -> str:
+        """Run ``job`` unless another run holds it or already ran this period."""
+        now = now or self._clock()
+        slot = slot_of(now, job.interval_seconds)
+        result = "skipped"
+        try:
+            async with self.coordinator.hold(job.name) as held:
+                if held and await self.coordinator.claim(
+                    job.name, slot, now=now, period_seconds=job.interval_seconds
+                ):
+                    result = await self._execute(job, now)
+        except Exception:
+            # The lock or the run record failed (database down): try next period.
+            log.exception("tarefa %s: falha ao coordenar a execução", job.name)
+            result = "error"
+        JOB_RUNS.labels(job=job.name, result=result).inc()
+        return result
+
+    @staticmethod
+    async def _execute(job: Job, now: datetime) -> str:
+        try:
+            outcome = await job.run(now)
+        except Exception:
+            log.exception("tarefa %s falhou", job.name)
+            return "error"
+        log.info("tarefa %s concluída: %s", job.name, outcome)
+        return "ok"
+
+
+class Scheduler:
+    def __init__(self, jobs: Sequence[Job], runner: JobRunner) -> None:
+        self.jobs = list(jobs)
+        self.runner = runner
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def start(self) -> None:
+        for job in self.jobs:
+            self._scheduler.add_job(
+                self._fire,
+                # Aligned on the epoch, so every instance fires at the same instants.
+                IntervalTrigger(
+                    seconds=job.interval_seconds, start_date=EPOCH, timezone=UTC
+                ),
+                args=[job],
+                id=job.name,
+                name=job.name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(job.interval_seconds // 2)),
+            )
+        self._scheduler.start()
+
+    async def _fire(self, job: Job) -> str:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            return await self.runner.run(job)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        # Runs in progress are cancelled (each is one transaction, rolled back) and
+        # awaited, so nothing still uses the engine when the lifespan disposes of it.
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running, timeout=10)
+
+
+def build_jobs(state: Any) -> list[Job]:
+    """Every scheduled job, reading what it needs from the app's ``state``."""
+    settings: Settings = state.settings
+    sessionmaker = state.sessionmaker
+    cache: Cache = state.cache
+
+    async def tv_monitor(now: datetime) -> object:
+        from expotv.tvs.jobs import mark_offline
+
+        return await mark_offline(sessionmaker, settings, now=now)
+
+    async def content_expiry(now: datetime) -> object:
+        from expotv.jobs.expiry import expire_content
+        from expotv.news.jobs import expire_collected
+
+        items = await expire_content(sessionmaker, settings, now=now)
+        news = await expire_collected(sessionmaker, settings, now=now)
+        return {"items": items, "news": news}
+
+    async def cache_cleanup(now: datetime) -> object:
+        return await cache.clear_expired()
+
+    async def news_feeds(now: datetime) -> object:
+        from expotv.news.jobs import collect_feeds
+
+        return await collect_feeds(
+            sessionmaker, settings, http=getattr(state, "http", None), now=now
+        )
+
+    return [
+        Job("tv-monitor", settings.tv_monitor_interval_seconds, tv_monitor),
+        Job("content-expiry", settings.expiry_interval_seconds, content_expiry),
+        Job("cache-cleanup", settings.cache_cleanup_interval_seconds, cache_cleanup),
+        Job("news-feeds", settings.feeds_interval_seconds, news_feeds),
+    ]
+
+
+def create_coordinator(state: Any) -> JobCoordinator:
+    from expotv.cache.redis import RedisCache
+    from expotv.jobs.locks import RedisJobCoordinator
+
+    database = DatabaseJobCoordinator(state.engine, state.sessionmaker)
+    if isinstance(state.cache, RedisCache):
+        return RedisJobCoordinator(state.cache.link, fallback=database)
+    return database
+
+
+@asynccontextmanager
+async def run_scheduler(state: Any) -> AsyncIterator[Scheduler]:
+    """Schedule every job for as long as the context lasts."""
+    scheduler = Scheduler(build_jobs(state), JobRunner(create_coordinator(state)))
+    scheduler.start()
+    try:
+        yield scheduler
+    finally:
+        await scheduler.shutdown()
+
+
+async def run_standalone(settings: Settings) -> None:
+    """``expotv scheduler``: the app's lifespan (with jobs) and no HTTP server."""
+    from expotv.main import create_app
+
+    settings = settings.model_copy(update={"run_jobs": True})
+    app = create_app(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    async with app.router.lifespan_context(app):
+        log.info("agendador em execução; Ctrl+C para parar")
+        await stop.wait()
