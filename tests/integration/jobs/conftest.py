@@ -6,8 +6,8 @@ import pytest
 from fastapi import FastAPI
 
 from expotv.cache.redis import RedisLink
-from expotv.db import create_engine, create_sessionmaker
 from expotv.config import Settings
+from expotv.db import create_engine, create_sessionmaker
 from expotv.jobs.locks import DatabaseJobCoordinator, RedisJobCoordinator
 from tests import support
 

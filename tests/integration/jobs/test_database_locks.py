@@ -29,10 +29,12 @@ async def test_another_instance_is_refused_the_lock_on_mariadb(
 ) -> None:
     if not is_mariadb:
         pytest.skip("SQLite runs one instance: its job lock is in-process")
-    async with database_coordinator.hold("news-feeds") as mine:
-        async with other_instance.hold("news-feeds") as theirs:
-            assert mine is True
-            assert theirs is False
+    async with (
+        database_coordinator.hold("news-feeds") as mine,
+        other_instance.hold("news-feeds") as theirs,
+    ):
+        assert mine is True
+        assert theirs is False
     async with other_instance.hold("news-feeds") as theirs_later:
         assert theirs_later is True
 

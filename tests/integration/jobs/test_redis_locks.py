@@ -29,9 +29,8 @@ async def test_only_one_instance_holds_a_job_lock(
     redis_coordinators: list[RedisJobCoordinator],
 ) -> None:
     a, b = redis_coordinators
-    async with a.hold("tv-monitor") as mine:
-        async with b.hold("tv-monitor") as theirs:
-            assert (mine, theirs) == (True, False)
+    async with a.hold("tv-monitor") as mine, b.hold("tv-monitor") as theirs:
+        assert (mine, theirs) == (True, False)
     async with b.hold("tv-monitor") as theirs_later:
         assert theirs_later is True
 
