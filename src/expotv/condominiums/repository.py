@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from sqlalchemy import (
+    CursorResult,
     Select,
     Table,
     delete,
@@ -18,6 +21,7 @@ from expotv.auth.policy import readable_condominium_ids, writable_condominium_id
 from expotv.condominiums.models import Condominium
 from expotv.content import ContentStatus
 from expotv.notices.models import Notice, notice_condominium
+from expotv.tvs.models import TV
 from expotv.users.models import Role, User
 
 
@@ -86,9 +90,21 @@ async def is_manager(session: AsyncSession, user_id: int) -> bool:
     return found is not None
 
 
-async def delete_by_id(session: AsyncSession, condominium_id: int) -> None:
-    # A bulk delete: the ORM would try to unlink the already deleted TVs first.
-    await session.execute(delete(Condominium).where(Condominium.id == condominium_id))
+async def delete_unless_it_has_tvs(session: AsyncSession, condominium_id: int) -> bool:
+    """Delete the condomínio in one statement if no TV is in it; False otherwise.
+
+    A bulk delete: the ORM would also try to unlink TVs it had loaded.
+    """
+    result = await session.execute(
+        delete(Condominium)
+        .where(
+            Condominium.id == condominium_id,
+            ~exists().where(TV.condominium_id == condominium_id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    deleted: int = cast("CursorResult[Any]", result).rowcount
+    return deleted == 1
 
 
 async def detach_items(session: AsyncSession, condominium_id: int) -> None:

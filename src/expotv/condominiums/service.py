@@ -152,16 +152,14 @@ async def delete(
     ensure_can_write(user)
     if force and user.role is not Role.ADMIN:
         raise ForceDeleteForbidden()
-    tvs = await tv_repository.codes_in_condominium(session, condominium.id)
-    if tvs and not force:
-        raise CondominiumHasTVs()
     condominium_id = condominium.id
-    await tv_repository.delete_in_condominium(session, condominium_id)
+    codes: list[str] = []
+    if force:
+        codes = await tv_repository.codes_in_condominium(session, condominium_id)
+        await tv_repository.delete_in_condominium(session, condominium_id)
     await repository.detach_items(session, condominium_id)
-    await repository.delete_by_id(session, condominium_id)
-    content_changed(
-        session,
-        condominium_ids=[condominium_id],
-        tv_ids=[tv_id for tv_id, _ in tvs],
-        tv_codes=[code for _, code in tvs],
-    )
+    # Checked by the delete itself, so a TV added meanwhile is never swept away.
+    if not await repository.delete_unless_it_has_tvs(session, condominium_id):
+        raise CondominiumHasTVs()
+    # The TVs' rows are gone after the commit: they are named by code.
+    content_changed(session, condominium_ids=[condominium_id], tv_codes=codes)

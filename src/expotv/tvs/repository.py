@@ -54,15 +54,15 @@ async def get_visible(session: AsyncSession, tv_id: int, user: User) -> TV | Non
     return await session.scalar(visible_to(user).where(TV.id == tv_id))
 
 
-async def codes_in_condominium(
-    session: AsyncSession, condominium_id: int
-) -> list[tuple[int, str]]:
-    rows = await session.execute(
-        select(TV.id, TV.code)
+async def codes_in_condominium(session: AsyncSession, condominium_id: int) -> list[str]:
+    """The codes of a condomínio's TVs, locked until the transaction ends."""
+    codes = await session.scalars(
+        select(TV.code)
         .where(TV.condominium_id == condominium_id)
         .order_by(TV.id)
+        .with_for_update()
     )
-    return [(tv_id, code) for tv_id, code in rows]
+    return list(codes)
 
 
 async def delete_in_condominium(session: AsyncSession, condominium_id: int) -> None:

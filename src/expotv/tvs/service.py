@@ -156,7 +156,12 @@ async def _insert_unless_code_taken(session: AsyncSession, tv: TV) -> bool:
     """
     if session.get_bind().dialect.name == "sqlite":
         session.add(tv)
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError:
+            # The request rolls back; a code taken meanwhile would be a one in
+            # 10**9 coincidence, so the condomínio is what went missing.
+            raise CondominiumNotFound() from None
         return True
     try:
         async with session.begin_nested():
@@ -165,7 +170,8 @@ async def _insert_unless_code_taken(session: AsyncSession, tv: TV) -> bool:
     except IntegrityError:
         if await repository.code_exists(session, tv.code):
             return False
-        raise
+        # The only other constraint: the condomínio was deleted meanwhile.
+        raise CondominiumNotFound() from None
     return True
 
 

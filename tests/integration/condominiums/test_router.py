@@ -328,11 +328,20 @@ async def test_deleting_a_condominium_with_tvs_needs_force(
     client: httpx.AsyncClient, admin_headers: Headers, factory: Factory
 ) -> None:
     condo = await arrange.condominium(factory)
-    await arrange.tv(factory, condo)
+    tv = await arrange.tv(factory, condo)
+    item = await arrange.ad(factory, condo)
     response = await client.delete(f"/condominios/{condo.id}", headers=admin_headers)
     assert response.status_code == 409
     still = await client.get(f"/condominios/{condo.id}", headers=admin_headers)
     assert still.status_code == 200
+    assert [t["id"] for t in still.json()["tvs"]] == [tv.id]
+    # The refused delete left the anúncio as it was.
+    async with factory.sessionmaker() as session:
+        kept = await session.get(Ad, item.id)
+        assert kept is not None
+        assert kept.status is ContentStatus.ACTIVE
+        targets = (await session.execute(select(ad_condominium))).all()
+        assert [tuple(row) for row in targets] == [(item.id, condo.id)]
 
 
 async def test_sindico_may_not_force_a_delete(
