@@ -21,7 +21,7 @@ from expotv.auth.schemas import (
 )
 from expotv.db import DbSession, utcnow
 from expotv.deps import AppSettings, CacheDep, ClientAddress
-from expotv.errors import AUTHENTICATED_RESPONSES, ErrorOut
+from expotv.errors import ErrorOut
 from expotv.users import service as user_service
 from expotv.users.schemas import UserRead
 
@@ -34,8 +34,13 @@ _FORM_FIELDS = {"email": "username", "senha": "password"}
 _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "credenciais inválidas"}
 }
+_ME_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_UNAUTHORIZED,
+    403: {"model": ErrorOut, "description": "senha_atual incorreta"},
+}
 _LOGIN_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_UNAUTHORIZED,
+    422: {"description": "corpo inválido (lista de erros por campo)"},
     429: {
         "model": ErrorOut,
         "description": "muitas tentativas malsucedidas; veja Retry-After",
@@ -188,14 +193,14 @@ async def logout(
     )
 
 
-@router.get("/me", response_model=UserRead, responses=AUTHENTICATED_RESPONSES)
+@router.get("/me", response_model=UserRead, responses=_UNAUTHORIZED)
 async def get_me(user: CurrentUser, session: DbSession) -> UserRead:
     """Mostra o usuário autenticado."""
     ids = await user_service.condominium_ids(session, [user])
     return UserRead.build(user, ids[user.id])
 
 
-@router.put("/me", response_model=UserRead, responses=AUTHENTICATED_RESPONSES)
+@router.put("/me", response_model=UserRead, responses=_ME_RESPONSES)
 async def update_me(
     changes: MeUpdate,
     user: CurrentUser,

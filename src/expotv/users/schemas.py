@@ -8,7 +8,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from expotv.pagination import Page
 from expotv.schemas import ApiModel
@@ -138,8 +144,25 @@ class UserRead(ApiModel):
 UserPage = Page[UserRead]
 
 
+def _drop_nulls(schema: dict[str, Any]) -> None:
+    """Document a partial body's fields as optional but never ``null``."""
+    for prop in schema.get("properties", {}).values():
+        options = prop.get("anyOf")
+        if options:
+            kept = [option for option in options if option.get("type") != "null"]
+            if len(kept) == 1:
+                del prop["anyOf"]
+                prop.update(kept[0])
+            else:
+                prop["anyOf"] = kept
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class PartialModel(ApiModel):
     """A PUT body: fields left out stay unchanged, an explicit ``null`` is refused."""
+
+    model_config = ConfigDict(json_schema_extra=_drop_nulls)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from expotv.config import Settings
@@ -284,6 +286,23 @@ async def test_reusing_a_refresh_token_revokes_the_whole_family(
     assert again.status_code == 401
     # Other sessions of the user are not touched.
     assert (await login(client, user.email)).status_code == 200
+
+
+async def test_concurrent_uses_of_one_refresh_token_let_only_one_through(
+    client: httpx.AsyncClient, factory: support.Factory
+) -> None:
+    user = await factory.user(Role.VIEWER)
+    first = await tokens_for(client, user.email)
+    body = {"refresh_token": first["refresh_token"]}
+    responses = await asyncio.gather(
+        client.post("/auth/refresh", json=body),
+        client.post("/auth/refresh", json=body),
+    )
+    assert sorted(r.status_code for r in responses) == [200, 401]
+    # The loser counts as a reuse: the winner's session is gone as well.
+    (winner,) = [r.json() for r in responses if r.status_code == 200]
+    me = await client.get("/auth/me", headers=bearer(winner["access_token"]))
+    assert me.status_code == 401
 
 
 async def test_logout_ends_the_session_without_an_access_token(
