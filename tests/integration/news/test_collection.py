@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import timedelta
 
@@ -565,3 +566,30 @@ async def test_age_limit_applies_to_collected_rows_without_an_expiry(
         "Coletada antiga": ContentStatus.EXPIRED,
         "Manual antiga": ContentStatus.ACTIVE,
     }
+
+
+async def test_racing_collections_of_one_source_do_not_duplicate(
+    feeds_client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    feed_server: FeedServer,
+    feeds_app: FastAPI,
+    feed_settings: Settings,
+) -> None:
+    now = utcnow()
+    entries = [rss_item(f"g{i}", f"Notícia {i}", published=now) for i in range(5)]
+    url = feed_server.serve("/race.xml", Route(body=rss(*entries)))
+    feed = await _source(feeds_client, admin_headers, url)
+    sessionmaker = feeds_app.state.sessionmaker
+
+    outcomes = await asyncio.gather(
+        *(
+            news_jobs.collect_feed(
+                sessionmaker, feed_settings, int(feed["id"]), now=now
+            )
+            for _ in range(3)
+        )
+    )
+
+    assert [o.error for o in outcomes] == [None, None, None]
+    assert sum(o.created for o in outcomes) == 5
+    assert await _count(feeds_app, feed["id"]) == 5

@@ -223,6 +223,23 @@ async def test_news_past_its_expiry_reads_as_expirado(
     assert [item["id"] for item in active.json()["items"]] == [live["id"]]
 
 
+async def test_a_new_date_revives_an_expired_news(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], factory: Factory
+) -> None:
+    item = await factory.add(
+        NewsItem(title="Expirada", status=ContentStatus.EXPIRED, source="")
+    )
+
+    response = await client.put(
+        f"/noticias/{item.id}",
+        json={"data_expiracao": _future()},
+        headers=admin_headers,
+    )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ativo"
+
+
 async def test_news_list_filters_and_pagination(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
