@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -142,3 +144,56 @@ class Factory:
 
 def run_sync(coro: Any) -> Any:
     return asyncio.get_event_loop().run_until_complete(coro)
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    settings: Settings
+
+
+class _ServerThread:
+    """uvicorn serving ``create_app(settings)`` on 127.0.0.1 in a thread of its own."""
+
+    def __init__(self, settings: Settings) -> None:
+        import threading
+
+        import uvicorn
+
+        from expotv.main import create_app
+
+        self.port = free_port()
+        config = uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            lifespan="on",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn não iniciou")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+@contextlib.contextmanager
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """Serve a migrated database over real HTTP for the duration of the block."""
+    thread = _ServerThread(settings)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{thread.port}", settings)
+    finally:
+        thread.stop()

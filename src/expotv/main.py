@@ -26,6 +26,7 @@ from expotv.errors import (
     install_error_handlers,
 )
 from expotv.media.limits import BodySizeLimitMiddleware, request_body_limit
+from expotv.json_guard import JsonBodyGuard
 from expotv.media.router import router as media_router
 from expotv.media.worker import media_lifespan
 from expotv.news.router import router as news_router
@@ -35,7 +36,9 @@ from expotv.observability.install import instrumented
 from expotv.observability.router import router as observability_router
 from expotv.playlist.lifecycle import playback
 from expotv.playlist.router import router as playlist_router
+from expotv.realtime.hub import run_realtime
 from expotv.realtime.router import router as realtime_router
+from expotv.scheduler import run_scheduler
 from expotv.storage import create_storage
 from expotv.tvs.router import router as tvs_router
 from expotv.ui.router import STATIC_DIR as UI_STATIC_DIR
@@ -64,7 +67,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.push_async_callback(cache.close)
         app.state.cache = cache
         await stack.enter_async_context(playback(app.state, settings))
+        await stack.enter_async_context(run_realtime(app.state))
         await stack.enter_async_context(media_lifespan(app.state, settings))
+        if settings.run_jobs:
+            # Last: jobs may use everything above from their first run.
+            await stack.enter_async_context(run_scheduler(app.state))
         yield
 
 
@@ -98,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ui_router)
     app.mount("/ui-static", StaticFiles(directory=UI_STATIC_DIR), name="ui-static")
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=request_body_limit(settings))
+    app.add_middleware(JsonBodyGuard)
     # Last, so its middleware is the outermost: it times and logs everything inside.
     install_observability(app, settings)
     return app

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, async_playwright
 
-from expotv.config import Settings
 from expotv.demo import run_demo
-from expotv.main import create_app
 from tests import support
 from tests.conftest import make_settings
 
@@ -33,35 +28,20 @@ CHROMIUM_ARGS = [
 
 
 @dataclass
-class LiveServer:
+class DemoServer:
     base_url: str
-    settings: Settings
     tv_codes: list[str]
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("browser")
-    settings = make_settings(data_dir)
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    settings = make_settings(tmp_path_factory.mktemp("browser"))
     support.migrate(settings)
     result = support.run_in_thread(
         lambda: asyncio.run(run_demo(settings, quiet_if_filled=True))
     )
-    port = support.free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn não iniciou")
-        time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", settings, result.tv_codes)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with support.live_server(settings) as server:
+        yield DemoServer(server.base_url, result.tv_codes)
 
 
 @pytest.fixture(scope="session")
