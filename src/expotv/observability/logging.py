@@ -97,6 +97,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,
         }
         request_id = getattr(record, "request_id", None)
         if request_id:
@@ -152,5 +153,7 @@ def configure_logging(settings: Settings) -> None:
     install_record_factory()
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
     root.setLevel(level)
-    # ``expotv.access`` replaces uvicorn's access log (which would print query strings).
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # ``expotv.access`` replaces uvicorn's access log (which would print query
+    # strings); httpx would print outgoing URLs whole, aiosqlite every SQL parameter.
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

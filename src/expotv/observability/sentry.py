@@ -69,6 +69,8 @@ def init_sentry(settings: Settings, **options: Any) -> bool:
         release=_version(),
         send_default_pii=False,
         max_request_body_size="never",
+        # Frame locals hold ASGI scopes, headers and tokens: never send them.
+        include_local_variables=False,
         before_send=scrub_event,  # type: ignore[arg-type]
         **options,
     )
