@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
 
 from expotv.db import utcnow
-from expotv.deps import AppSettings, ClientAddress
 from expotv.observability.metrics import CONTENT_SERVED
 from expotv.playlist.schemas import PingIn, PingRead, PlaylistRead
 from expotv.playlist.service import PlaylistService, Served, record_ping
@@ -19,17 +18,30 @@ CACHE_CONTROL = "public, max-age=30"
 STALE_HEADERS = {"X-Expotv-Stale": "1", "Warning": '110 - "Response is Stale"'}
 
 
-def get_playlists(request: Request) -> PlaylistService:
+# Async on purpose: a plain ``def`` dependency would run in the thread pool, which
+# costs more than the whole cached answer.
+async def get_playlists(request: Request) -> PlaylistService:
     playlists: PlaylistService = request.app.state.playlists
     return playlists
 
 
-def get_heartbeats(request: Request) -> HeartbeatWriter:
+async def get_heartbeats(request: Request) -> HeartbeatWriter:
     heartbeats: HeartbeatWriter = request.app.state.heartbeats
     return heartbeats
 
 
+async def get_client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def get_ping_interval(request: Request) -> int:
+    seconds: int = request.app.state.settings.tv_ping_interval_seconds
+    return seconds
+
+
 Playlists = Annotated[PlaylistService, Depends(get_playlists)]
+ClientAddress = Annotated[str, Depends(get_client_address)]
+PingInterval = Annotated[int, Depends(get_ping_interval)]
 Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
 TVCode = Annotated[str, Path(description="código da TV (maiúsculas ou minúsculas)")]
 
@@ -97,7 +109,7 @@ async def ping(
     playlists: Playlists,
     heartbeats: Heartbeats,
     client: ClientAddress,
-    settings: AppSettings,
+    ping_interval: PingInterval,
     response: Response,
     body: Annotated[PingIn | None, Body()] = None,
 ) -> PingRead:
@@ -115,5 +127,5 @@ async def ping(
         response.headers.update(STALE_HEADERS)
     return PingRead(
         version=served.entry.version,
-        ping_interval_seconds=settings.tv_ping_interval_seconds,
+        ping_interval_seconds=ping_interval,
     )

@@ -1,0 +1,95 @@
+"""Several instances sharing Redis: one cached playlist, invalidated for all."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import FastAPI
+
+from expotv.cache.redis import RedisCache
+from expotv.content import ContentStatus
+from expotv.db import utcnow
+from expotv.playlist.invalidation import PendingChanges
+from expotv.playlist.service import PlaylistService
+from tests import support
+from tests.integration.playback.conftest import Arrange
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def shared_cache() -> AsyncIterator[RedisCache]:
+    cache = RedisCache.from_url(
+        support.REDIS_URL, prefix=f"expotv-test-{support.run_id()}"
+    )
+    yield cache
+    await cache.flush()
+    await cache.close()
+
+
+def instance(app: FastAPI, cache: RedisCache) -> PlaylistService:
+    return PlaylistService(
+        sessionmaker=app.state.sessionmaker, cache=cache, settings=app.state.settings
+    )
+
+
+async def test_instances_share_one_cached_playlist_and_its_invalidation(
+    app: FastAPI, arrange: Arrange, shared_cache: RedisCache
+) -> None:
+    a, b = instance(app, shared_cache), instance(app, shared_cache)
+    condominium = await arrange.condominium()
+    tv = await arrange.tv(condominium)
+    ad = await arrange.ad(condominium)
+
+    built = await a.get(tv.code, client="t", now=utcnow())
+    # Same bytes, generation time included: B answered from the shared entry.
+    assert (await b.get(tv.code, client="t", now=utcnow())).entry.body == (
+        built.entry.body
+    )
+
+    async with app.state.sessionmaker() as session:
+        stored = await session.get(type(ad), ad.id)
+        assert stored is not None
+        stored.status = ContentStatus.INACTIVE
+        await session.commit()
+    await a.apply(PendingChanges(condominium_ids={condominium.id}))
+
+    after = await b.get(tv.code, client="t", now=utcnow())
+    assert after.entry.version != built.entry.version
+
+
+async def test_watched_tv_on_another_instance_hears_the_new_version(
+    app: FastAPI, arrange: Arrange, shared_cache: RedisCache
+) -> None:
+    a, b = instance(app, shared_cache), instance(app, shared_cache)
+    heard: list[tuple[str, str]] = []
+
+    async def listen(code: str, version: str) -> None:
+        heard.append((code, version))
+
+    b.on_version_changed.append(listen)
+    condominium = await arrange.condominium()
+    tv = await arrange.tv(condominium)
+    b.watch(tv.code.lower())
+    before = await b.version(tv.code, client="t", now=utcnow())
+
+    await arrange.notice(condominium)
+    published: list[frozenset[str] | None] = []
+
+    async def publish(codes: frozenset[str] | None) -> None:
+        published.append(codes)
+
+    a.on_invalidated.append(publish)
+    await a.apply(PendingChanges(condominium_ids={condominium.id}))
+    assert published == [frozenset({tv.code})]
+    # What the fan-out does on B when the message arrives.
+    await b.invalidate(published[0] or (), local_only=True)
+    await b.drain()
+
+    now_version = await b.version(tv.code, client="t", now=utcnow())
+    assert now_version != before
+    assert heard == [(tv.code, now_version)]
+    b.unwatch(tv.code)
+    await a.close()
+    await b.close()
