@@ -30,18 +30,19 @@ class MediaNotFound(NotFound):
     detail = "mídia não encontrada"
 
 
-@router.api_route(
-    "/media/{key:path}",
-    methods=["GET", "HEAD"],
-    response_class=Response,
-    responses={
-        200: {"description": "o arquivo inteiro"},
-        206: {"description": "o intervalo pedido em `Range`"},
-        304: {"description": "a cópia do cliente (`If-None-Match`) está atual"},
-        404: {"description": "mídia não encontrada"},
-        416: {"description": "intervalo fora do arquivo"},
-    },
-)
+_RESPONSES: dict[int | str, dict[str, str]] = {
+    200: {"description": "o arquivo inteiro"},
+    206: {"description": "o intervalo pedido em `Range`"},
+    304: {"description": "a cópia do cliente (`If-None-Match`) está atual"},
+    404: {"description": "mídia não encontrada"},
+    416: {"description": "intervalo fora do arquivo"},
+}
+
+
+# Two registrations rather than one GET+HEAD route: each method then gets its own
+# OpenAPI operationId (a shared one is a duplicate, which FastAPI warns about).
+@router.get("/media/{key:path}", response_class=Response, responses=_RESPONSES)
+@router.head("/media/{key:path}", response_class=Response, responses=_RESPONSES)
 async def get_media(key: str, request: Request, storage: Storage) -> Response:
     """Arquivo de mídia armazenado localmente (aceita Range, ETag e HEAD)."""
     if not isinstance(storage, LocalStorage) or not keys.is_public_key(key):
