@@ -1,0 +1,121 @@
+"""Conversions through arq over the real Redis: the ``expotv worker`` setup."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from expotv.ads.models import Ad
+from expotv.config import Settings
+from expotv.content import ContentStatus, MediaKind
+from expotv.db import session_scope
+from expotv.main import create_app
+from expotv.media import service as media_service
+from expotv.media.worker import ArqMediaQueue, create_worker
+from expotv.storage import keys
+from tests import support
+from tests.integration.media import samples
+from tests.integration.media.conftest import media_files
+
+pytestmark = [
+    pytest.mark.redis,
+    # arq's Worker.close still calls redis-py's deprecated close().
+    pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning"),
+]
+
+NOW = datetime(2026, 8, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def queue_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "queue_url": support.REDIS_URL,
+            "media_queue_name": f"expotv-test-media-{support.run_id()}",
+        }
+    )
+
+
+@pytest.fixture
+async def queued_app(queue_settings: Settings, clean: None) -> AsyncIterator[FastAPI]:
+    application = create_app(queue_settings)
+    async with LifespanManager(application, startup_timeout=30):
+        yield application
+
+
+async def run_worker_until_idle(settings: Settings) -> Any:
+    worker = create_worker(settings, burst=True, handle_signals=False, poll_delay=0.01)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+    return worker
+
+
+async def create_pending_ad(app: FastAPI, settings: Settings) -> tuple[int, str]:
+    async with session_scope(app.state.sessionmaker) as session:
+        media = await media_service.ingest(
+            session,
+            samples.upload(samples.webm_vp8()),
+            storage=app.state.storage,
+            settings=settings,
+            now=NOW,
+        )
+        assert media.needs_processing
+        ad = Ad(
+            name="Na fila",
+            status=ContentStatus.PROCESSING,
+            requested_status=ContentStatus.ACTIVE,
+            media_kind=MediaKind.VIDEO,
+            media_key=media.key,
+            archive_url=media.url,
+            thumbnail_key=media.thumbnail_key,
+            thumbnail_url=media.thumbnail_url,
+        )
+        session.add(ad)
+        await session.flush()
+        return ad.id, media.key
+
+
+async def test_api_queues_and_the_worker_process_converts(
+    queued_app: FastAPI, queue_settings: Settings
+) -> None:
+    queue = queued_app.state.media_queue
+    assert isinstance(queue, ArqMediaQueue)
+    ad_id, key = await create_pending_ad(queued_app, queue_settings)
+    assert await queue.pool.zcard(queue_settings.media_queue_name) == 1
+    await queue.enqueue(key)  # a second enqueue of the same key is a no-op
+    assert await queue.pool.zcard(queue_settings.media_queue_name) == 1
+
+    worker = await run_worker_until_idle(queue_settings)
+
+    assert worker.jobs_complete == 1
+    assert worker.jobs_failed == 0
+    async with queued_app.state.sessionmaker() as session:
+        ad = await session.get(Ad, ad_id)
+        assert ad is not None
+        assert ad.status is ContentStatus.ACTIVE
+    assert media_files(queue_settings) == sorted([key, keys.thumbnail_key(key)])
+    facts = samples.video_facts(queue_settings.media_dir / key)
+    assert facts.codecs == [("video", "h264")]
+
+
+async def test_worker_start_picks_up_items_left_processing(
+    queued_app: FastAPI, queue_settings: Settings
+) -> None:
+    ad_id, key = await create_pending_ad(queued_app, queue_settings)
+    queue = queued_app.state.media_queue
+    await queue.pool.delete(queue_settings.media_queue_name)  # the job was lost
+    await queue.pool.delete(f"arq:job:expotv:convert:{key}")
+
+    await run_worker_until_idle(queue_settings)
+
+    async with queued_app.state.sessionmaker() as session:
+        ad = await session.get(Ad, ad_id)
+        assert ad is not None
+        assert ad.status is ContentStatus.ACTIVE
