@@ -1,3 +1,126 @@
-from fastapi import APIRouter
+"""``WS /app/tv/{codigo}/ws``: the TV's push channel (contract, "TV app").
 
-router = APIRouter()
+Frames (JSON text): ``{"evento":"conectado","versao"}`` first,
+``{"evento":"conteudo_atualizado","versao"}`` on each change, and
+``{"evento":"ping"}`` after ``ws_ping_interval_seconds`` of silence. The ping is an
+application frame rather than only a protocol ping so that the ES5 player can see
+the socket is alive (and proxies see traffic); players ignore events they don't know.
+
+Close codes: 4404 unknown TV (sent after accepting, so browsers see it), 4429 too
+many unknown codes from this address, 1013 content unavailable (database down and
+nothing cached): try again later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from expotv.config import Settings
+from expotv.db import utcnow
+from expotv.playlist.exceptions import PlaylistUnavailable, TVLookupRateLimited
+from expotv.realtime.hub import Connection, ConnectionHub, PlaylistSource
+from expotv.tvs.codes import normalize_code
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["app da TV"])
+
+CLOSE_UNKNOWN_TV = 4404
+CLOSE_RATE_LIMITED = 4429
+CLOSE_TRY_AGAIN_LATER = 1013
+
+# What a vanished client raises when the server writes to it.
+_GONE = (WebSocketDisconnect, RuntimeError, OSError)
+
+
+@router.websocket("/app/tv/{codigo}/ws")
+async def tv_updates(websocket: WebSocket, codigo: str) -> None:
+    """Avisa a TV quando o conteúdo dela muda (a TV então busca /content)."""
+    state = websocket.app.state
+    hub: ConnectionHub = state.hub
+    playlists: PlaylistSource = state.playlists
+    settings: Settings = state.settings
+    code = normalize_code(codigo)
+    client = websocket.client.host if websocket.client else "unknown"
+    await websocket.accept()
+    # Registered before the version is read, so a change in between is not missed.
+    connection = hub.connect(code)
+    playlists.watch(code)
+    try:
+        try:
+            version = await playlists.version(code, client=client, now=utcnow())
+        except TVLookupRateLimited:
+            await _close(websocket, CLOSE_RATE_LIMITED, "muitas tentativas")
+            return
+        except PlaylistUnavailable:
+            await _close(websocket, CLOSE_TRY_AGAIN_LATER, "conteúdo indisponível")
+            return
+        if version is None:
+            await _close(websocket, CLOSE_UNKNOWN_TV, "TV não encontrada")
+            return
+        await _stream(
+            websocket,
+            connection,
+            version=version,
+            ping_seconds=settings.ws_ping_interval_seconds,
+        )
+    except _GONE:
+        return
+    finally:
+        playlists.unwatch(code)
+        hub.disconnect(connection)
+
+
+async def _stream(
+    websocket: WebSocket, connection: Connection, *, version: str, ping_seconds: float
+) -> None:
+    await websocket.send_json({"evento": "conectado", "versao": version})
+    last_sent = version
+    gone = asyncio.create_task(_until_disconnect(websocket))
+    try:
+        while True:
+            update = asyncio.create_task(connection.next_version())
+            done, _ = await asyncio.wait(
+                {gone, update},
+                timeout=ping_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if gone in done:
+                update.cancel()
+                return
+            if update not in done:
+                update.cancel()
+                await websocket.send_json({"evento": "ping"})
+                continue
+            new_version = update.result()
+            if new_version is None:  # shutting down
+                await _close(websocket, 1012, "servidor reiniciando")
+                return
+            if new_version != last_sent:
+                await websocket.send_json(
+                    {"evento": "conteudo_atualizado", "versao": new_version}
+                )
+                last_sent = new_version
+    finally:
+        gone.cancel()
+        with contextlib.suppress(asyncio.CancelledError, *_GONE):
+            await gone
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    """Read (and ignore) what the TV sends until it goes away."""
+    while True:
+        message: Any = await websocket.receive()
+        if message.get("type") == "websocket.disconnect":
+            return
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(*_GONE):
+        await websocket.close(code=code, reason=reason)
