@@ -113,5 +113,19 @@ def worker() -> None:
     create_worker(settings).run()
 
 
+@app.command()
+def scheduler() -> None:
+    """Roda só as tarefas agendadas, sem servir HTTP (com EXPOTV_RUN_JOBS=false
+    nas instâncias de `expotv serve`)."""
+    from expotv.migrate import upgrade
+    from expotv.observability.logging import configure_logging
+    from expotv.scheduler import run_standalone
+
+    settings = Settings()
+    upgrade(settings)
+    configure_logging(settings)
+    asyncio.run(run_standalone(settings))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

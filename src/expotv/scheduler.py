@@ -105,6 +105,8 @@ class Scheduler:
         self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
+        # Our runner logs each run's outcome; APScheduler's per-run lines are noise.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         for job in self.jobs:
             self._scheduler.add_job(
                 self._fire,
