@@ -83,7 +83,7 @@ class Served:
 
 
 def _is_plausible(code: str) -> bool:
-    return 0 < len(code) <= CODE_LENGTH and code.isascii() and code.isalnum()
+    return len(code) == CODE_LENGTH and code.isascii() and code.isalnum()
 
 
 class PlaylistService:
@@ -182,8 +182,6 @@ class PlaylistService:
             self._db_down_until = time.monotonic() + self.db_retry_seconds
             return self._fallback(code, now)
         if entry is None:
-            self._last_known.pop(code)
-            await self._remember_unknown(code)
             await self._count_miss(client, now)
             raise TVNotFound()
         return Served(entry)
@@ -220,6 +218,10 @@ class PlaylistService:
         async with self._sessionmaker() as session:
             row = (await session.execute(repository.tv_by_code(code))).one_or_none()
             if row is None:
+                self._last_known.pop(code)
+                # Unless a TV was created meanwhile (its invalidation clears this).
+                if epoch == self._epoch:
+                    await self._remember_unknown(code)
                 return None
             tv = TVInfo(
                 id=row.id,
