@@ -190,3 +190,13 @@ def test_audio_only_mp4_is_not_a_video(tmp_path: Path) -> None:
     source = write(tmp_path, buffer.getvalue())
     with pytest.raises(MediaTypeNotAccepted, match="vídeo"):
         video.inspect(source, "mp4", tmp_path / "poster.jpg")
+
+
+def test_duration_is_the_video_tracks_even_when_the_audio_runs_longer(
+    tmp_path: Path,
+) -> None:
+    # WebM headers carry no per-track length, and the Opus track runs longer.
+    source = write(tmp_path, samples.webm_vp8(frames=40, rate=10))
+    info = video.inspect(source, "matroska", tmp_path / "poster.jpg")
+    assert info.duration == pytest.approx(4.0, abs=0.01)
+    assert info.duration_seconds == 4

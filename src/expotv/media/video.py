@@ -77,7 +77,7 @@ def inspect(source: Path, demuxer: str, poster: Path) -> VideoInfo:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         ctx = stream.codec_context
-        duration = _duration(container, stream)
+        duration = _duration(source, demuxer, container, stream)
         target = min(POSTER_AT_SECONDS, duration / 2) if duration else 0.0
         chosen: av.VideoFrame | None = None
         try:
@@ -108,13 +108,43 @@ def inspect(source: Path, demuxer: str, poster: Path) -> VideoInfo:
         )
 
 
-def _duration(container: Any, stream: Any) -> float:
+def _duration(source: Path, demuxer: str, container: Any, stream: Any) -> float:
     # The video track's own length: the audio, dropped later, may run longer.
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
+    scanned = _scan_duration(source, demuxer)
+    if scanned:
+        return scanned
     if container.duration:
         return float(container.duration / av.time_base)
     return 0.0
+
+
+def _scan_duration(source: Path, demuxer: str) -> float | None:
+    """End of the last video packet (WebM/MKV headers give no per-track length).
+
+    Demuxing reads packets without decoding them: cheap even for 50 MB.
+    """
+    try:
+        with av.open(str(source), format=demuxer, metadata_errors="ignore") as inp:
+            stream = inp.streams.video[0]
+            if not stream.time_base:
+                return None
+            rate = stream.average_rate or stream.guessed_rate
+            frame_ticks = round(1 / (rate * stream.time_base)) if rate else 0
+            first: int | None = None
+            end: int | None = None
+            for packet in inp.demux(stream):
+                if packet.pts is None:
+                    continue
+                first = packet.pts if first is None else min(first, packet.pts)
+                last = packet.pts + (packet.duration or frame_ticks)
+                end = last if end is None else max(end, last)
+            if first is None or end is None:
+                return None
+            return float((end - first) * stream.time_base)
+    except av.FFmpegError:
+        return None
 
 
 def remux(source: Path, demuxer: str, target: Path) -> None:
