@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
 
 from expotv.db import utcnow
+from expotv.errors import ErrorOut
 from expotv.observability.metrics import CONTENT_SERVED
 from expotv.playlist.schemas import PingIn, PingRead, PlaylistRead
 from expotv.playlist.service import PlaylistService, Served, record_ping
@@ -46,9 +47,15 @@ Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
 TVCode = Annotated[str, Path(description="código da TV (maiúsculas ou minúsculas)")]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "código de TV desconhecido"},
-    429: {"description": "códigos desconhecidos demais deste cliente (Retry-After)"},
-    503: {"description": "banco fora e nenhuma cópia desta playlist (Retry-After)"},
+    404: {"model": ErrorOut, "description": "código de TV desconhecido"},
+    429: {
+        "model": ErrorOut,
+        "description": "códigos desconhecidos demais deste cliente (Retry-After)",
+    },
+    503: {
+        "model": ErrorOut,
+        "description": "banco fora e nenhuma cópia desta playlist (Retry-After)",
+    },
 }
 
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from expotv.content import ContentStatus
 from expotv.db import utcnow
 from expotv.observability.metrics import CONTENT_SERVED
+from expotv.playlist.schemas import PlaylistRead
 from expotv.playlist.service import PlaylistService
 from tests.integration.playback.conftest import (
     Arrange,
@@ -45,6 +46,7 @@ async def test_content_interleaves_the_tvs_eligible_items(
     assert response.headers["content-type"] == "application/json"
     assert response.headers["cache-control"] == "public, max-age=30"
     body = response.json()
+    PlaylistRead.model_validate(body)  # the documented schema holds
     assert response.headers["etag"] == f'"{body["versao"]}"'
     assert body["tv"] == {
         "codigo": tv.code,
