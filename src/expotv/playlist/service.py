@@ -326,6 +326,8 @@ class PlaylistService:
         """Invalidate what a committed unit of work changed (see ``invalidation``)."""
         tv_ids = set(changes.tv_ids)
         named_codes = {normalize_code(code) for code in changes.tv_codes}
+        if not (changes.all_tvs or changes.condominium_ids or tv_ids or named_codes):
+            return
         try:
             async with self._sessionmaker() as session:
                 if changes.all_tvs:
