@@ -319,3 +319,57 @@ async def test_a_repeated_job_changes_nothing(
     assert outcome is tasks.Outcome.ORPHAN  # nothing waits for it any more
     assert media_files(settings) == before
     assert await status_of(app, ad_id) is ContentStatus.ACTIVE
+
+
+async def test_an_aviso_with_a_video_is_converted_too(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    admin_headers: dict[str, str],
+    condo: Condominium,
+    settings: Settings,
+) -> None:
+    response = await client.post(
+        "/avisos",
+        data={
+            "nome": "Manutenção",
+            "mensagem": "Elevador parado amanhã",
+            "condominios_ids": str(condo.id),
+        },
+        files={"arquivo": ("aviso.mkv", samples.webm_vp8(), "video/x-matroska")},
+        headers=admin_headers,
+    )
+    assert response.status_code == 201, response.text
+    notice = response.json()
+    assert notice["status"] == "processando"
+
+    await app.state.media_queue.join()
+
+    response = await client.get(f"/avisos/{notice['id']}", headers=admin_headers)
+    assert response.json()["status"] == "ativo"
+    facts = samples.video_facts(path_of(settings, notice["archive_url"]))
+    assert facts.codecs == [("video", "h264")]
+
+
+async def test_the_tvs_playlist_gains_the_video_once_it_is_ready(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    admin_headers: dict[str, str],
+    condo: Condominium,
+) -> None:
+    response = await client.post(
+        "/tvs", json={"nome": "Hall", "condominio_id": condo.id}, headers=admin_headers
+    )
+    assert response.status_code == 201, response.text
+    content_url = f"/app/tv/{response.json()['codigo']}/content"
+    ad = await post_ad(client, admin_headers, condo, samples.webm_vp8())
+
+    before = (await client.get(content_url)).json()
+    await app.state.media_queue.join()
+    after = (await client.get(content_url)).json()
+
+    assert [item["id"] for item in before["itens"]] == []
+    # One anúncio fills every anúncio slot of the cycle.
+    assert {(item["tipo"], item["id"]) for item in after["itens"]} == {
+        ("anuncio", ad["id"])
+    }
+    assert after["itens"][0]["archive_url"] == ad["archive_url"]
