@@ -32,7 +32,8 @@ def test_entry_is_fresh_until_its_deadline() -> None:
 
 
 def test_last_known_evicts_the_least_recent_past_its_budget() -> None:
-    store = LastKnown(max_bytes=3 * len(encode(entry("AAAAAA"))))
+    one = entry("AAAAAA")
+    store = LastKnown(max_bytes=3 * (len(encode(one)) + len(one.body)))
     for code in ("AAAAAA", "BBBBBB", "CCCCCC"):
         e = entry(code)
         store.put(LocalRecord(e, encode(e), is_current=True))

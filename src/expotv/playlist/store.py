@@ -65,6 +65,11 @@ class LocalRecord:
     is_current: bool
 
 
+def _size(record: LocalRecord) -> int:
+    # The cache entry and the body sliced out of it are two objects.
+    return len(record.raw) + len(record.entry.body)
+
+
 class LastKnown:
     """The last playlist built or seen per TV code, within a byte budget (LRU)."""
 
@@ -89,18 +94,18 @@ class LastKnown:
         code = record.entry.code
         previous = self._records.pop(code, None)
         if previous is not None:
-            self._bytes -= len(previous.raw)
+            self._bytes -= _size(previous)
         self._records[code] = record
-        self._bytes += len(record.raw)
+        self._bytes += _size(record)
         while self._bytes > self._max_bytes and len(self._records) > 1:
             _, evicted = self._records.popitem(last=False)
-            self._bytes -= len(evicted.raw)
+            self._bytes -= _size(evicted)
         return previous
 
     def pop(self, code: str) -> None:
         record = self._records.pop(code, None)
         if record is not None:
-            self._bytes -= len(record.raw)
+            self._bytes -= _size(record)
 
     def mark_outdated(self, codes: set[str] | None) -> None:
         """Invalidate these codes (None: all) while keeping them as fallbacks."""
