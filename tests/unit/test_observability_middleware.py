@@ -6,11 +6,13 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import REGISTRY
 
 from expotv.observability.logging import (
@@ -86,6 +88,11 @@ def build_app() -> FastAPI:
 
     app.include_router(tv)
     app.include_router(items, prefix="/sub")
+    app.mount(
+        "/estaticos",
+        StaticFiles(directory=Path(__file__).parent),
+        name="estaticos",
+    )
     app.add_middleware(ObservabilityMiddleware)
     return app
 
@@ -140,6 +147,19 @@ async def test_included_router_prefix_is_part_of_the_route_label(
 
     assert requests_count("GET", "/sub/items/{item_id}", "200") == before_ok + 1
     assert requests_count("GET", "/sub/items/{item_id}", "422") == before_bad + 1
+
+
+async def test_plain_routes_and_mounts_get_their_templates(
+    client: httpx.AsyncClient,
+) -> None:
+    before_docs = requests_count("GET", "/openapi.json", "200")
+    before_mount = requests_count("GET", "/estaticos/{path}", "404")
+
+    assert (await client.get("/openapi.json")).status_code == 200
+    assert (await client.get("/estaticos/QWXZRT.css")).status_code == 404
+
+    assert requests_count("GET", "/openapi.json", "200") == before_docs + 1
+    assert requests_count("GET", "/estaticos/{path}", "404") == before_mount + 1
 
 
 async def test_unmatched_path_gets_a_fixed_label_and_counts_as_http_404(

@@ -26,7 +26,8 @@ import time
 from typing import Any
 
 import sentry_sdk
-from starlette.routing import Mount
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from expotv.observability import metrics
@@ -65,46 +66,61 @@ class RouteTemplates:
     """Maps the route a request matched to its full template.
 
     FastAPI keeps included routers nested, so a matched route's own ``path_format``
-    may lack the prefixes it was included under; the app's flattened route list
-    has the full path.
+    may lack the prefixes it was included under: the app's flattened route list has
+    the full path. Its router marks only API routes in the scope, so plain routes
+    (``/openapi.json``, ``/docs``) are matched again here, and mounts are known by
+    the prefix they move into ``root_path``.
     """
 
     def __init__(self) -> None:
         self._by_route: dict[int, str] = {}
         self._missing: set[int] = set()
+        self._plain: list[Route] = []
         self._app: Any = None
 
     def _index(self, app: Any) -> None:
-        from fastapi.routing import iter_route_contexts
-
+        routes = getattr(app, "routes", [])
         by_route: dict[int, str] = {}
-        for context in iter_route_contexts(getattr(app, "routes", [])):
+        for context in iter_route_contexts(routes):
             path = context.path_format
             if path is not None:
                 by_route.setdefault(id(context.original_route), path)
         self._by_route = by_route
         self._missing = set()
+        self._plain = [
+            r for r in routes if isinstance(r, Route) and not isinstance(r, APIRoute)
+        ]
         self._app = app
 
-    def template(self, scope: Scope, root_path: str) -> str:
-        # A mount moves its prefix from ``path`` to ``root_path``.
-        mount_prefix = scope.get("root_path", "")[len(root_path) :]
+    def _full_path(self, app: Any, route: Any) -> str | None:
+        key = id(route)
+        if app is not self._app or (
+            key not in self._by_route and key not in self._missing
+        ):
+            # Routes can be added after the first request: look once more.
+            self._index(app)
+            if key not in self._by_route:
+                self._missing.add(key)
+        return self._by_route.get(key)
+
+    def template(self, scope: Scope, request: Scope) -> str:
+        """``scope`` after the app ran; ``request``, the parts it had on entry."""
+        mount_prefix = scope.get("root_path", "")[len(request["root_path"]) :]
         route = scope.get("route")
-        if route is None:
-            return f"{mount_prefix}/{{path}}" if mount_prefix else UNMATCHED_ROUTE
         if isinstance(route, Mount):
             return f"{mount_prefix}{route.path}/{{path}}"
-        if not mount_prefix:
+        if route is None:
+            if mount_prefix:
+                return f"{mount_prefix}/{{path}}"
             app = scope.get("app")
-            key = id(route)
-            if app is not self._app or (
-                key not in self._by_route and key not in self._missing
-            ):
-                # Routes can be added after the first request: look once more.
+            if app is not self._app:
                 self._index(app)
-                if key not in self._by_route:
-                    self._missing.add(key)
-            full = self._by_route.get(key)
+            for plain in self._plain:
+                if plain.matches(request)[0] is not Match.NONE:
+                    return plain.path_format
+            return UNMATCHED_ROUTE
+        if not mount_prefix:
+            full = self._full_path(scope.get("app"), route)
             if full is not None:
                 return full
         path_format = getattr(route, "path_format", None)
@@ -134,7 +150,12 @@ class ObservabilityMiddleware:
         request_id = request_id or new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
-        root_path = scope.get("root_path", "")
+        request = {
+            "type": "http",
+            "path": scope["path"],
+            "root_path": scope.get("root_path", ""),
+            "method": scope["method"],
+        }
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         status = 500
         started = False
@@ -180,7 +201,7 @@ class ObservabilityMiddleware:
         finally:
             duration = time.perf_counter() - start
             metrics.HTTP_IN_PROGRESS.dec()
-            route = self.routes.template(scope, root_path)
+            route = self.routes.template(scope, request)
             self._record(scope, method, route, status, duration, error_type)
             request_id_var.reset(token)
 
