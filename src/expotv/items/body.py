@@ -147,7 +147,12 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 
 def validation_error(exc: ValidationError) -> RequestValidationError:
     """Pydantic's errors as FastAPI's 422, JSON-safe, located in the body."""
-    errors: list[dict[str, Any]] = json.loads(exc.json(include_url=False))
+    try:
+        dumped = exc.json(include_url=False)
+    except ValueError:
+        # The input itself can not be shown (bytes that are not UTF-8).
+        dumped = exc.json(include_url=False, include_input=False)
+    errors: list[dict[str, Any]] = json.loads(dumped)
     for error in errors:
         error["loc"] = ["body", *error["loc"]]
         if error["type"] == "json_invalid":

@@ -93,3 +93,27 @@ async def set_columns(factory: Factory, model: Any, row_id: int, **values: Any) 
     async with factory.sessionmaker() as session:
         await session.execute(update(model).where(model.id == row_id).values(**values))
         await session.commit()
+
+
+def browser_form(fields: dict[str, str], empty_file: str) -> tuple[bytes, str]:
+    """A multipart body as a browser sends it with a file input left empty
+    (``filename=""``, which httpx would leave out)."""
+    boundary = "----expotvBoundary7MA4YWxkTrZu0gW"
+    lines: list[bytes] = []
+    for name, value in fields.items():
+        lines += [
+            f"--{boundary}".encode(),
+            f'Content-Disposition: form-data; name="{name}"'.encode(),
+            b"",
+            value.encode(),
+        ]
+    lines += [
+        f"--{boundary}".encode(),
+        f'Content-Disposition: form-data; name="{empty_file}"; filename=""'.encode(),
+        b"Content-Type: application/octet-stream",
+        b"",
+        b"",
+        f"--{boundary}--".encode(),
+        b"",
+    ]
+    return b"\r\n".join(lines), f"multipart/form-data; boundary={boundary}"

@@ -8,9 +8,11 @@ import httpx
 
 from expotv.ads.models import Ad
 from expotv.config import Settings
+from expotv.tvs.models import TV
 from expotv.users.models import Role
 from tests.integration.ads.helpers import (
     World,
+    browser_form,
     png_file,
     set_columns,
     stored_path,
@@ -143,11 +145,13 @@ async def test_an_empty_multipart_value_clears_the_expiry(
     )
     assert ad["data_expiracao"] is not None
 
+    body, content_type = browser_form(
+        {"data_expiracao": "", "nome_anunciante": ""}, "arquivo"
+    )
     response = await client.put(
         f"/anuncios/{ad['id']}",
-        data={"data_expiracao": "", "nome_anunciante": ""},
-        files={"ignorado": ("", b"", "application/octet-stream")},
-        headers=world.admin_headers,
+        content=body,
+        headers={**world.admin_headers, "Content-Type": content_type},
     )
 
     assert response.status_code == 200, response.text
@@ -544,3 +548,39 @@ async def test_two_simultaneous_creates_for_the_last_slot_give_exactly_one_ad(
     assert sorted(r.status_code for r in results) == [201, 403]
     listing = await client.get("/anuncios", headers=headers)
     assert listing.json()["total"] == 2
+
+
+async def test_tv_playlists_follow_creates_retargets_and_deletes(
+    client: httpx.AsyncClient, world: World, factory: Factory
+) -> None:
+    tv_a = await factory.add(
+        TV(code="AAAAAA", name="Hall A", condominium_id=world.condo_a.id)
+    )
+    tv_a2 = await factory.add(
+        TV(code="BBBBBB", name="Hall A2", condominium_id=world.condo_a2.id)
+    )
+
+    async def titles(tv: TV) -> set[str]:
+        response = await client.get(f"/app/tv/{tv.code}/content")
+        assert response.status_code == 200, response.text
+        items = response.json()["itens"]
+        return {i["titulo"] for i in items if i["tipo"] == "anuncio"}
+
+    # Cached empty playlists first, so a missed invalidation would show.
+    assert await titles(tv_a) == set()
+    assert await titles(tv_a2) == set()
+
+    ad = await post_ad(client, world.a_headers, [world.condo_a.id], nome="Feira")
+    assert await titles(tv_a) == {"Feira"}
+
+    moved = await client.put(
+        f"/anuncios/{ad['id']}",
+        json={"condominios_ids": [world.condo_a2.id]},
+        headers=world.a_headers,
+    )
+    assert moved.status_code == 200
+    assert await titles(tv_a) == set()
+    assert await titles(tv_a2) == {"Feira"}
+
+    await client.delete(f"/anuncios/{ad['id']}", headers=world.a_headers)
+    assert await titles(tv_a2) == set()
