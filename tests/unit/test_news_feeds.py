@@ -447,3 +447,16 @@ def test_valid_feed_without_entries_is_empty() -> None:
 def test_what_is_not_a_feed_is_an_error(content: bytes) -> None:
     with pytest.raises(feeds.FeedError):
         feeds.parse(content, now=NOW)
+
+
+def test_charset_of_the_http_header_is_honoured() -> None:
+    content = (
+        '<rss version="2.0"><channel><title>T</title>'
+        "<item><guid>1</guid><title>Ação no condomínio</title></item></channel></rss>"
+    ).encode("latin-1")
+
+    [entry] = feeds.parse(
+        content, now=NOW, content_type="application/rss+xml; charset=ISO-8859-1"
+    )
+
+    assert entry.title == "Ação no condomínio"

@@ -188,6 +188,8 @@ class FetchResult:
     content: bytes | None
     etag: str | None = None
     last_modified: str | None = None
+    # The Content-Type header, whose charset feedparser honours.
+    content_type: str | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -302,6 +304,7 @@ async def _handle_response(
     return FetchResult(
         content=content,
         etag=_header(response, "ETag", 255),
+        content_type=_header(response, "Content-Type", 255),
         last_modified=_header(response, "Last-Modified", 64),
     )
 
@@ -537,7 +540,9 @@ def _entry(entry: Mapping[str, Any], now: datetime) -> ParsedEntry | None:
     )
 
 
-def parse(content: bytes, *, now: datetime) -> list[ParsedEntry]:
+def parse(
+    content: bytes, *, now: datetime, content_type: str | None = None
+) -> list[ParsedEntry]:
     """The feed's entries, each once (first occurrence wins).
 
     Raises ``FeedError`` for what is not a feed: malformed XML ("bozo") that
@@ -545,7 +550,8 @@ def parse(content: bytes, *, now: datetime) -> list[ParsedEntry]:
     A valid feed with no entries is an empty list.
     """
     # Bytes, never str: feedparser would take a str for a URL or a file name.
-    document = feedparser.parse(bytes(content))
+    headers = {"content-type": content_type} if content_type else None
+    document = feedparser.parse(bytes(content), response_headers=headers)
     seen: set[str] = set()
     result: list[ParsedEntry] = []
     for raw in document.get("entries") or []:
@@ -559,6 +565,10 @@ def parse(content: bytes, *, now: datetime) -> list[ParsedEntry]:
     return result
 
 
-async def parse_in_thread(content: bytes, *, now: datetime) -> list[ParsedEntry]:
+async def parse_in_thread(
+    content: bytes, *, now: datetime, content_type: str | None = None
+) -> list[ParsedEntry]:
     """``parse`` off the event loop (a large feed takes a while)."""
-    return await asyncio.to_thread(parse, content, now=now)
+    return await asyncio.to_thread(
+        functools.partial(parse, content, now=now, content_type=content_type)
+    )

@@ -97,7 +97,9 @@ async def collect_feed(
             resolver=resolver,
         )
         if result.content is not None:
-            entries = await feeds.parse_in_thread(result.content, now=now)
+            entries = await feeds.parse_in_thread(
+                result.content, now=now, content_type=result.content_type
+            )
     except feeds.FeedError as exc:
         error = str(exc)
     except Exception:
