@@ -298,7 +298,7 @@ async def _handle_response(
             raise FeedError("redirecionamento para uma URL inválida") from None
     if status == 304:
         return FetchResult(content=None)
-    if status >= 400 or status < 200 or status == 204:
+    if not 200 <= status < 300 or status == 204:
         raise FeedError(f"o servidor respondeu HTTP {status}")
     content = await _read_capped(response, settings.feeds_max_bytes)
     return FetchResult(
@@ -326,6 +326,8 @@ async def fetch(
     resolver: Resolver | None = None,
 ) -> FetchResult:
     """GET a feed, re-checking every redirect hop; raise ``FeedError`` on failure."""
+    # "close": a connection pinned to an address must not be reused for another
+    # name served from that address (its TLS session names the first one).
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Connection": "close"}
     if etag:
         headers["If-None-Match"] = etag
