@@ -89,9 +89,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    # READ COMMITTED on MariaDB/MySQL (PostgreSQL's default): a read after waiting
+    # for a lock must see what the other transaction committed, or quota counts
+    # taken behind quota_lock_statement would read a stale snapshot.
     return create_async_engine(
         url,
         echo=settings.database_echo,
+        isolation_level="READ COMMITTED",
         pool_pre_ping=True,
         pool_recycle=1800,
         pool_size=10,

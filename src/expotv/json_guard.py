@@ -1,7 +1,9 @@
-"""JSON request bodies are small and valid Unicode, checked before any route runs.
+"""JSON request bodies are small, well-formed and valid Unicode, checked up front.
 
 - Over ``max_bytes`` → 413 at once (the rest is not read). Uploads are multipart and
   have their own, larger limit (``media.limits``).
+- Malformed JSON → 422 on every route, in FastAPI's list shape (FastAPI itself
+  would answer an undocumented 400 on some routes).
 - A lone UTF-16 surrogate escape (``"\\ud800"``) decodes to a Python ``str`` that can
   be neither hashed, stored nor echoed back as UTF-8; it is answered 422 here, once,
   instead of failing deep inside whichever route received it.
@@ -23,6 +25,14 @@ _LONE_SURROGATE = re.compile(rb"%s(?!%s)|(?<!%s)%s" % (_HIGH, _LOW, _HIGH, _LOW)
 
 def has_lone_surrogate(body: bytes) -> bool:
     return _LONE_SURROGATE.search(body) is not None
+
+
+def _parses(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        return False
+    return True
 
 
 def _is_json(scope: Scope) -> bool:
@@ -66,6 +76,14 @@ class JsonBodyGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if body.strip() and not _parses(body):
+            await _answer(
+                send,
+                422,
+                [{"loc": ["body"], "msg": "JSON inválido", "type": "json_invalid"}],
+                "json_invalid",
+            )
+            return
         if has_lone_surrogate(body):
             await _answer(
                 send,

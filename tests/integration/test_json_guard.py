@@ -26,3 +26,15 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 422
+
+
+async def test_malformed_json_is_422_on_model_routes(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/condominios",
+        content=b"{nome: x}",
+        headers={**admin_headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
