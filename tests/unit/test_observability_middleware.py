@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import REGISTRY
+from starlette.types import Message, Receive, Scope, Send
 
 from expotv.observability.logging import (
     ACCESS_LOGGER,
@@ -370,3 +371,33 @@ async def test_websockets_pass_through_and_are_counted_while_open(
         for s in metric.samples
     }
     assert not any(route and route.startswith("/ws") for route in http_routes)
+
+
+async def test_a_request_cancelled_before_its_answer_counts_as_499() -> None:
+    before = requests_count("GET", UNMATCHED_ROUTE, "499")
+    waiting = asyncio.Event()
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        waiting.set()
+        await asyncio.Event().wait()  # the client goes away before any answer
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nada é enviado")
+
+    scope: Scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/qualquer",
+        "root_path": "",
+        "headers": [],
+    }
+    task = asyncio.create_task(ObservabilityMiddleware(inner)(scope, receive, send))
+    await waiting.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert requests_count("GET", UNMATCHED_ROUTE, "499") == before + 1

@@ -19,6 +19,7 @@ messages pass through untouched. Lifespan passes through.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -41,6 +42,8 @@ from expotv.observability.logging import (
 )
 
 UNMATCHED_ROUTE = "<unmatched>"
+# nginx's code for a request abandoned before its answer (cancelled, shut down).
+CLIENT_CLOSED_REQUEST = 499
 REQUEST_ID_HEADER = "X-Request-ID"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _TV_CODE = re.compile(r"[A-Za-z0-9]{1,32}")
@@ -175,6 +178,10 @@ class ObservabilityMiddleware:
         start = time.perf_counter()
         try:
             await self.app(scope, receive, send_wrapper)
+        except asyncio.CancelledError:
+            if not started:
+                status = CLIENT_CLOSED_REQUEST
+            raise
         except Exception as exc:
             error_type = type(exc).__name__
             status = 500

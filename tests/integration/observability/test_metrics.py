@@ -11,9 +11,8 @@ from fastapi import FastAPI
 from PIL import Image
 
 from expotv.condominiums.models import Condominium
-from expotv.config import Settings
 from expotv.db import utcnow
-from expotv.tvs.jobs import mark_offline
+from expotv.scheduler import JobRunner, build_jobs, create_coordinator
 from expotv.tvs.models import TV
 from tests.integration.observability.conftest import scrape, value
 from tests.support import Factory
@@ -150,17 +149,19 @@ async def test_content_served_counts_playlists_including_not_modified(
 
 
 async def test_pings_then_the_monitor_job_move_the_fleet_gauges(
-    app: FastAPI, client: httpx.AsyncClient, factory: Factory, settings: Settings
+    app: FastAPI, client: httpx.AsyncClient, factory: Factory
 ) -> None:
     condo = await factory.add(Condominium(name="Residencial Frota"))
     pinging = await factory.add(TV(name="Hall", condominium_id=condo.id, code="PQRSTU"))
     await factory.add(TV(name="Garagem", condominium_id=condo.id, code="VWXYZA"))
+    monitor = {job.name: job for job in build_jobs(app.state)}["tv-monitor"]
+    runner = JobRunner(create_coordinator(app.state))
     before = await scrape(client)
 
     response = await client.post(f"/app/tv/{pinging.code}/ping")
     assert response.status_code == 200
     await app.state.heartbeats.flush()
-    await mark_offline(app.state.sessionmaker, settings, now=utcnow())
+    assert await runner.run(monitor, now=utcnow()) == "ok"
 
     after = await scrape(client)
     assert value(after, "expotv_tvs_online") == 1
@@ -170,6 +171,12 @@ async def test_pings_then_the_monitor_job_move_the_fleet_gauges(
         value(after, "expotv_http_requests_total", **ping)
         == value(before, "expotv_http_requests_total", **ping) + 1
     )
+    run = {"job": "tv-monitor", "result": "ok"}
+    assert (
+        value(after, "expotv_job_runs_total", **run)
+        == value(before, "expotv_job_runs_total", **run) + 1
+    )
+    assert pinging.code not in (await client.get("/metrics")).text
 
 
 async def test_uploads_are_counted_by_result(
