@@ -1,17 +1,25 @@
-"""schemathesis over /openapi.json, authenticated as a Master, on each database.
+"""schemathesis over /openapi.json, authenticated as each level, on each database.
 
-Every operation of the schema is called with generated data (valid and invalid):
+Every operation of the schema is called with generated data (valid and invalid)
+as a Master, as the demo condomínio's Síndico and as a Visitante assigned to it:
 none may answer 5xx, answer a status its schema does not document, or return a
 body that breaks its own response schema.
+
+The server is a live uvicorn over a fresh database filled by ``expotv demo``. The
+schema is the app's own, built at import (no server needed to collect the tests).
+Fuzzing as a Master may delete or demote the other levels' users or condomínio;
+before each test the fuzz users are put back as they were (``restore``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -20,9 +28,15 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import delete, insert, select
 
-from expotv.demo import run_demo
-from expotv.users.models import Role
+from expotv.condominiums.models import Condominium
+from expotv.config import Settings
+from expotv.db import create_engine, create_sessionmaker
+from expotv.demo import MANAGER_EMAIL, run_demo
+from expotv.main import create_app
+from expotv.users.models import Role, User, viewer_condominium
+from expotv.users.schemas import Level
 from tests import support
 from tests.conftest import make_settings
 
@@ -33,11 +47,29 @@ CHECKS = [
     response_schema_conformance,
 ]
 
+# Master last: what it breaks is restored before each test, but the fewer
+# restores the better.
+LEVELS = [Level.VISITANTE, Level.SINDICO, Level.MASTER]
+EMAILS = {
+    Level.MASTER: "fuzz-master@example.com",
+    Level.SINDICO: MANAGER_EMAIL,
+    Level.VISITANTE: "fuzz-visitante@example.com",
+}
+ROLES = {
+    Level.MASTER: Role.ADMIN,
+    Level.SINDICO: Role.MANAGER,
+    Level.VISITANTE: Role.VIEWER,
+}
+
+_schema_settings = make_settings(Path(tempfile.gettempdir()) / "expotv-fuzz-schema")
+schema = schemathesis.openapi.from_dict(create_app(_schema_settings).openapi())
+
 
 @dataclass
 class FuzzTarget:
     base_url: str
-    headers: dict[str, str]
+    settings: Settings
+    headers: dict[Level, dict[str, str]] = field(default_factory=dict)
 
 
 def _fresh_database_url(database_url: str, data_dir: Path) -> tuple[str, str | None]:
@@ -50,6 +82,60 @@ def _fresh_database_url(database_url: str, data_dir: Path) -> tuple[str, str | N
     return url, name
 
 
+async def _restore(app_settings: Settings) -> dict[Level, dict[str, str]]:
+    """Each level's user as arranged (present, active, its role and condomínio),
+    with a fresh token."""
+    engine = create_engine(app_settings)
+    try:
+        sessionmaker = create_sessionmaker(engine)
+        factory = support.Factory(sessionmaker, app_settings)
+        users: dict[Level, User] = {}
+        async with sessionmaker() as session:
+            for level, email in EMAILS.items():
+                user = await session.scalar(select(User).where(User.email == email))
+                if user is None:
+                    user = User(
+                        name=f"Fuzz {level.value}",
+                        email=email,
+                        password_hash=support.PASSWORD_HASH,
+                        role=ROLES[level],
+                    )
+                    session.add(user)
+                user.role, user.is_active = ROLES[level], True
+                user.ad_limit = user.notice_limit = 20
+                user.condominium_limit = 2
+                users[level] = user
+            await session.flush()
+            manager = users[Level.SINDICO]
+            condominium_id = await session.scalar(
+                select(Condominium.id)
+                .where(Condominium.manager_id == manager.id)
+                .order_by(Condominium.id)
+            )
+            if condominium_id is None:
+                condominium = Condominium(
+                    name="Condomínio do fuzz", manager_id=manager.id
+                )
+                session.add(condominium)
+                await session.flush()
+                condominium_id = condominium.id
+            viewer = users[Level.VISITANTE]
+            await session.execute(
+                delete(viewer_condominium).where(
+                    viewer_condominium.c.user_id == viewer.id
+                )
+            )
+            await session.execute(
+                insert(viewer_condominium).values(
+                    user_id=viewer.id, condominium_id=condominium_id
+                )
+            )
+            await session.commit()
+        return {level: await factory.headers(user) for level, user in users.items()}
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def fuzz_target(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -58,24 +144,12 @@ def fuzz_target(
     url, mariadb_name = _fresh_database_url(database_url, data_dir)
     app_settings = make_settings(data_dir, database_url=url)
     support.migrate(app_settings)
-
-    async def arrange() -> dict[str, str]:
-        await run_demo(app_settings, quiet_if_filled=True)
-        from expotv.db import create_engine, create_sessionmaker
-
-        engine = create_engine(app_settings)
-        try:
-            factory = support.Factory(create_sessionmaker(engine), app_settings)
-            # A Master of its own, so that fuzzing /usuarios can not lock it out.
-            master = await factory.user(Role.ADMIN, email="fuzz-master@example.com")
-            return await factory.headers(master)
-        finally:
-            await engine.dispose()
-
-    headers = support.run_in_thread(lambda: asyncio.run(arrange()))
+    support.run_in_thread(
+        lambda: asyncio.run(run_demo(app_settings, quiet_if_filled=True))
+    )
     try:
         with support.live_server(app_settings) as server:
-            yield FuzzTarget(server.base_url, headers)
+            yield FuzzTarget(server.base_url, app_settings)
     finally:
         if mariadb_name:
             support.run_in_thread(
@@ -83,22 +157,43 @@ def fuzz_target(
             )
 
 
-@pytest.fixture(scope="module")
-def api_schema(fuzz_target: FuzzTarget) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_url(f"{fuzz_target.base_url}/openapi.json")
+def _is_intact(target: FuzzTarget) -> bool:
+    """Every level's token still works, as that level, with its condomínio."""
+    if not target.headers:
+        return False
+    for level, headers in target.headers.items():
+        me = httpx.get(f"{target.base_url}/auth/me", headers=headers, timeout=30)
+        if me.status_code != 200 or me.json()["nivel"] != level.value:
+            return False
+        if level is not Level.MASTER and not me.json()["condominios_ids"]:
+            return False
+    return True
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+@pytest.fixture
+def level_headers(fuzz_target: FuzzTarget) -> dict[Level, dict[str, str]]:
+    if not _is_intact(fuzz_target):
+        fuzz_target.headers = support.run_in_thread(
+            lambda: asyncio.run(_restore(fuzz_target.settings))
+        )
+    return fuzz_target.headers
 
 
+@pytest.mark.parametrize("level", LEVELS, ids=lambda level: level.value)
 @schema.parametrize()
 @settings(
-    max_examples=20,
+    max_examples=15,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
+    database=None,
 )
 def test_no_operation_fails_or_breaks_its_schema(
-    case: schemathesis.Case, fuzz_target: FuzzTarget
+    case: schemathesis.Case,
+    level: Level,
+    fuzz_target: FuzzTarget,
+    level_headers: dict[Level, dict[str, str]],
 ) -> None:
-    case.call_and_validate(headers=fuzz_target.headers, checks=CHECKS)
+    case.call_and_validate(
+        base_url=fuzz_target.base_url, headers=level_headers[level], checks=CHECKS
+    )
