@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -23,6 +23,9 @@ from expotv.cache.redis import REDIS_ERRORS, RedisLink
 log = logging.getLogger(__name__)
 
 Handler = Callable[[bytes], None]
+# Messages kept while Redis is down; past this the oldest go (the others resync on
+# reconnecting anyway).
+_MAX_UNSENT = 1000
 ResyncHook = Callable[[], None]
 
 
@@ -99,6 +102,8 @@ class RedisPubSub:
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._listener_up = True
+        self._unsent: deque[tuple[str, bytes]] = deque(maxlen=_MAX_UNSENT)
+        link.on_recovery(self._send_unsent)
 
     def subscribe(self, channel: str, handler: Handler) -> None:
         if self._task is not None:
@@ -118,9 +123,17 @@ class RedisPubSub:
             await client.publish(self.link.key(channel), envelope)
 
         async def fallback() -> None:
-            return None
+            # Sent when Redis returns, after the cache has replayed its deletes, so
+            # the others refresh from a shared cache that no longer holds old copies.
+            self._unsent.append((channel, envelope))
 
         await self.link.call("publish", primary, fallback)
+
+    async def _send_unsent(self, client: Redis[bytes]) -> None:
+        while self._unsent:
+            channel, envelope = self._unsent[0]
+            await client.publish(self.link.key(channel), envelope)
+            self._unsent.popleft()
 
     async def start(self) -> None:
         if self._task is None and self._channels:
@@ -147,6 +160,10 @@ class RedisPubSub:
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(*self._channels)
+                if not first:
+                    # Redis is evidently back: let the cache and publishers catch up
+                    # before the handlers re-read shared state.
+                    await self.link.recover_now()
                 self._connected(first)
                 first = False
                 backoff = 0.2

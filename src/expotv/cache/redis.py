@@ -59,7 +59,7 @@ return {count, ttl}
 _MAX_PENDING_DELETES = 10_000
 # While Redis is down an instance may miss another's invalidation: keep local copies
 # short-lived so nothing stale is served for long.
-_FALLBACK_MAX_TTL_SECONDS = 30
+_FALLBACK_MAX_TTL_SECONDS = 5
 
 
 class RedisLink:
@@ -146,6 +146,12 @@ class RedisLink:
                 type(exc).__name__,
                 exc,
             )
+
+    async def recover_now(self) -> bool:
+        """Probe a down Redis at once (a listener just reconnected): True if up."""
+        if not self._up:
+            self._next_check = 0.0
+        return await self._usable()
 
     async def _usable(self) -> bool:
         if self._up:

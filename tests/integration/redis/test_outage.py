@@ -79,3 +79,43 @@ async def test_tvs_keep_getting_their_content_while_redis_is_down_and_back(
     assert cache.link.is_up
     assert after.json()["versao"] == during.json()["versao"]
     assert degraded_total() > degraded_before
+
+
+async def test_a_change_made_while_redis_was_down_reaches_other_instances_later(
+    settings: Settings,
+    app: FastAPI,
+    clean: None,
+    redis_server: RedisServer,
+    factory: support.Factory,
+    admin: User,
+) -> None:
+    from tests.integration.realtime.conftest import next_event
+
+    tv = await make_tv(factory)
+    headers = await factory.headers(admin)
+    shared = {
+        "redis_url": redis_server.url,
+        "redis_key_prefix": f"expotv-test-{support.run_id()}",
+    }
+    with instance(settings, **shared) as a, instance(settings, **shared) as b:
+        b.portal.call(b.app.state.pubsub.wait_listening)  # type: ignore[union-attr]
+        with b.websocket_connect(f"/app/tv/{tv.code}/ws") as ws:
+            hello = next_event(ws)
+            redis_server.stop()
+            assert b.get(f"/app/tv/{tv.code}/content").status_code == 200
+            changed = a.put(
+                f"/tvs/{tv.id}/proporcao",
+                json={
+                    "proporcao_anuncios": 6,
+                    "proporcao_avisos": 1,
+                    "proporcao_noticias": 1,
+                },
+                headers=headers,
+            )
+            assert changed.status_code == 200
+            redis_server.start()
+            nudge = next_event(ws, within_pings=200)
+        current = a.get(f"/app/tv/{tv.code}/content").json()["versao"]
+
+    assert nudge == {"evento": "conteudo_atualizado", "versao": current}
+    assert current != hello["versao"]

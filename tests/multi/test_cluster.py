@@ -1,0 +1,179 @@
+"""Three ``expotv serve`` processes behind no balancer: one system.
+
+Each test talks to the instances directly, as a load balancer would spread requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from expotv.condominiums.models import Condominium
+from expotv.tvs.codes import generate_code
+from expotv.tvs.models import TV
+from expotv.users.models import Role
+from tests import support
+from tests.multi.conftest import JOB_PERIODS, LOGIN_LIMIT, Cluster, job_runs
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.mariadb]
+
+# "Within a second or two": the nudge normally takes milliseconds.
+NUDGE_SECONDS = 2.0
+
+
+async def make_tv(cluster: Cluster) -> TV:
+    condo = await cluster.factory.add(Condominium(name=f"Cond {support.run_id()}"))
+    tv: TV = await cluster.factory.add(
+        TV(code=generate_code(), name="TV do hall", condominium_id=condo.id)
+    )
+    return tv
+
+
+async def next_event(ws: ClientConnection, timeout: float) -> dict[str, Any]:
+    """The next frame that is not a keep-alive ping, within ``timeout`` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            frame: dict[str, Any] = json.loads(await ws.recv())
+            if frame.get("evento") != "ping":
+                return frame
+
+
+async def set_ratio(
+    client: httpx.AsyncClient, url: str, tv: TV, headers: dict[str, str], n: int
+) -> None:
+    response = await client.put(
+        f"{url}/tvs/{tv.id}/proporcao",
+        json={"proporcao_anuncios": n, "proporcao_avisos": 1, "proporcao_noticias": 1},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+
+
+async def versions(client: httpx.AsyncClient, cluster: Cluster, tv: TV) -> list[str]:
+    result = []
+    for instance in cluster.instances:
+        response = await client.get(f"{instance.url}/app/tv/{tv.code}/content")
+        assert response.status_code == 200, (instance.name, response.text)
+        result.append(response.json()["versao"])
+    return result
+
+
+async def test_a_change_through_one_instance_reaches_the_others_and_their_sockets(
+    cluster: Cluster,
+) -> None:
+    a, b, c = cluster.instances
+    tv = await make_tv(cluster)
+    headers = await cluster.factory.headers(await cluster.factory.user(Role.ADMIN))
+    async with httpx.AsyncClient(timeout=5) as client:
+        before = await versions(client, cluster, tv)
+        async with connect(f"{c.ws_url}/app/tv/{tv.code}/ws") as ws:
+            hello = await next_event(ws, NUDGE_SECONDS)
+
+            await set_ratio(client, a.url, tv, headers, 8)
+            nudge = await next_event(ws, NUDGE_SECONDS)
+
+        after = await versions(client, cluster, tv)
+
+    assert len(set(before)) == 1
+    assert hello == {"evento": "conectado", "versao": before[0]}
+    assert nudge == {"evento": "conteudo_atualizado", "versao": after[0]}
+    assert len(set(after)) == 1
+    assert after[0] != before[0]
+    assert b.process.poll() is None
+
+
+async def test_each_job_runs_once_per_period_across_instances(
+    cluster: Cluster,
+) -> None:
+    periods = 4
+    async with httpx.AsyncClient(timeout=5) as client:
+        # Read just past a period boundary, when that instant's runs are over.
+        await asyncio.sleep(1.4 - time.time() % 1)
+        before = [await job_runs(client, i) for i in cluster.instances]
+        await asyncio.sleep(periods)
+        after = [await job_runs(client, i) for i in cluster.instances]
+
+    def delta(job: str, result: str) -> float:
+        key = f"{job}:{result}"
+        return sum(
+            a.get(key, 0) - b.get(key, 0) for a, b in zip(after, before, strict=True)
+        )
+
+    for job, period in JOB_PERIODS.items():
+        expected = periods // period
+        ran = delta(job, "ok")
+        # Three instances fire every period: all but one run stand aside.
+        assert expected - 1 <= ran <= expected + 1, (job, ran, cluster.logs())
+        assert delta(job, "skipped") >= expected, job
+        assert delta(job, "error") == 0, (job, cluster.logs())
+
+
+async def test_login_failures_spread_over_instances_hit_the_shared_limit(
+    cluster: Cluster,
+) -> None:
+    user = await cluster.factory.user(Role.VIEWER)
+    body = {"email": user.email, "senha": "senha-errada-123"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        statuses = [
+            (
+                await client.post(
+                    f"{cluster.instances[n % 3].url}/auth/login", json=body
+                )
+            ).status_code
+            for n in range(LOGIN_LIMIT)
+        ]
+        blocked = [
+            await client.post(f"{instance.url}/auth/login", json=body)
+            for instance in cluster.instances
+        ]
+
+    assert statuses == [401] * LOGIN_LIMIT
+    assert [r.status_code for r in blocked] == [429] * 3
+    assert all(int(r.headers["Retry-After"]) > 0 for r in blocked)
+
+
+async def test_tvs_keep_getting_200_while_redis_stops_and_restarts(
+    cluster: Cluster,
+) -> None:
+    a, _, c = cluster.instances
+    tv = await make_tv(cluster)
+    headers = await cluster.factory.headers(await cluster.factory.user(Role.ADMIN))
+    content = f"/app/tv/{tv.code}/content"
+    statuses: list[int] = []
+
+    async def poll(client: httpx.AsyncClient, rounds: int) -> None:
+        for _ in range(rounds):
+            for instance in cluster.instances:
+                response = await client.get(instance.url + content)
+                statuses.append(response.status_code)
+                ping = await client.post(f"{instance.url}/app/tv/{tv.code}/ping")
+                statuses.append(ping.status_code)
+            await asyncio.sleep(0.1)
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        async with connect(f"{c.ws_url}/app/tv/{tv.code}/ws") as ws:
+            hello = await next_event(ws, NUDGE_SECONDS)
+            await poll(client, 3)
+
+            cluster.redis.stop()
+            await poll(client, 10)
+            # Changed while Redis is down: C hears of it at the latest when its
+            # pub/sub is back (the listener retries with at most 5 s of backoff).
+            await set_ratio(client, a.url, tv, headers, 3)
+            await poll(client, 5)
+
+            cluster.redis.start()
+            nudge = await next_event(ws, 10)
+            await poll(client, 5)
+        current = await versions(client, cluster, tv)
+
+    assert set(statuses) == {200}, statuses
+    assert len(set(current)) == 1
+    assert current[0] != hello["versao"]
+    assert nudge == {"evento": "conteudo_atualizado", "versao": current[0]}
