@@ -50,7 +50,14 @@ def serve(
     if demo:
         from expotv.demo import run_demo
 
-        asyncio.run(run_demo(settings, quiet_if_filled=True))
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        asyncio.run(
+            run_demo(
+                settings,
+                quiet_if_filled=True,
+                base_url=f"http://{shown_host}:{port}",
+            )
+        )
     settings.signing_key  # noqa: B018 - create the key file before workers fork
     # Workers share one metrics folder so any of them answers /metrics for all.
     with worker_metrics_dir(workers):

@@ -76,7 +76,7 @@ def clip(title: str, seconds: int = 4, fps: int = 12) -> bytes:
             x = int(640 * index / (seconds * fps))
             draw.rectangle((0, 300, x, 360), fill="#e63946")
             draw.text((40, 120), title, font=_font(44), fill="white")
-            frame = av.VideoFrame.from_image(frame_image)
+            frame = av.VideoFrame.from_image(frame_image)  # type: ignore[no-untyped-call]
             frame.pts = index
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -93,7 +93,7 @@ async def _store(
     filename: str,
     now: datetime,
 ) -> media_service.StoredMedia:
-    with tempfile.SpooledTemporaryFile() as fh:
+    with tempfile.TemporaryFile() as fh:
         fh.write(data)
         fh.seek(0)
         upload = UploadFile(file=fh, filename=filename, size=len(data))
@@ -149,7 +149,11 @@ async def fill(
     ads = [
         ("Pizzaria Bella Napoli", "20% de desconto às terças", ("#9d0208", "#370617")),
         ("Academia FitLife", "Primeira semana grátis", ("#2a9d8f", "#264653")),
-        ("Lavanderia Bolha Azul", "Leva e traz no seu apartamento", ("#0077b6", "#03045e")),
+        (
+            "Lavanderia Bolha Azul",
+            "Leva e traz no seu apartamento",
+            ("#0077b6", "#03045e"),
+        ),
     ]
     for index, (name, subtitle, colors) in enumerate(ads):
         ad = Ad(
@@ -163,7 +167,12 @@ async def fill(
         _apply_media(
             ad,
             await _store(
-                session, storage, settings, picture(name, subtitle, colors), "a.png", now
+                session,
+                storage,
+                settings,
+                picture(name, subtitle, colors),
+                "a.png",
+                now,
             ),
         )
         ad.condominiums = [condo]
@@ -233,7 +242,12 @@ async def fill(
     return tv_codes
 
 
-async def run_demo(settings: Settings, *, quiet_if_filled: bool) -> DemoResult:
+async def run_demo(
+    settings: Settings,
+    *,
+    quiet_if_filled: bool,
+    base_url: str = "http://127.0.0.1:8000",
+) -> DemoResult:
     """Fill an empty database; print how to log in and which TV pages to open."""
     engine = create_engine(settings)
     sessionmaker = create_sessionmaker(engine)
@@ -245,23 +259,23 @@ async def run_demo(settings: Settings, *, quiet_if_filled: bool) -> DemoResult:
                 existing = list(await session.scalars(select(TV.code).order_by(TV.id)))
                 if not quiet_if_filled:
                     print("O banco já tem dados; a demonstração não foi criada.")  # noqa: T201
-                _print_access(existing)
+                _print_access(existing, base_url)
                 return DemoResult(created=False, tv_codes=existing)
             tv_codes = await fill(session, storage, settings, utcnow())
     finally:
         await engine.dispose()
     print("Dados de demonstração criados.")  # noqa: T201
-    _print_access(tv_codes)
+    _print_access(tv_codes, base_url)
     return DemoResult(created=True, tv_codes=tv_codes)
 
 
-def _print_access(tv_codes: list[str]) -> None:
+def _print_access(tv_codes: list[str], base_url: str) -> None:
     lines = [
-        f"Entre como Master: {MASTER_EMAIL} / senha {DEMO_PASSWORD} (POST /auth/login);",
+        f"Entre como Master: {MASTER_EMAIL} / senha {DEMO_PASSWORD};",
         f"ou como síndica: {MANAGER_EMAIL} / senha {DEMO_PASSWORD}.",
-        "API e documentação: http://127.0.0.1:8000/docs",
+        f"API e documentação: {base_url}/docs",
     ]
-    lines += [f"Player da TV: http://127.0.0.1:8000/tv/{code}" for code in tv_codes]
+    lines += [f"Player da TV: {base_url}/tv/{code}" for code in tv_codes]
     print("\n".join(lines))  # noqa: T201
 
 
