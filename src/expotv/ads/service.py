@@ -171,6 +171,8 @@ async def update(
     )
     if requested is not None:
         ad.requested_status = requested
+    # Also when only the targets (another table) changed.
+    ad.updated_at = now
 
     if not was_live and is_live(ad, now):
         # Bringing an expired ad back takes a slot like a new one.

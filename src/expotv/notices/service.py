@@ -200,6 +200,8 @@ async def update(
     )
     if requested is not None:
         notice.requested_status = requested
+    # Also when only the targets (another table) changed.
+    notice.updated_at = now
 
     if not was_live and is_live(notice, now):
         # Bringing an expired notice back takes a slot like a new one.

@@ -135,6 +135,8 @@ async def test_json_update_changes_only_the_fields_sent(
     assert changed["criado_por_id"] == world.manager_a.id
     assert changed["archive_url"] == ad["archive_url"]
     assert changed["condominios_ids"] == [world.condo_a.id]
+    updated_at = datetime.fromisoformat(changed["updated_at"])
+    assert updated_at > datetime.fromisoformat(ad["updated_at"])
 
 
 async def test_an_empty_multipart_value_clears_the_expiry(
@@ -180,6 +182,11 @@ async def test_other_content_types_are_415_and_malformed_json_is_422(
         headers={**world.admin_headers, "Content-Type": "text/plain"},
     )
     assert plain.status_code == 415
+    # A form without a file is not multipart: JSON is the way without a file.
+    urlencoded = await client.post(
+        "/anuncios", data={"nome": "x"}, headers=world.admin_headers
+    )
+    assert urlencoded.status_code == 415
 
     broken = await client.post(
         "/anuncios",
