@@ -1,6 +1,7 @@
+"""WebSocket test helpers: extra app instances, TVs, frames."""
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from starlette.testclient import TestClient, WebSocketTestSession
@@ -39,8 +40,3 @@ def next_event(ws: WebSocketTestSession, *, within_pings: int = 50) -> dict[str,
         if frame != {"evento": "ping"}:
             return frame
     raise AssertionError("nenhum evento além de pings")
-
-
-def running(client: TestClient) -> Iterator[TestClient]:
-    with client:
-        yield client

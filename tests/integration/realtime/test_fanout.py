@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from expotv.config import Settings
 from expotv.users.models import User
 from tests import support
-from tests.integration.realtime.conftest import instance, make_tv, next_event
+from tests.integration.realtime.helpers import instance, make_tv, next_event
 
 pytestmark = pytest.mark.redis
 

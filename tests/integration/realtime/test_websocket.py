@@ -10,7 +10,7 @@ from starlette.websockets import WebSocketDisconnect
 from expotv.config import Settings
 from expotv.users.models import User
 from tests import support
-from tests.integration.realtime.conftest import instance, make_tv, next_event
+from tests.integration.realtime.helpers import instance, make_tv, next_event
 
 
 @pytest.fixture(scope="module")

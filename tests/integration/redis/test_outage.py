@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from expotv.config import Settings
 from expotv.users.models import User
 from tests import support
-from tests.integration.realtime.conftest import instance, make_tv
+from tests.integration.realtime.helpers import instance, make_tv
 from tests.integration.redis.server import RedisServer
 
 pytestmark = pytest.mark.redis
@@ -89,7 +89,7 @@ async def test_a_change_made_while_redis_was_down_reaches_other_instances_later(
     factory: support.Factory,
     admin: User,
 ) -> None:
-    from tests.integration.realtime.conftest import next_event
+    from tests.integration.realtime.helpers import next_event
 
     tv = await make_tv(factory)
     headers = await factory.headers(admin)
