@@ -6,6 +6,10 @@ import hashlib
 
 PREFIX = "expotv"
 
+# Families whose entries another instance may delete (invalidate). While Redis is
+# down such deletes are missed, so local stand-ins of these must not live long.
+INVALIDATED_FAMILIES = frozenset({"playlist", "tv-unknown"})
+
 
 def playlist(code: str) -> str:
     return f"{PREFIX}:playlist:{code.upper()}"

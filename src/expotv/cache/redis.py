@@ -58,7 +58,7 @@ return {count, ttl}
 # whole family of keys (e.g. every playlist) is dropped instead.
 _MAX_PENDING_DELETES = 10_000
 # While Redis is down an instance may miss another's invalidation: keep local copies
-# short-lived so nothing stale is served for long.
+# of invalidated families short-lived so nothing stale is served for long.
 _FALLBACK_MAX_TTL_SECONDS = 5
 
 
@@ -235,7 +235,9 @@ class RedisCache:
             await client.set(self.link.key(key), value, px=max(1, ttl_seconds) * 1000)
 
         async def fallback() -> None:
-            ttl = min(ttl_seconds, _FALLBACK_MAX_TTL_SECONDS)
+            ttl = ttl_seconds
+            if _family(key).partition(":")[2] in keys.INVALIDATED_FAMILIES:
+                ttl = min(ttl, _FALLBACK_MAX_TTL_SECONDS)
             await self._fallback.set(key, value, ttl)
 
         await self.link.call("set", primary, fallback)

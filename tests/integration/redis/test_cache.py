@@ -174,3 +174,22 @@ async def test_down_redis_is_not_retried_before_the_recheck_interval(
         assert await link.client.exists(link.key("expotv:test:a")) == 0
     finally:
         await cache.close()
+
+
+async def test_local_copies_of_shared_entries_are_short_lived_while_down() -> None:
+    cache = RedisCache.from_url(
+        f"redis://127.0.0.1:{support.free_port()}/0", prefix="expotv-nowhere"
+    )
+    try:
+        await cache.set(keys.playlist("ABC123"), b"playlist", 3600)
+        await cache.set(keys.login_block_email("a@b.c"), b"blocked", 900)
+
+        entries = cache._fallback._data
+        now = asyncio.get_running_loop().time()
+        playlist_left = entries[keys.playlist("ABC123")][0] - now
+        block_left = entries[keys.login_block_email("a@b.c")][0] - now
+    finally:
+        await cache.close()
+
+    assert playlist_left <= 5
+    assert block_left > 800
