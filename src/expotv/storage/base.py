@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -28,6 +31,13 @@ class ObjectNotFound(StorageError):
     """The key holds no object."""
 
 
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    key: str
+    size: int
+    modified_at: datetime  # aware UTC
+
+
 class ObjectStorage(Protocol):
     async def put_file(self, key: str, path: Path, content_type: str) -> None:
         """Store the file at ``path`` under ``key`` (whole, or not at all)."""
@@ -42,6 +52,9 @@ class ObjectStorage(Protocol):
 
     def public_url(self, key: str) -> str:
         """The URL a TV fetches the object from."""
+
+    def iter_objects(self) -> AsyncIterator[StoredObject]:
+        """Every object under a well-formed key (the orphan sweep)."""
 
     async def check(self) -> None:
         """Raise ``StorageError`` when the backend is unreachable (readiness)."""

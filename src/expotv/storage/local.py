@@ -5,10 +5,12 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from expotv.observability.metrics import MEDIA_DISK_BYTES
-from expotv.storage.base import ObjectNotFound, StorageError
+from expotv.storage.base import ObjectNotFound, StorageError, StoredObject
 from expotv.storage.keys import is_valid_key
 
 
@@ -90,6 +92,26 @@ class LocalStorage:
 
     def public_url(self, key: str) -> str:
         return f"{self.public_base_url}/{key}"
+
+    async def iter_objects(self) -> AsyncIterator[StoredObject]:
+        for found in await asyncio.to_thread(self._list):
+            yield found
+
+    def _list(self) -> list[StoredObject]:
+        found: list[StoredObject] = []
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                path = Path(dirpath) / name
+                key = path.relative_to(self.root).as_posix()
+                if not is_valid_key(key):
+                    continue
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+                found.append(StoredObject(key, stat.st_size, modified))
+        return found
 
     async def check(self) -> None:
         await asyncio.to_thread(self._check)

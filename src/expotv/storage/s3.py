@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import AsyncIterator
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +22,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from expotv.config import Environment, Settings
-from expotv.storage.base import IMMUTABLE_CACHE_CONTROL, ObjectNotFound, StorageError
+from expotv.storage.base import (
+    IMMUTABLE_CACHE_CONTROL,
+    ObjectNotFound,
+    StorageError,
+    StoredObject,
+)
+from expotv.storage.keys import is_valid_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -145,6 +153,22 @@ class S3Storage:
 
     def public_url(self, key: str) -> str:
         return f"{self.public_base_url}/{self.object_name(key)}"
+
+    async def iter_objects(self) -> AsyncIterator[StoredObject]:
+        token: str | None = None
+        while True:
+            options: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self.prefix}
+            if token:
+                options["ContinuationToken"] = token
+            page = await self._call(self.client.list_objects_v2, **options)
+            for item in page.get("Contents", []):
+                key = str(item["Key"]).removeprefix(self.prefix)
+                if is_valid_key(key):
+                    modified = item["LastModified"].astimezone(UTC)
+                    yield StoredObject(key, int(item.get("Size", 0)), modified)
+            if not page.get("IsTruncated"):
+                return
+            token = page.get("NextContinuationToken")
 
     async def check(self) -> None:
         await self._call(self.client.head_bucket, Bucket=self.bucket)

@@ -111,3 +111,15 @@ async def test_unusable_folder_fails_the_readiness_check(tmp_path: Path) -> None
             "image/png",
         )
     await LocalStorage(tmp_path / "ok").check()
+
+
+async def test_listing_skips_temporaries_and_foreign_files(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "media")
+    key = keys.media_key(MediaKind.VIDEO, "mp4", NOW)
+    await storage.put_file(key, source(tmp_path, 7), "video/mp4")
+    (storage.root / "notas.txt").write_text("x")
+    (storage.path_for(key).parent / ".x.mp4.part").write_text("x")
+
+    listed = [obj async for obj in storage.iter_objects()]
+
+    assert [(obj.key, obj.size) for obj in listed] == [(key, 7)]

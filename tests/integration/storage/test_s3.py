@@ -279,3 +279,22 @@ async def test_commit_keeps_what_ingest_stored(
     await commit(session)
     assert await s3_storage.exists(media.key)
     assert await s3_storage.exists(media.thumbnail_key or "")
+
+
+async def test_listing_gives_the_keys_under_the_prefix(
+    s3_storage: S3Storage, tmp_path: Path
+) -> None:
+    stored = sorted(keys.media_key(MediaKind.IMAGE, "png", NOW) for _ in range(3))
+    for key in stored:
+        await s3_storage.put_file(key, source_file(tmp_path, b"x"), "image/png")
+    # Not ours: another prefix, and a name outside the key layout.
+    s3_storage.client.put_object(Bucket=s3_storage.bucket, Key="outro/x.png", Body=b"")
+    s3_storage.client.put_object(
+        Bucket=s3_storage.bucket, Key=f"{PREFIX}/notas.txt", Body=b""
+    )
+
+    listed = [obj async for obj in s3_storage.iter_objects()]
+
+    assert sorted(obj.key for obj in listed) == stored
+    assert all(obj.size == 1 for obj in listed)
+    assert all(obj.modified_at.tzinfo is not None for obj in listed)
