@@ -24,7 +24,9 @@ from arq.worker import func
 from starlette.datastructures import State
 
 from expotv.config import Settings
+from expotv.db import utcnow
 from expotv.media.exceptions import ConversionCancelled
+from expotv.media.jobs import sweep_orphans
 from expotv.media.tasks import MediaContext, convert_upload, pending_keys
 from expotv.storage.base import ObjectStorage
 from expotv.storage.local import LocalStorage
@@ -103,12 +105,16 @@ class ArqMediaQueue:
 @asynccontextmanager
 async def media_lifespan(state: Any, settings: Settings) -> AsyncIterator[None]:
     """``state.media_queue`` for ``ingest``; needs ``state.storage`` and
-    ``state.sessionmaker``. Also publishes the local media folder's size."""
+    ``state.sessionmaker``. In the background: measure the local media folder
+    and, where this instance runs jobs, sweep orphans once."""
     storage: ObjectStorage = state.storage
-    if isinstance(storage, LocalStorage):
-        await storage.measure()
     async with AsyncExitStack() as stack:
         stack.push_async_callback(storage.close)
+        housekeeping = asyncio.create_task(
+            _housekeeping(storage, state.sessionmaker, settings),
+            name="expotv-media-housekeeping",
+        )
+        stack.push_async_callback(_cancel, housekeeping)
         queue: InProcessMediaQueue | ArqMediaQueue
         if settings.queue_url:
             queue = await ArqMediaQueue.connect(settings)
@@ -122,6 +128,23 @@ async def media_lifespan(state: Any, settings: Settings) -> AsyncIterator[None]:
             await _requeue_pending(queue, state.sessionmaker)
         state.media_queue = queue
         yield
+
+
+async def _housekeeping(
+    storage: ObjectStorage, sessionmaker: Any, settings: Settings
+) -> None:
+    try:
+        if isinstance(storage, LocalStorage):
+            await storage.measure()
+        if settings.run_jobs:
+            await sweep_orphans(sessionmaker, storage, now=utcnow())
+    except Exception:
+        logger.exception("falha na manutenção do armazenamento de mídia")
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _requeue_pending(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 
 from expotv.ads.models import Ad
 from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
 from expotv.db import session_scope, utcnow
 from expotv.media import service as media_service
+from expotv.media import worker
 from expotv.media.jobs import sweep_orphans
 from expotv.storage import keys
 from tests.integration.media import samples
@@ -102,3 +105,25 @@ async def test_a_pending_original_goes_once_its_item_failed(
         await sweep_orphans(app.state.sessionmaker, app.state.storage, now=later) == 1
     )
     assert media_files(settings) == [pending.thumbnail_key]
+
+
+async def test_start_up_housekeeping_measures_and_sweeps_when_jobs_run(
+    app: FastAPI, settings: Settings, clean: None, tmp_path: Path
+) -> None:
+    orphan = await leave_orphan(app, tmp_path)
+    path = app.state.storage.path_for(orphan)
+    day_ago = (utcnow() - timedelta(days=1)).timestamp()
+    os.utime(path, (day_ago, day_ago))
+
+    await worker._housekeeping(  # noqa: SLF001
+        app.state.storage, app.state.sessionmaker, settings
+    )
+    assert orphan in media_files(settings)  # the test settings run no jobs
+
+    await worker._housekeeping(  # noqa: SLF001
+        app.state.storage,
+        app.state.sessionmaker,
+        settings.model_copy(update={"run_jobs": True}),
+    )
+    assert media_files(settings) == []
+    assert REGISTRY.get_sample_value("expotv_media_disk_bytes") == 0
