@@ -62,4 +62,4 @@ def quota_lock_statement(user_id: int) -> Update:
     Either way a concurrent create waits until this transaction ends, so two
     creates can not both take the last slot. Run it before counting.
     """
-    return update(User).where(User.id == user_id).values(id=User.id)
+    return update(User).where(User.id == user_id).values(updated_at=User.updated_at)
