@@ -6,6 +6,7 @@ waits for it (no sleeps).
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -355,7 +356,17 @@ async def test_the_tvs_playlist_gains_the_video_once_it_is_ready(
     app: FastAPI,
     admin_headers: dict[str, str],
     condo: Condominium,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Hold the conversion until the "before" playlist was read.
+    release = threading.Event()
+    transcode = video.transcode
+
+    def held(*args: Any, **kwargs: Any) -> None:
+        assert release.wait(timeout=30)
+        transcode(*args, **kwargs)
+
+    monkeypatch.setattr(video, "transcode", held)
     response = await client.post(
         "/tvs", json={"nome": "Hall", "condominio_id": condo.id}, headers=admin_headers
     )
@@ -364,6 +375,7 @@ async def test_the_tvs_playlist_gains_the_video_once_it_is_ready(
     ad = await post_ad(client, admin_headers, condo, samples.webm_vp8())
 
     before = (await client.get(content_url)).json()
+    release.set()
     await app.state.media_queue.join()
     after = (await client.get(content_url)).json()
 
