@@ -26,6 +26,8 @@ from expotv.media import service as media_service
 from expotv.media import tasks, video
 from expotv.media.exceptions import ConversionFailed
 from expotv.storage import keys
+from expotv.storage.base import StorageError
+from expotv.storage.local import LocalStorage
 from expotv.users.models import User
 from tests.integration.media import samples
 from tests.integration.media.conftest import media_files
@@ -385,3 +387,32 @@ async def test_the_tvs_playlist_gains_the_video_once_it_is_ready(
         ("anuncio", ad["id"])
     }
     assert after["itens"][0]["archive_url"] == ad["archive_url"]
+
+
+async def test_storage_failing_for_the_converted_video_is_erro_and_leaves_nothing(
+    app: FastAPI, settings: Settings, condo: Condominium
+) -> None:
+    class NoVideoWrites(LocalStorage):
+        async def put_file(self, key: str, path: Path, content_type: str) -> None:
+            if key.endswith(".mp4"):
+                raise StorageError("bucket unavailable")
+            await super().put_file(key, path, content_type)
+
+    ad_id = await create_pending_ad(app, settings, condo, queue=DroppingQueue())
+    async with app.state.sessionmaker() as session:
+        ad = await session.get(Ad, ad_id)
+        assert ad is not None
+        assert ad.media_key is not None
+    context = tasks.MediaContext(
+        settings, NoVideoWrites(settings.media_dir), app.state.sessionmaker
+    )
+
+    outcome = await tasks.convert_upload(context, ad.media_key)
+
+    assert outcome is tasks.Outcome.FAILED
+    async with app.state.sessionmaker() as session:
+        ad = await session.get(Ad, ad_id)
+        assert ad is not None
+        assert ad.status is ContentStatus.ERROR
+        assert ad.media_error == tasks.STORE_FAILED
+    assert media_files(settings) == [ad.thumbnail_key]
