@@ -37,7 +37,7 @@ async def test_arq_worker_reads_the_queue_settings() -> None:
     assert worker.queue_name == "fila-de-teste"
     assert worker.redis_settings is not None
     assert (worker.redis_settings.port, worker.redis_settings.database) == (6399, 3)
-    assert list(worker.functions) == [JOB_NAME]
+    assert set(worker.functions) == {JOB_NAME, "cron:requeue_pending"}
     assert worker.max_jobs == 1
 
 

@@ -7,7 +7,7 @@
   runs them. The API then runs no conversions itself.
 
 Either way, items left "processando" (a crash, a queue that was down at commit) are
-queued again when a worker starts.
+queued again when a worker starts, and by the arq worker every few minutes.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from arq import Worker, create_pool
+from arq import Worker, create_pool, cron
 from arq.connections import ArqRedis, RedisSettings
 from arq.worker import func
 from starlette.datastructures import State
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 JOB_NAME = "convert_media"
 JOB_TIMEOUT_SECONDS = 1800
+REQUEUE_EVERY_MINUTES = 10
 
 
 class InProcessMediaQueue:
@@ -190,8 +191,15 @@ async def _worker_startup(ctx: dict[str, Any]) -> None:
     stack.push_async_callback(state.playlists.close)
     context = MediaContext(settings, state.storage, state.sessionmaker)
     ctx["media"] = context
+    await requeue_pending(ctx)
+
+
+async def requeue_pending(ctx: dict[str, Any]) -> None:
+    """Queue again items left "processando" (at start, then every few minutes):
+    covers an enqueue lost while Redis was down. Job ids make it idempotent."""
+    settings: Settings = ctx["settings"]
     queue = ArqMediaQueue(ctx["redis"], settings.media_queue_name)
-    await _requeue_pending(queue, state.sessionmaker)
+    await _requeue_pending(queue, ctx["media"].sessionmaker)
 
 
 async def _worker_shutdown(ctx: dict[str, Any]) -> None:
@@ -220,4 +228,5 @@ def create_worker(settings: Settings, **overrides: Any) -> Worker:
         "max_tries": 3,
     }
     options.update(overrides)
-    return Worker([func(convert_media, name=JOB_NAME)], **options)
+    sweep = cron(requeue_pending, minute=set(range(0, 60, REQUEUE_EVERY_MINUTES)))
+    return Worker([func(convert_media, name=JOB_NAME)], cron_jobs=[sweep], **options)

@@ -16,7 +16,8 @@ from expotv.content import ContentStatus, MediaKind
 from expotv.db import session_scope
 from expotv.main import create_app
 from expotv.media import service as media_service
-from expotv.media.worker import ArqMediaQueue, create_worker
+from expotv.media.tasks import MediaContext
+from expotv.media.worker import ArqMediaQueue, create_worker, requeue_pending
 from expotv.storage import keys
 from tests import support
 from tests.integration.media import samples
@@ -119,3 +120,26 @@ async def test_worker_start_picks_up_items_left_processing(
         ad = await session.get(Ad, ad_id)
         assert ad is not None
         assert ad.status is ContentStatus.ACTIVE
+
+
+async def test_periodic_requeue_puts_a_lost_job_back_once(
+    queued_app: FastAPI, queue_settings: Settings
+) -> None:
+    _ad_id, key = await create_pending_ad(queued_app, queue_settings)
+    queue = queued_app.state.media_queue
+    await queue.pool.delete(queue_settings.media_queue_name)
+    await queue.pool.delete(f"arq:job:expotv:convert:{key}")
+    ctx = {
+        "settings": queue_settings,
+        "redis": queue.pool,
+        "media": MediaContext(
+            queue_settings, queued_app.state.storage, queued_app.state.sessionmaker
+        ),
+    }
+
+    await requeue_pending(ctx)
+    await requeue_pending(ctx)
+
+    assert await queue.pool.zcard(queue_settings.media_queue_name) == 1
+    await queue.pool.delete(queue_settings.media_queue_name)
+    await queue.pool.delete(f"arq:job:expotv:convert:{key}")
