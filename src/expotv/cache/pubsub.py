@@ -197,6 +197,12 @@ class RedisPubSub:
                 first = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff_seconds)
+            except Exception:
+                # A bug must not silence every instance's nudges for good.
+                log.exception("falha inesperada no pub/sub; reconectando")
+                self._listening.clear()
+                first = False
+                await asyncio.sleep(self._max_backoff_seconds)
             finally:
                 with contextlib.suppress(*REDIS_ERRORS):
                     await pubsub.aclose()  # type: ignore[attr-defined]
