@@ -1,9 +1,10 @@
 """schemathesis over /openapi.json, authenticated as each level, on each database.
 
-Every operation of the schema is called with generated data (valid and invalid)
-as a Master, as the demo condomínio's Síndico and as a Visitante assigned to it:
-none may answer 5xx, answer a status its schema does not document, or return a
-body that breaks its own response schema.
+Every management operation of the schema is called with generated data (valid
+and invalid) as a Master, as the demo condomínio's Síndico and as a Visitante
+assigned to it; the public ones (which ignore tokens) once, without a token. None
+may answer 5xx, answer a status its schema does not document, or return a body
+that breaks its own response schema.
 
 The server is a live uvicorn over a fresh database filled by ``expotv demo``. The
 schema is the app's own, built at import (no server needed to collect the tests).
@@ -47,8 +48,8 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-# Master last: what it breaks is restored before each test, but the fewer
-# restores the better.
+# Master last for each operation: what it breaks is restored before the next
+# test, and the fewer restores the better.
 LEVELS = [Level.VISITANTE, Level.SINDICO, Level.MASTER]
 EMAILS = {
     Level.MASTER: "fuzz-master@example.com",
@@ -63,6 +64,17 @@ ROLES = {
 
 _schema_settings = make_settings(Path(tempfile.gettempdir()) / "expotv-fuzz-schema")
 schema = schemathesis.openapi.from_dict(create_app(_schema_settings).openapi())
+# Routes that ignore the caller's token: fuzzing them once is enough.
+PUBLIC_PATHS = r"^/(auth/(register|login|refresh|logout)$|app/|media/|metrics$|health/)"
+management_schema = schema.exclude(path_regex=PUBLIC_PATHS)
+public_schema = schema.include(path_regex=PUBLIC_PATHS)
+FUZZ_SETTINGS = settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
 
 
 @dataclass
@@ -180,15 +192,9 @@ def level_headers(fuzz_target: FuzzTarget) -> dict[Level, dict[str, str]]:
 
 
 @pytest.mark.parametrize("level", LEVELS, ids=lambda level: level.value)
-@schema.parametrize()
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    database=None,
-)
-def test_no_operation_fails_or_breaks_its_schema(
+@management_schema.parametrize()
+@FUZZ_SETTINGS
+def test_no_management_operation_fails_or_breaks_its_schema(
     case: schemathesis.Case,
     level: Level,
     fuzz_target: FuzzTarget,
@@ -197,3 +203,11 @@ def test_no_operation_fails_or_breaks_its_schema(
     case.call_and_validate(
         base_url=fuzz_target.base_url, headers=level_headers[level], checks=CHECKS
     )
+
+
+@public_schema.parametrize()
+@FUZZ_SETTINGS
+def test_no_public_operation_fails_or_breaks_its_schema(
+    case: schemathesis.Case, fuzz_target: FuzzTarget
+) -> None:
+    case.call_and_validate(base_url=fuzz_target.base_url, checks=CHECKS)
