@@ -36,8 +36,11 @@ from apscheduler.triggers.interval import (  # type: ignore[import-untyped]
 from expotv.cache import Cache
 from expotv.config import Settings
 from expotv.db import utcnow
+from expotv.jobs.expiry import expire_content
 from expotv.jobs.locks import DatabaseJobCoordinator, JobCoordinator
+from expotv.news.jobs import collect_feeds, expire_collected
 from expotv.observability.metrics import JOB_RUNS
+from expotv.tvs.jobs import mark_offline
 
 log = logging.getLogger(__name__)
 
@@ -152,14 +155,9 @@ def build_jobs(state: Any) -> list[Job]:
     cache: Cache = state.cache
 
     async def tv_monitor(now: datetime) -> object:
-        from expotv.tvs.jobs import mark_offline
-
         return await mark_offline(sessionmaker, settings, now=now)
 
     async def content_expiry(now: datetime) -> object:
-        from expotv.jobs.expiry import expire_content
-        from expotv.news.jobs import expire_collected
-
         items = await expire_content(sessionmaker, settings, now=now)
         news = await expire_collected(sessionmaker, settings, now=now)
         return {"items": items, "news": news}
@@ -168,8 +166,6 @@ def build_jobs(state: Any) -> list[Job]:
         return await cache.clear_expired()
 
     async def news_feeds(now: datetime) -> object:
-        from expotv.news.jobs import collect_feeds
-
         return await collect_feeds(
             sessionmaker, settings, http=getattr(state, "http", None), now=now
         )
