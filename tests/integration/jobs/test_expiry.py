@@ -1,59 +1,18 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from expotv.ads.models import Ad, ad_condominium
-from expotv.condominiums.models import Condominium
+from expotv.ads.models import Ad
 from expotv.config import Settings
 from expotv.content import ContentStatus
 from expotv.db import utcnow
 from expotv.jobs.expiry import expire_content, expire_items
-from expotv.notices.models import Notice, notice_condominium
+from expotv.notices.models import Notice
 from expotv.playlist.invalidation import PendingChanges
 from tests import support
-
-
-async def condominium(factory: support.Factory) -> int:
-    condo = await factory.add(Condominium(name=f"Condomínio {support.run_id()}"))
-    return int(condo.id)
-
-
-async def ad(
-    factory: support.Factory,
-    condominium_id: int,
-    *,
-    status: ContentStatus,
-    expires_at: datetime | None,
-) -> int:
-    item = await factory.add(Ad(name="Anúncio", status=status, expires_at=expires_at))
-    async with factory.sessionmaker() as session:
-        await session.execute(
-            insert(ad_condominium).values(ad_id=item.id, condominium_id=condominium_id)
-        )
-        await session.commit()
-    return int(item.id)
-
-
-async def notice(
-    factory: support.Factory,
-    condominium_id: int,
-    *,
-    status: ContentStatus,
-    expires_at: datetime | None,
-) -> int:
-    item = await factory.add(
-        Notice(name="Aviso", message="Mensagem", status=status, expires_at=expires_at)
-    )
-    async with factory.sessionmaker() as session:
-        await session.execute(
-            insert(notice_condominium).values(
-                notice_id=item.id, condominium_id=condominium_id
-            )
-        )
-        await session.commit()
-    return int(item.id)
+from tests.integration.jobs.helpers import ad, condominium, notice
 
 
 async def test_items_past_their_expiry_become_expired(
