@@ -26,7 +26,7 @@ Decisions where the contract leaves room (each also noted on its row):
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import httpx
@@ -77,7 +77,6 @@ class Row:
     variant: str = ""
     # Public routes are the same for every caller; they are checked as one row.
     public: bool = False
-    note: str = field(default="", compare=False)
 
     @property
     def label(self) -> str:

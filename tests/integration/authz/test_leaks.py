@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from expotv.users.models import Role
 from expotv.users.schemas import Level
+from tests import support
 from tests.integration.authz.conftest import MISSING_ID, World
 
 TENANTS = [Level.SINDICO, Level.VISITANTE]
@@ -272,3 +274,23 @@ async def test_targeting_another_tenants_condominio_looks_like_a_missing_one(
     assert ad["condominios_ids"] == [a]
     notices = await _get(client, world, Level.MASTER, "/avisos")
     assert notices["total"] == len(world.notices)
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.MANAGER])
+async def test_a_user_without_condominios_sees_nothing_at_all(
+    client: httpx.AsyncClient, world: World, factory: support.Factory, role: Role
+) -> None:
+    """An empty tenancy is "nothing", never "no restriction"."""
+    headers = await factory.headers(await factory.user(role))
+    for url in ("/condominios", "/tvs", "/anuncios", "/avisos"):
+        page = await client.get(url, headers=headers)
+        assert page.json()["total"] == 0, url
+    for url in (
+        f"/condominios/{world.condo('own')}",
+        f"/tvs/{world.tv('own').id}",
+        f"/anuncios/{world.ad('shared')}",
+        f"/avisos/{world.notice('shared')}",
+    ):
+        assert (await client.get(url, headers=headers)).status_code == 404, url
+    me = await client.get("/auth/me", headers=headers)
+    assert me.json()["condominios_ids"] == []
