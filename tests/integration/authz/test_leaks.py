@@ -294,3 +294,21 @@ async def test_a_user_without_condominios_sees_nothing_at_all(
         assert (await client.get(url, headers=headers)).status_code == 404, url
     me = await client.get("/auth/me", headers=headers)
     assert me.json()["condominios_ids"] == []
+
+
+async def test_metrics_name_routes_never_tenants_or_tv_codes(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """/metrics is public: its labels are route templates, nothing of a tenant."""
+    tv = world.tv("other")
+    await client.get(f"/app/tv/{tv.code}/content")
+    await client.get(f"/tvs/{tv.id}", headers=world.headers[Level.MASTER])
+    await client.get(
+        f"/anuncios/{world.ad('other')}", headers=world.headers[Level.SINDICO]
+    )
+    metrics = await client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'route="/app/tv/{codigo}/content"' in metrics.text
+    assert tv.code not in metrics.text
+    assert f"/tvs/{tv.id}" not in metrics.text
+    assert "Residencial" not in metrics.text
