@@ -67,7 +67,9 @@ class LoginThrottle:
                     counter_key, self._window_seconds
                 )
                 if count >= limit:
-                    until = math.ceil(now.timestamp()) + seconds_left
+                    # seconds_left is already rounded up: floor here keeps
+                    # Retry-After within the window.
+                    until = math.floor(now.timestamp()) + seconds_left
                     await self._cache.set(block_key, str(until).encode(), seconds_left)
             except CacheError:
                 self._degraded("record")
