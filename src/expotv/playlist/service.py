@@ -369,21 +369,23 @@ class PlaylistService:
         """Drop the fresh playlists of ``codes`` (or of every TV this process knows
         with ``all_tvs``; ``apply`` passes every code when it resolves ``all_tvs``).
 
-        ``local_only``: another instance already cleared the shared cache and tells
-        this one (refreshes this process's copies and watched TVs only).
+        ``local_only``: the change was announced by another instance; it is applied
+        here (shared entries of these codes dropped again, which is idempotent and
+        covers a shared cache that came back with old entries) but not re-announced.
         """
         self._epoch += 1
         targets = {normalize_code(code) for code in codes}
         self._last_known.mark_outdated(None if all_tvs else targets)
+        announced = None if all_tvs else frozenset(targets)
+        if all_tvs:
+            targets.update(self._last_known.codes())
+        doomed = [keys.playlist(code) for code in sorted(targets)]
+        doomed += [keys.unknown_tv(code) for code in clear_unknown]
+        await self._delete(doomed)
         if not local_only:
-            if all_tvs:
-                targets.update(self._last_known.codes())
-            doomed = [keys.playlist(code) for code in sorted(targets)]
-            doomed += [keys.unknown_tv(code) for code in clear_unknown]
-            await self._delete(doomed)
             for observer in self.on_invalidated:
                 try:
-                    await observer(None if all_tvs else frozenset(targets))
+                    await observer(announced)
                 except Exception:
                     logger.exception("playlist invalidation observer failed")
         self._spawn(self._refresh_watched(None if all_tvs else targets))
