@@ -312,3 +312,24 @@ async def test_metrics_name_routes_never_tenants_or_tv_codes(
     assert tv.code not in metrics.text
     assert f"/tvs/{tv.id}" not in metrics.text
     assert "Residencial" not in metrics.text
+
+
+async def test_an_item_on_two_of_the_callers_condominios_counts_once(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    sindico, master = world.headers[Level.SINDICO], world.headers[Level.MASTER]
+    second = await client.post("/condominios", headers=sindico, json={"nome": "A2"})
+    assert second.status_code == 201, second.text
+    a, a2 = world.condo("own"), second.json()["id"]
+    for url in (f"/anuncios/{world.ad('shared')}", f"/avisos/{world.notice('shared')}"):
+        response = await client.put(
+            url, headers=master, json={"condominios_ids": [a, a2, world.condo("other")]}
+        )
+        assert response.status_code == 200, response.text
+        seen = await _get(client, world, Level.SINDICO, url)
+        assert seen["condominios_ids"] == [a, a2]
+    for url, expected in _visible(world, Level.SINDICO).items():
+        if url in ("/anuncios", "/avisos"):
+            page = await _get(client, world, Level.SINDICO, url)
+            assert sorted(item["id"] for item in page["items"]) == sorted(expected)
+            assert page["total"] == len(expected)
