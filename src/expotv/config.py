@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     tv_ping_interval_seconds: int = 30
     expiry_interval_seconds: int = 300
     cache_cleanup_interval_seconds: int = 3600
+    media_orphan_sweep_interval_seconds: int = 3600
     heartbeat_flush_seconds: float = 2.0
     playlist_cache_seconds: int = 3600
     tv_lookup_rate_per_minute: int = 120

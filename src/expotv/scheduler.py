@@ -33,11 +33,13 @@ from apscheduler.triggers.interval import (  # type: ignore[import-untyped]
     IntervalTrigger,
 )
 
+from expotv.auth import service as auth_service
 from expotv.cache import Cache
 from expotv.config import Settings
-from expotv.db import utcnow
+from expotv.db import session_scope, utcnow
 from expotv.jobs.expiry import expire_content
 from expotv.jobs.locks import DatabaseJobCoordinator, JobCoordinator
+from expotv.media.jobs import sweep_orphans
 from expotv.news.jobs import collect_feeds, expire_collected
 from expotv.observability.metrics import JOB_RUNS
 from expotv.tvs.jobs import mark_offline
@@ -163,7 +165,12 @@ def build_jobs(state: Any) -> list[Job]:
         return {"items": items, "news": news}
 
     async def cache_cleanup(now: datetime) -> object:
-        return await cache.clear_expired()
+        async with session_scope(sessionmaker) as session:
+            logins = await auth_service.purge_expired(session, now=now)
+        return {"cache": await cache.clear_expired(), "logins": logins}
+
+    async def media_orphans(now: datetime) -> object:
+        return await sweep_orphans(sessionmaker, state.storage, now=now)
 
     async def news_feeds(now: datetime) -> object:
         return await collect_feeds(
@@ -175,6 +182,11 @@ def build_jobs(state: Any) -> list[Job]:
         Job("content-expiry", settings.expiry_interval_seconds, content_expiry),
         Job("cache-cleanup", settings.cache_cleanup_interval_seconds, cache_cleanup),
         Job("news-feeds", settings.feeds_interval_seconds, news_feeds),
+        Job(
+            "media-orphans",
+            settings.media_orphan_sweep_interval_seconds,
+            media_orphans,
+        ),
     ]
 
 

@@ -168,6 +168,7 @@ def test_every_job_of_the_issue_is_scheduled_with_its_configured_period(
         expiry_interval_seconds=12,
         cache_cleanup_interval_seconds=13,
         feeds_interval_seconds=14,
+        media_orphan_sweep_interval_seconds=15,
     )
     state = SimpleNamespace(settings=settings, sessionmaker=None, cache=None)
 
@@ -178,4 +179,5 @@ def test_every_job_of_the_issue_is_scheduled_with_its_configured_period(
         "content-expiry": 12,
         "cache-cleanup": 13,
         "news-feeds": 14,
+        "media-orphans": 15,
     }
