@@ -197,3 +197,45 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
         yield LiveServer(f"http://127.0.0.1:{thread.port}", settings)
     finally:
         thread.stop()
+
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "EXPOTV_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+async def create_postgres_database(name: str) -> str:
+    engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'"))
+    await engine.dispose()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def drop_postgres_database(name: str) -> None:
+    engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(kind: str, data_dir: Any) -> Any:
+    """A new, empty database of ``kind``: sqlite, mariadb or postgresql."""
+    name = f"expotv_test_{run_id()}"
+    if kind == "sqlite":
+        yield f"sqlite:///{data_dir / 'fresh.db'}"
+    elif kind == "mariadb":
+        url = await create_mariadb_database(name)
+        try:
+            yield url
+        finally:
+            await drop_mariadb_database(name)
+    elif kind == "postgresql":
+        url = await create_postgres_database(name)
+        try:
+            yield url
+        finally:
+            await drop_postgres_database(name)
+    else:  # pragma: no cover
+        raise ValueError(kind)
