@@ -43,5 +43,6 @@ if ! port_open 6379; then
 fi
 if ! port_open 5432; then
   echo "iniciando PostgreSQL"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  wait_port 5432
 fi

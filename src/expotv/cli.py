@@ -45,6 +45,16 @@ def serve(
     from expotv.observability.logging import configure_logging
 
     settings = Settings()
+    if workers > 1 and not settings.redis_url:
+        # Without Redis every process keeps its own playlist cache, TV sockets and
+        # rate-limit counters: a change made through one worker would not reach
+        # TVs served by the others.
+        typer.echo(
+            "erro: com --workers maior que 1, configure EXPOTV_REDIS_URL "
+            "(cache, avisos às TVs e limites compartilhados entre os processos)",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     configure_logging(settings)
     upgrade(settings)
     if demo:

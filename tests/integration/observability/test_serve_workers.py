@@ -60,6 +60,9 @@ def test_every_worker_reports_the_requests_of_all_workers(tmp_path: Path) -> Non
         "EXPOTV_LOG_JSON": "true",
         "EXPOTV_LOG_LEVEL": "INFO",
         "EXPOTV_JWT_SECRET": "segredo-de-teste-" + "x" * 32,
+        # Several workers share their cache and TV sockets through Redis.
+        "EXPOTV_REDIS_URL": support.REDIS_URL,
+        "EXPOTV_REDIS_KEY_PREFIX": f"expotv-test-{support.run_id()}",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # workers compile once, not each
