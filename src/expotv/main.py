@@ -25,8 +25,8 @@ from expotv.errors import (
     PUBLIC_RESPONSES,
     install_error_handlers,
 )
-from expotv.media.limits import BodySizeLimitMiddleware, request_body_limit
 from expotv.json_guard import JsonBodyGuard
+from expotv.media.limits import BodySizeLimitMiddleware, request_body_limit
 from expotv.media.router import router as media_router
 from expotv.media.worker import media_lifespan
 from expotv.news.router import router as news_router

@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Path as PathParam, Request
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from expotv.deps import AppSettings
-from expotv.tvs.models import TV
+from expotv.tvs import codes
+from expotv.tvs import repository as tv_repository
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -27,7 +28,7 @@ async def player_page(
     settings: AppSettings,
 ) -> HTMLResponse:
     """The full-screen player a TV's browser opens."""
-    code = codigo.strip().upper()
+    code = codes.normalize_code(codigo)
     known = await _tv_exists(request, code)
     if known is False:
         return TEMPLATES.TemplateResponse(
@@ -47,11 +48,10 @@ async def player_page(
 
 
 async def _tv_exists(request: Request, code: str) -> bool | None:
-    if len(code) != 6 or not code.isalnum():
+    if not codes.is_well_formed(code):
         return False
     try:
         async with request.app.state.sessionmaker() as session:
-            found = await session.scalar(select(TV.id).where(TV.code == code))
+            return await tv_repository.code_exists(session, code)
     except (SQLAlchemyError, OSError):
         return None
-    return found is not None
