@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
+from pathlib import Path
 
 from fastapi import UploadFile
 from PIL import Image, ImageDraw, ImageFont
@@ -44,8 +46,33 @@ class DemoResult:
     tv_codes: list[str]
 
 
+# A system font with Portuguese glyphs when there is one; Pillow's bundled font
+# has no "ç" or "à", so text drawn with it is folded to plain letters.
+_FONT_FILES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+)
+
+
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for path in _FONT_FILES:
+        if Path(path).is_file():
+            return ImageFont.truetype(path, size)
     return ImageFont.load_default(size=size)
+
+
+def _text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> str:
+    if getattr(font, "path", None) in _FONT_FILES:
+        return text
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in folded if not unicodedata.combining(char))
+
+
+def _draw_text(
+    draw: ImageDraw.ImageDraw, position: tuple[int, int], text: str, size: int
+) -> None:
+    font = _font(size)
+    draw.text(position, _text(text, font), font=font, fill="white")
 
 
 def picture(title: str, subtitle: str, colors: tuple[str, str]) -> bytes:
@@ -53,8 +80,8 @@ def picture(title: str, subtitle: str, colors: tuple[str, str]) -> bytes:
     image = Image.new("RGB", (1280, 720), colors[0])
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 480, 1280, 720), fill=colors[1])
-    draw.text((80, 200), title, font=_font(84), fill="white")
-    draw.text((80, 540), subtitle, font=_font(48), fill="white")
+    _draw_text(draw, (80, 200), title, 72)
+    _draw_text(draw, (80, 540), subtitle, 44)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -75,7 +102,7 @@ def clip(title: str, seconds: int = 4, fps: int = 12) -> bytes:
             draw = ImageDraw.Draw(frame_image)
             x = int(640 * index / (seconds * fps))
             draw.rectangle((0, 300, x, 360), fill="#e63946")
-            draw.text((40, 120), title, font=_font(44), fill="white")
+            _draw_text(draw, (40, 120), title, 40)
             frame = av.VideoFrame.from_image(frame_image)  # type: ignore[no-untyped-call]
             frame.pts = index
             for packet in stream.encode(frame):
