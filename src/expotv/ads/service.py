@@ -27,7 +27,7 @@ from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
 from expotv.items import repository as items_repo
 from expotv.items import service as items
-from expotv.items.rules import is_live, next_status
+from expotv.items.rules import is_live
 from expotv.items.scope import Scope
 from expotv.media import service as media_service
 from expotv.media.service import StoredMedia
@@ -162,31 +162,20 @@ async def update(
     if changes.duration_seconds is not MISSING:
         ad.duration_seconds = changes.duration_seconds
     requested = ContentStatus(changes.status) if changes.status is not MISSING else None
-    ad.status = next_status(
+    await items.finish_update(
+        session,
+        KIND,
         ad,
+        scope=scope,
         requested=requested,
+        stored=stored,
         media_changed=stored is not None,
-        processing=stored is not None and stored.needs_processing,
+        was_live=was_live,
+        old_targets=old_targets,
         now=now,
     )
-    if requested is not None:
-        ad.requested_status = requested
-    # Also when only the targets (another table) changed.
-    ad.updated_at = now
-
-    if not was_live and is_live(ad, now):
-        # Bringing an expired ad back takes a slot like a new one.
-        await items.ensure_quota(
-            session, KIND, scope.user, now=now, lock=True, exclude_id=ad.id
-        )
-    await session.flush()
-    items.playlists_changed(session, old_targets, items.targets_of(ad))
     return ad
 
 
 async def delete(session: AsyncSession, ad: Ad, *, storage: ObjectStorage) -> None:
-    targets = items.targets_of(ad)
-    items.discard_media(session, ad, storage=storage)
-    await session.delete(ad)
-    await session.flush()
-    items.playlists_changed(session, targets)
+    await items.delete(session, ad, storage=storage)

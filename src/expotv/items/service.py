@@ -19,7 +19,7 @@ from expotv.content import ContentStatus
 from expotv.errors import Forbidden, QuotaExceeded
 from expotv.items import repository as items_repo
 from expotv.items.exceptions import ExpiryInPast, TargetNotFound
-from expotv.items.rules import ContentItem, is_past
+from expotv.items.rules import ContentItem, is_live, is_past, next_status
 from expotv.items.scope import Scope
 from expotv.media import service as media_service
 from expotv.media.service import StoredMedia
@@ -154,3 +154,48 @@ def playlists_changed(session: AsyncSession, *target_sets: Iterable[int]) -> Non
     for targets in target_sets:
         ids.update(targets)
     content_changed(session, condominium_ids=ids)
+
+
+async def finish_update(
+    session: AsyncSession,
+    kind: ItemKind,
+    item: ContentItem,
+    *,
+    scope: Scope,
+    requested: ContentStatus | None,
+    stored: StoredMedia | None,
+    media_changed: bool,
+    was_live: bool,
+    old_targets: set[int],
+    now: datetime,
+) -> None:
+    """The end of every update: status, quota when revived, flush, invalidation."""
+    item.status = next_status(
+        item,
+        requested=requested,
+        media_changed=media_changed,
+        processing=stored is not None and stored.needs_processing,
+        now=now,
+    )
+    if requested is not None:
+        item.requested_status = requested
+    # Also when only the targets (another table) changed.
+    item.updated_at = now
+    if not was_live and is_live(item, now):
+        # Bringing an expired item back takes a slot like a new one.
+        await ensure_quota(
+            session, kind, scope.user, now=now, lock=True, exclude_id=item.id
+        )
+    await session.flush()
+    playlists_changed(session, old_targets, targets_of(item))
+
+
+async def delete(
+    session: AsyncSession, item: ContentItem, *, storage: ObjectStorage
+) -> None:
+    """Delete ``item``; its media go once the deletion commits."""
+    targets = targets_of(item)
+    discard_media(session, item, storage=storage)
+    await session.delete(item)
+    await session.flush()
+    playlists_changed(session, targets)

@@ -19,7 +19,7 @@ from expotv.config import Settings
 from expotv.content import ContentStatus
 from expotv.items import repository as items_repo
 from expotv.items import service as items
-from expotv.items.rules import is_live, next_status
+from expotv.items.rules import is_live
 from expotv.items.scope import Scope
 from expotv.media import service as media_service
 from expotv.media.service import StoredMedia
@@ -191,33 +191,22 @@ async def update(
     if changes.duration_seconds is not MISSING:
         notice.duration_seconds = changes.duration_seconds
     requested = ContentStatus(changes.status) if changes.status is not MISSING else None
-    notice.status = next_status(
+    await items.finish_update(
+        session,
+        KIND,
         notice,
+        scope=scope,
         requested=requested,
+        stored=stored,
         media_changed=media_changed,
-        processing=stored is not None and stored.needs_processing,
+        was_live=was_live,
+        old_targets=old_targets,
         now=now,
     )
-    if requested is not None:
-        notice.requested_status = requested
-    # Also when only the targets (another table) changed.
-    notice.updated_at = now
-
-    if not was_live and is_live(notice, now):
-        # Bringing an expired notice back takes a slot like a new one.
-        await items.ensure_quota(
-            session, KIND, scope.user, now=now, lock=True, exclude_id=notice.id
-        )
-    await session.flush()
-    items.playlists_changed(session, old_targets, items.targets_of(notice))
     return notice
 
 
 async def delete(
     session: AsyncSession, notice: Notice, *, storage: ObjectStorage
 ) -> None:
-    targets = items.targets_of(notice)
-    items.discard_media(session, notice, storage=storage)
-    await session.delete(notice)
-    await session.flush()
-    items.playlists_changed(session, targets)
+    await items.delete(session, notice, storage=storage)
