@@ -458,40 +458,13 @@ class PlaylistService:
 async def _eligible_items(
     session: AsyncSession, condominium_id: int, now: datetime
 ) -> list[PlaylistItem]:
-    items: list[PlaylistItem] = []
-    for row in await session.execute(repository.eligible_notices(condominium_id, now)):
-        items.append(
-            PlaylistItem(
-                kind=ItemKind.NOTICE,
-                id=row.id,
-                title=row.name,
-                created_at=row.created_at,
-                duration_seconds=row.duration_seconds,
-                status=ContentStatus(row.status),
-                expires_at=row.expires_at,
-                archive_url=row.archive_url,
-                media_kind=_media_kind(row.media_kind),
-                thumbnail_url=row.thumbnail_url,
-                message=row.message,
-            )
-        )
-    for row in await session.execute(repository.eligible_ads(condominium_id, now)):
-        items.append(
-            PlaylistItem(
-                kind=ItemKind.AD,
-                id=row.id,
-                title=row.name,
-                created_at=row.created_at,
-                duration_seconds=row.duration_seconds,
-                status=ContentStatus(row.status),
-                expires_at=row.expires_at,
-                archive_url=row.archive_url,
-                media_kind=_media_kind(row.media_kind),
-                thumbnail_url=row.thumbnail_url,
-            )
-        )
-    for row in await session.execute(repository.eligible_news(now)):
-        items.append(
+    notices = await session.execute(repository.eligible_notices(condominium_id, now))
+    ads = await session.execute(repository.eligible_ads(condominium_id, now))
+    news = await session.execute(repository.eligible_news(now))
+    return [
+        *(_with_media(ItemKind.NOTICE, row, message=row.message) for row in notices),
+        *(_with_media(ItemKind.AD, row) for row in ads),
+        *(
             PlaylistItem(
                 kind=ItemKind.NEWS,
                 id=row.id,
@@ -505,8 +478,28 @@ async def _eligible_items(
                 media_kind=MediaKind.IMAGE.value if row.image_url else None,
                 summary=row.summary,
             )
-        )
-    return items
+            for row in news
+        ),
+    ]
+
+
+def _with_media(
+    kind: ItemKind, row: Any, *, message: str | None = None
+) -> PlaylistItem:
+    """An anúncio or aviso row (both carry the media columns) as a playlist item."""
+    return PlaylistItem(
+        kind=kind,
+        id=row.id,
+        title=row.name,
+        created_at=row.created_at,
+        duration_seconds=row.duration_seconds,
+        status=ContentStatus(row.status),
+        expires_at=row.expires_at,
+        archive_url=row.archive_url,
+        media_kind=_media_kind(row.media_kind),
+        thumbnail_url=row.thumbnail_url,
+        message=message,
+    )
 
 
 def _media_kind(value: MediaKind | str | None) -> str | None:
