@@ -27,7 +27,7 @@ async def list_ads(
     page: Pagination,
     now: RequestTime,
 ) -> Page[AdRead]:
-    """List the anúncios the caller may see, by id."""
+    """Lista os anúncios que o usuário pode ver, por id."""
     result = await ad_service.list_visible(
         session, user=user, filters=filters, page=page, now=now
     )
@@ -56,7 +56,7 @@ async def create_ad(
     settings: AppSettings,
     now: RequestTime,
 ) -> AdRead:
-    """Create an anúncio with the media sent in `arquivo`."""
+    """Cria um anúncio com a mídia enviada em `arquivo`."""
     ad = await ad_service.create(
         session,
         body.data,
@@ -71,7 +71,7 @@ async def create_ad(
 
 @router.get("/{ad_id}", response_model=AdRead)
 async def get_ad(ad: VisibleAd, scope: ItemScope, now: RequestTime) -> AdRead:
-    """Show an anúncio."""
+    """Mostra um anúncio."""
     return AdRead.present(ad, scope=scope, now=now)
 
 
@@ -96,7 +96,7 @@ async def update_ad(
     settings: AppSettings,
     now: RequestTime,
 ) -> AdRead:
-    """Change an anúncio (partial body); a new `arquivo` replaces the media."""
+    """Altera um anúncio (corpo parcial); um novo `arquivo` substitui a mídia."""
     ad = await ad_service.update(
         session,
         ad,
@@ -112,5 +112,5 @@ async def update_ad(
 
 @router.delete("/{ad_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_ad(ad: EditableAd, session: DbSession, storage: Storage) -> None:
-    """Delete an anúncio and its media."""
+    """Exclui um anúncio e a sua mídia."""
     await ad_service.delete(session, ad, storage=storage)

@@ -33,7 +33,7 @@ async def list_notices(
     page: Pagination,
     now: RequestTime,
 ) -> Page[NoticeRead]:
-    """List the avisos the caller may see, by id."""
+    """Lista os avisos que o usuário pode ver, por id."""
     result = await notice_service.list_visible(
         session, user=user, filters=filters, page=page, now=now
     )
@@ -61,7 +61,7 @@ async def create_notice(
     settings: AppSettings,
     now: RequestTime,
 ) -> NoticeRead:
-    """Create an aviso, with optional media in `arquivo`."""
+    """Cria um aviso, com mídia opcional em `arquivo`."""
     notice = await notice_service.create(
         session,
         body.data,
@@ -78,7 +78,7 @@ async def create_notice(
 async def get_notice(
     notice: VisibleNotice, scope: NoticeScope, now: RequestTime
 ) -> NoticeRead:
-    """Show an aviso."""
+    """Mostra um aviso."""
     return NoticeRead.present(notice, scope=scope, now=now)
 
 
@@ -103,7 +103,7 @@ async def update_notice(
     settings: AppSettings,
     now: RequestTime,
 ) -> NoticeRead:
-    """Change an aviso (partial body); a new `arquivo` replaces the media."""
+    """Altera um aviso (corpo parcial); um novo `arquivo` substitui a mídia."""
     notice = await notice_service.update(
         session,
         notice,
@@ -121,5 +121,5 @@ async def update_notice(
 async def delete_notice(
     notice: EditableNotice, session: DbSession, storage: Storage
 ) -> None:
-    """Delete an aviso and its media."""
+    """Exclui um aviso e a sua mídia."""
     await notice_service.delete(session, notice, storage=storage)

@@ -101,7 +101,7 @@ async def get_content(
     client: ClientAddress,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The TV's interleaved playlist (cached; 304 when If-None-Match is current)."""
+    """A playlist intercalada da TV (em cache; 304 quando If-None-Match é a atual)."""
     served = await playlists.get(codigo, client=client, now=utcnow())
     headers = _headers(served)
     CONTENT_SERVED.inc()
@@ -120,7 +120,7 @@ async def ping(
     response: Response,
     body: Annotated[PingIn | None, Body()] = None,
 ) -> PingRead:
-    """A TV's heartbeat; answers the TV's current content version and ping interval."""
+    """Sinal de vida da TV; responde a versão do conteúdo e o intervalo de ping."""
     served = await record_ping(
         playlists,
         heartbeats,

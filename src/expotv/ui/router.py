@@ -27,7 +27,7 @@ async def player_page(
     codigo: Annotated[str, PathParam(max_length=64)],
     settings: AppSettings,
 ) -> HTMLResponse:
-    """The full-screen player a TV's browser opens."""
+    """O player em tela cheia que o navegador da TV abre."""
     code = codes.normalize_code(codigo)
     known = await _tv_exists(request, code)
     if known is False:
