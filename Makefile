@@ -4,6 +4,8 @@
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two processes on the 2-core CI machine; each gets its own databases and Redis prefix.
+TEST_WORKERS ?= 2
 
 .PHONY: run test ci lint fmt typecheck migrate revision bench sync bootstrap deps
 
@@ -20,7 +22,7 @@ run: sync
 ## Every test: unit, integration on SQLite and MariaDB, Redis, S3, browser; coverage gate.
 test: sync
 	bash scripts/test-deps.sh
-	$(UV) run pytest --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
+	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
 
 lint: sync
 	$(UV) run ruff check .
