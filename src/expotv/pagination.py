@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -11,6 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Page(BaseModel, Generic[T]):
@@ -57,4 +59,14 @@ async def paginate(
         total=total or 0,
         limit=params.limit,
         offset=params.offset,
+    )
+
+
+def page_of(result: PageResult[T], present: Callable[[T], R]) -> Page[R]:
+    """The response page of ``result``, each row shown with ``present``."""
+    return Page[R](
+        items=[present(item) for item in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
     )

@@ -10,8 +10,8 @@ from expotv.db import DbSession
 from expotv.deps import AppSettings, Storage
 from expotv.items.dependencies import Filters, ItemScope, RequestTime
 from expotv.items.openapi import item_request_body
-from expotv.items.schemas import WRITE_RESPONSES, page_of
-from expotv.pagination import Page, Pagination
+from expotv.items.schemas import WRITE_RESPONSES
+from expotv.pagination import Page, Pagination, page_of
 
 router = APIRouter(prefix="/anuncios", tags=["anúncios"])
 

@@ -15,7 +15,7 @@ from expotv.condominiums.schemas import (
 )
 from expotv.db import DbSession
 from expotv.deps import AppSettings
-from expotv.pagination import Page, Pagination
+from expotv.pagination import Page, Pagination, page_of
 from expotv.tvs.dependencies import RequestTime
 
 router = APIRouter(prefix="/condominios", tags=["condominios"])
@@ -37,12 +37,7 @@ async def list_condominiums(
     result = await service.list_visible(
         session, user=user, params=page, text=q, manager_id=sindico_id
     )
-    return Page(
-        items=[service.to_read(c, now=now, settings=settings) for c in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return page_of(result, lambda c: service.to_read(c, now=now, settings=settings))
 
 
 @router.post("", response_model=CondominiumRead, status_code=status.HTTP_201_CREATED)

@@ -8,7 +8,6 @@ schema stays truthful.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -16,7 +15,6 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from expotv.content import ContentStatus, MediaKind
 from expotv.errors import ErrorOut
-from expotv.pagination import Page, PageResult
 from expotv.schemas import ReadModel
 
 T = TypeVar("T")
@@ -81,15 +79,6 @@ class ItemRead(ReadModel):
     media_error: str | None = Field(alias="erro_midia")
     duration_seconds: int = Field(alias="duracao")
     created_by_id: int | None = Field(alias="criado_por_id")
-
-
-def page_of(result: PageResult[T], present: Callable[[T], R]) -> Page[R]:
-    return Page[R](
-        items=[present(item) for item in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
 
 
 # 401/403/404 are documented where the routers are included (``main``).

@@ -7,7 +7,7 @@ from expotv.db import DbSession
 from expotv.deps import AppSettings, Storage
 from expotv.items.dependencies import Filters, RequestTime
 from expotv.items.openapi import item_request_body
-from expotv.items.schemas import WRITE_RESPONSES, page_of
+from expotv.items.schemas import WRITE_RESPONSES
 from expotv.notices import service as notice_service
 from expotv.notices.dependencies import (
     EditableNotice,
@@ -17,7 +17,7 @@ from expotv.notices.dependencies import (
     VisibleNotice,
 )
 from expotv.notices.schemas import NoticeCreate, NoticeRead, NoticeUpdate
-from expotv.pagination import Page, Pagination
+from expotv.pagination import Page, Pagination, page_of
 
 router = APIRouter(prefix="/avisos", tags=["avisos"])
 

@@ -8,7 +8,7 @@ from expotv.auth.dependencies import CurrentUser
 from expotv.condominiums.schemas import MAX_ROW_ID
 from expotv.db import DbSession
 from expotv.deps import AppSettings
-from expotv.pagination import Page, Pagination
+from expotv.pagination import Page, Pagination, page_of
 from expotv.tvs import service
 from expotv.tvs.dependencies import RequestTime, VisibleTV
 from expotv.tvs.models import TVStatus
@@ -47,12 +47,7 @@ async def list_tvs(
         status=status,
         text=q,
     )
-    return Page(
-        items=[service.to_read(tv, now=now, settings=settings) for tv in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return page_of(result, lambda tv: service.to_read(tv, now=now, settings=settings))
 
 
 @router.post("", response_model=TVRead, status_code=status.HTTP_201_CREATED)
