@@ -10,8 +10,9 @@ import secrets
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DRIVERS = {
@@ -94,6 +95,9 @@ class Settings(BaseSettings):
     playlist_cache_seconds: int = 3600
     tv_lookup_rate_per_minute: int = 120
 
+    # IANA zone in which people read and type dates (dashboard; later, naive input).
+    timezone: str = "America/Sao_Paulo"
+
     feeds_allow_private: bool = False
     feeds_interval_seconds: int = 900
     feeds_timeout_seconds: float = 10.0
@@ -108,6 +112,19 @@ class Settings(BaseSettings):
     ws_ping_interval_seconds: float = Field(default=25.0, gt=0)
     log_json: bool = True
     log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"fuso horário desconhecido: {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:
