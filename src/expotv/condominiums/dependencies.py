@@ -7,12 +7,10 @@ from fastapi import Depends, Path
 from expotv.auth.dependencies import CurrentUser
 from expotv.condominiums import service
 from expotv.condominiums.models import Condominium
-from expotv.condominiums.schemas import MAX_ROW_ID
 from expotv.db import DbSession
+from expotv.schemas import RowId
 
-CondominiumId = Annotated[
-    int, Path(ge=1, le=MAX_ROW_ID, description="id do condomínio")
-]
+CondominiumId = Annotated[RowId, Path(description="id do condomínio")]
 
 
 async def get_visible_condominium(

@@ -8,7 +8,6 @@ from expotv.auth.dependencies import CurrentUser
 from expotv.condominiums import service
 from expotv.condominiums.dependencies import VisibleCondominium
 from expotv.condominiums.schemas import (
-    MAX_ROW_ID,
     CondominiumCreate,
     CondominiumRead,
     CondominiumUpdate,
@@ -16,6 +15,7 @@ from expotv.condominiums.schemas import (
 from expotv.db import DbSession
 from expotv.deps import AppSettings
 from expotv.pagination import Page, Pagination, page_of
+from expotv.schemas import RowId
 from expotv.tvs.dependencies import RequestTime
 
 router = APIRouter(prefix="/condominios", tags=["condominios"])
@@ -31,7 +31,7 @@ async def list_condominiums(
     q: Annotated[
         str | None, Query(max_length=200, description="busca no nome e endereço")
     ] = None,
-    sindico_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    sindico_id: Annotated[RowId | None, Query()] = None,
 ) -> Page[CondominiumRead]:
     """Lista os condomínios que o usuário pode ver."""
     result = await service.list_visible(

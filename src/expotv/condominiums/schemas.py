@@ -4,14 +4,9 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator
 
-from expotv.schemas import ApiModel, ReadModel
+from expotv.schemas import ApiModel, ReadModel, RowId
 from expotv.tvs.models import TVStatus
 
-MAX_ROW_ID = 2**31 - 1
-
-# Ids sent in bodies and queries: anything outside the column's range is a 422,
-# never a driver overflow.
-RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
 ]

@@ -15,11 +15,10 @@ from expotv.news import feeds
 from expotv.news import repository as news_repository
 from expotv.news.exceptions import NewsFeedNotFound, NewsItemNotFound
 from expotv.news.models import NewsFeed, NewsItem
+from expotv.schemas import RowId
 
-MAX_ROW_ID = 2**31 - 1
-
-NewsId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="id da notícia")]
-FeedId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="id da fonte")]
+NewsId = Annotated[RowId, Path(description="id da notícia")]
+FeedId = Annotated[RowId, Path(description="id da fonte")]
 
 
 async def get_news_item(session: DbSession, news_id: NewsId) -> NewsItem:

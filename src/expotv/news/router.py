@@ -11,7 +11,6 @@ from expotv.deps import AppSettings
 from expotv.news import jobs as news_jobs
 from expotv.news import service as news_service
 from expotv.news.dependencies import (
-    MAX_ROW_ID,
     EditableFeed,
     EditableNewsItem,
     FeedDep,
@@ -33,6 +32,7 @@ from expotv.news.schemas import (
     NewsUpdate,
 )
 from expotv.pagination import PageResult, Pagination
+from expotv.schemas import RowId
 
 router = APIRouter(prefix="/noticias", tags=["noticias"])
 
@@ -120,9 +120,7 @@ async def list_news(
     fonte: Annotated[
         str | None, Query(max_length=200, description="nome exato da fonte")
     ] = None,
-    fonte_id: Annotated[
-        int | None, Query(ge=1, le=MAX_ROW_ID, description="id da fonte")
-    ] = None,
+    fonte_id: Annotated[RowId | None, Query(description="id da fonte")] = None,
 ) -> PageResult[NewsItem]:
     """Lista as notícias (manuais e coletadas), das mais recentes às mais antigas."""
     return await news_service.list_news(

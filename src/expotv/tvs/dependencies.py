@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from expotv.auth.dependencies import CurrentUser
-from expotv.condominiums.schemas import MAX_ROW_ID
 from expotv.db import DbSession, utcnow
+from expotv.schemas import RowId
 from expotv.tvs import service
 from expotv.tvs.models import TV
 
@@ -19,7 +19,7 @@ def request_time() -> datetime:
 
 RequestTime = Annotated[datetime, Depends(request_time)]
 
-TVId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="id da TV")]
+TVId = Annotated[RowId, Path(description="id da TV")]
 
 
 async def get_visible_tv(tv_id: TVId, user: CurrentUser, session: DbSession) -> TV:

@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from expotv.auth.dependencies import CurrentUser
-from expotv.condominiums.schemas import MAX_ROW_ID
 from expotv.db import DbSession
 from expotv.deps import AppSettings
 from expotv.pagination import Page, Pagination, page_of
+from expotv.schemas import RowId
 from expotv.tvs import service
 from expotv.tvs.dependencies import RequestTime, VisibleTV
 from expotv.tvs.models import TVStatus
@@ -30,7 +30,7 @@ async def list_tvs(
     settings: AppSettings,
     now: RequestTime,
     page: Pagination,
-    condominio_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    condominio_id: Annotated[RowId | None, Query()] = None,
     status: TVStatus | None = None,
     q: Annotated[
         str | None, Query(max_length=200, description="busca no nome e código")

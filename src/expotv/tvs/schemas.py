@@ -5,8 +5,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from expotv.condominiums.schemas import Name, RowId
-from expotv.schemas import ApiModel, ReadModel
+from expotv.condominiums.schemas import Name
+from expotv.schemas import ApiModel, ReadModel, RowId
 from expotv.tvs.models import (
     DEFAULT_AD_RATIO,
     DEFAULT_NEWS_RATIO,

@@ -6,10 +6,11 @@ from fastapi import Depends, Path
 
 from expotv.auth.dependencies import AdminUser
 from expotv.db import DbSession
+from expotv.schemas import RowId
 from expotv.users import service as user_service
 from expotv.users.models import User
 
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1, description="id do usuário")]
+UserId = Annotated[RowId, Path(description="id do usuário")]
 
 
 async def get_managed_user(user_id: UserId, session: DbSession, _: AdminUser) -> User:

@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from expotv.pagination import Page
-from expotv.schemas import ApiModel
+from expotv.schemas import ApiModel, Count, RowId
 from expotv.users.models import Role, User
 
 
@@ -42,8 +42,6 @@ MIN_PASSWORD_LENGTH = 8
 # Hashing cost grows with the input; nobody types more than this.
 MAX_PASSWORD_LENGTH = 1024
 MAX_EMAIL_LENGTH = 254
-# Limits are stored in 32-bit integer columns.
-MAX_LIMIT = 2**31 - 1
 
 # Deliberately loose: one "@", no spaces, a dot-free host is fine ("admin@localhost"),
 # so self-hosted installations on private domains can use their own addresses.
@@ -99,10 +97,7 @@ PersonName = Annotated[
     AfterValidator(check_name),
     Field(json_schema_extra={"minLength": 1, "maxLength": 120}),
 ]
-Limit = Annotated[int, Field(ge=0, le=MAX_LIMIT)]
-CondominiumIds = Annotated[
-    list[Annotated[int, Field(ge=1, le=MAX_LIMIT)]], Field(max_length=10_000)
-]
+CondominiumIds = Annotated[list[RowId], Field(max_length=10_000)]
 
 
 class UserRead(ApiModel):
@@ -184,9 +179,9 @@ class UserCreate(ApiModel):
     password: NewPassword = Field(alias="senha")
     level: Level = Field(default=Level.VISITANTE, alias="nivel")
     is_active: bool = Field(default=True, alias="ativo")
-    ad_limit: Limit = Field(default=10, alias="limite_anuncios")
-    notice_limit: Limit = Field(default=10, alias="limite_avisos")
-    condominium_limit: Limit = Field(default=1, alias="limite_condominios")
+    ad_limit: Count = Field(default=10, alias="limite_anuncios")
+    notice_limit: Count = Field(default=10, alias="limite_avisos")
+    condominium_limit: Count = Field(default=1, alias="limite_condominios")
     condominium_ids: CondominiumIds = Field(
         default_factory=list, alias="condominios_ids", description=_CONDOMINIUM_IDS_HELP
     )
@@ -198,9 +193,9 @@ class UserUpdate(PartialModel):
     password: NewPassword | None = Field(default=None, alias="senha")
     level: Level | None = Field(default=None, alias="nivel")
     is_active: bool | None = Field(default=None, alias="ativo")
-    ad_limit: Limit | None = Field(default=None, alias="limite_anuncios")
-    notice_limit: Limit | None = Field(default=None, alias="limite_avisos")
-    condominium_limit: Limit | None = Field(default=None, alias="limite_condominios")
+    ad_limit: Count | None = Field(default=None, alias="limite_anuncios")
+    notice_limit: Count | None = Field(default=None, alias="limite_avisos")
+    condominium_limit: Count | None = Field(default=None, alias="limite_condominios")
     condominium_ids: CondominiumIds | None = Field(
         default=None, alias="condominios_ids", description=_CONDOMINIUM_IDS_HELP
     )
