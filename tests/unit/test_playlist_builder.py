@@ -247,6 +247,7 @@ TV = TVInfo(
     name="Hall",
     condominium_id=3,
     ratios=Ratios(notices=1, ads=2, news=1),
+    condominium_name="Residencial Aurora",
 )
 
 
@@ -258,6 +259,7 @@ def test_rendered_body_has_the_contract_shape() -> None:
         "codigo": "ABC234",
         "nome": "Hall",
         "condominio_id": 3,
+        "condominio_nome": "Residencial Aurora",
         "proporcao_anuncios": 2,
         "proporcao_avisos": 1,
         "proporcao_noticias": 1,
@@ -279,6 +281,26 @@ def test_rendered_body_has_the_contract_shape() -> None:
     assert ad["tipo"] == "anuncio"
     assert news_item["tipo"] == "noticia"
     assert "mensagem" not in news_item
+    assert news_item["fonte"] is None
+    assert news_item["publicado_em"] is None
+
+
+def test_news_items_carry_their_source_and_publication_time() -> None:
+    published = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    story = PlaylistItem(
+        kind=ItemKind.NEWS,
+        id=4,
+        title="Chuva forte hoje",
+        created_at=EPOCH,
+        duration_seconds=10,
+        summary="Defesa Civil alerta.",
+        source="Agência Brasil",
+        published_at=published,
+    )
+    (payload,) = json.loads(render(TV, [story], now=NOW).body)["itens"]
+    assert payload["resumo"] == "Defesa Civil alerta."
+    assert payload["fonte"] == "Agência Brasil"
+    assert datetime.fromisoformat(payload["publicado_em"]) == published
 
 
 def test_version_ignores_generation_time_and_follows_content() -> None:

@@ -133,8 +133,10 @@ async def update(
         elif manager_id is not None:
             await _check_manager(session, manager_id)
         condominium.manager_id = manager_id
-    if "name" in fields:
+    if "name" in fields and fields["name"] != condominium.name:
         condominium.name = fields["name"]
+        # The TVs' content body carries the condomínio's name (`condominio_nome`).
+        content_changed(session, condominium_ids=[condominium.id])
     if "address" in fields:
         condominium.address = fields["address"] or ""
     await session.flush()

@@ -66,8 +66,10 @@ class PlaylistItem:
     thumbnail_url: str | None = None
     # Avisos' text.
     message: str | None = None
-    # Notícias' summary.
+    # Notícias' summary, source and publication time.
     summary: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
 
     def is_eligible(self, now: datetime) -> bool:
         return self.status is ContentStatus.ACTIVE and (
@@ -89,6 +91,12 @@ class PlaylistItem:
             data["mensagem"] = self.message
         elif self.kind is ItemKind.NEWS:
             data["resumo"] = self.summary
+            # Beyond the contract's Item: the player shows a notícia as news
+            # (headline, summary, source and time), documented in the README.
+            data["fonte"] = self.source or None
+            data["publicado_em"] = (
+                self.published_at.isoformat() if self.published_at else None
+            )
         return data
 
 
@@ -99,12 +107,15 @@ class TVInfo:
     name: str
     condominium_id: int
     ratios: Ratios
+    # Shown in a corner of the player; an extra field beyond the contract's `tv`.
+    condominium_name: str = ""
 
     def payload(self) -> dict[str, Any]:
         return {
             "codigo": self.code,
             "nome": self.name,
             "condominio_id": self.condominium_id,
+            "condominio_nome": self.condominium_name,
             "proporcao_anuncios": self.ratios.ads,
             "proporcao_avisos": self.ratios.notices,
             "proporcao_noticias": self.ratios.news,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from expotv.ads.models import Ad, ad_condominium
+from expotv.condominiums.models import Condominium
 from expotv.content import ContentStatus
 from expotv.news.models import NewsItem
 from expotv.notices.models import Notice, notice_condominium
@@ -18,15 +19,20 @@ Rows = Select[*tuple[Any, ...]]
 
 
 def tv_by_code(code: str) -> Rows:
-    return select(
-        TV.id,
-        TV.code,
-        TV.name,
-        TV.condominium_id,
-        TV.notice_ratio,
-        TV.ad_ratio,
-        TV.news_ratio,
-    ).where(TV.code == code)
+    return (
+        select(
+            TV.id,
+            TV.code,
+            TV.name,
+            TV.condominium_id,
+            Condominium.name.label("condominium_name"),
+            TV.notice_ratio,
+            TV.ad_ratio,
+            TV.news_ratio,
+        )
+        .join(Condominium, Condominium.id == TV.condominium_id)
+        .where(TV.code == code)
+    )
 
 
 def _live(status: Any, expires_at: Any, now: datetime) -> list[ColumnElement[bool]]:
@@ -92,6 +98,8 @@ def eligible_news(now: datetime) -> Rows:
             NewsItem.expires_at,
             NewsItem.image_url,
             NewsItem.summary,
+            NewsItem.source,
+            NewsItem.published_at,
         )
         .where(*_live(NewsItem.status, NewsItem.expires_at, now))
         .order_by(NewsItem.created_at, NewsItem.id)

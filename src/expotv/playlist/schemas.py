@@ -15,6 +15,10 @@ class PlaylistTV(ApiModel):
     code: str = Field(alias="codigo")
     name: str = Field(alias="nome")
     condominium_id: int = Field(alias="condominio_id")
+    condominium_name: str = Field(
+        alias="condominio_nome",
+        description="nome do condomínio da TV (o player o mostra num canto)",
+    )
     ad_ratio: int = Field(alias="proporcao_anuncios")
     notice_ratio: int = Field(alias="proporcao_avisos")
     news_ratio: int = Field(alias="proporcao_noticias")
@@ -35,6 +39,14 @@ class PlaylistItemRead(ApiModel):
     )
     summary: str | None = Field(
         default=None, alias="resumo", description="resumo da notícia (só notícias)"
+    )
+    source: str | None = Field(
+        default=None, alias="fonte", description="fonte da notícia (só notícias)"
+    )
+    published_at: datetime | None = Field(
+        default=None,
+        alias="publicado_em",
+        description="quando a notícia foi publicada (só notícias)",
     )
 
 

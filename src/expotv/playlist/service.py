@@ -228,6 +228,7 @@ class PlaylistService:
                 code=row.code,
                 name=row.name,
                 condominium_id=row.condominium_id,
+                condominium_name=row.condominium_name,
                 ratios=Ratios(
                     notices=row.notice_ratio, ads=row.ad_ratio, news=row.news_ratio
                 ),
@@ -477,6 +478,8 @@ async def _eligible_items(
                 archive_url=row.image_url,
                 media_kind=MediaKind.IMAGE.value if row.image_url else None,
                 summary=row.summary,
+                source=row.source,
+                published_at=row.published_at,
             )
             for row in news
         ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -31,7 +31,7 @@ async def test_content_interleaves_the_tvs_eligible_items(
     ad1 = await arrange.ad(home, other, created_at=t0 + timedelta(seconds=1))
     ad2 = await arrange.ad(home, created_at=t0 + timedelta(seconds=2))
     ad3 = await arrange.ad(home, created_at=t0 + timedelta(seconds=3))
-    news = await arrange.news(created_at=t0)
+    news = await arrange.news(created_at=t0, source="Agência Brasil", published_at=t0)
     # Not eligible: another condomínio's, inactive, expired, still processing.
     await arrange.ad(other)
     await arrange.notice(other)
@@ -52,6 +52,7 @@ async def test_content_interleaves_the_tvs_eligible_items(
         "codigo": tv.code,
         "nome": tv.name,
         "condominio_id": home.id,
+        "condominio_nome": home.name,
         "proporcao_anuncios": 2,
         "proporcao_avisos": 1,
         "proporcao_noticias": 1,
@@ -81,6 +82,8 @@ async def test_content_interleaves_the_tvs_eligible_items(
     }
     assert body["itens"][3]["titulo"] == news.title
     assert body["itens"][3]["resumo"] == news.summary
+    assert body["itens"][3]["fonte"] == "Agência Brasil"
+    assert datetime.fromisoformat(body["itens"][3]["publicado_em"]) == t0
 
 
 async def test_tv_without_eligible_items_gets_an_empty_list(

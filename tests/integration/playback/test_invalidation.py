@@ -259,6 +259,21 @@ async def test_condominio_deleted_with_force_removes_its_tvs(
     assert await version_of(client, setup.b1.code) == before[setup.b1.code]
 
 
+async def test_condominio_renamed_changes_its_tvs_playlists(
+    client: httpx.AsyncClient, setup: Setup, admin_headers: dict[str, str]
+) -> None:
+    before = await versions(client, setup)
+    response = await client.put(
+        f"/condominios/{setup.condo_a.id}",
+        json={"nome": "Residencial Aurora"},
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, response.text
+    assert await changed(client, setup, before) == {setup.a1.code, setup.a2.code}
+    body = (await content(client, setup.a1.code)).json()
+    assert body["tv"]["condominio_nome"] == "Residencial Aurora"
+
+
 async def test_expiry_job_changes_only_the_expired_items_tvs(
     client: httpx.AsyncClient, setup: Setup, arrange: Arrange, app: FastAPI
 ) -> None:
