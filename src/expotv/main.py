@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from expotv.ads.router import router as ads_router
 from expotv.auth.dependencies import get_current_user
@@ -77,7 +78,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from an installed package, not a CDN:
+    # they work on a network with no way out.
+    app = FastAPIOffline(
+        static_url="/docs-static",
         title="EXPO TV",
         version="1.0.0",
         description=API_DESCRIPTION,
