@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     queue_url: str | None = None
     media_queue_name: str = "expotv:media"
     sentry_dsn: str | None = None
+    # Sent as X-Expotv-Instance on every response: which backend behind a balancer
+    # answered (deploy/smoke.sh checks that all of them do).
+    instance_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
 
     jwt_secret: SecretStr | None = None
     jwt_algorithm: str = "HS256"

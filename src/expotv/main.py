@@ -26,6 +26,7 @@ from expotv.errors import (
     PUBLIC_RESPONSES,
     install_error_handlers,
 )
+from expotv.instance import InstanceHeaderMiddleware
 from expotv.json_guard import JsonBodyGuard
 from expotv.media.limits import BodySizeLimitMiddleware, request_body_limit
 from expotv.media.router import router as media_router
@@ -110,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/ui-static", StaticFiles(directory=UI_STATIC_DIR), name="ui-static")
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=request_body_limit(settings))
     app.add_middleware(JsonBodyGuard)
+    if settings.instance_name:
+        app.add_middleware(InstanceHeaderMiddleware, name=settings.instance_name)
     # Last, so its middleware is the outermost: it times and logs everything inside.
     install_observability(app, settings)
     return app
