@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     media_orphan_sweep_interval_seconds: int = 3600
     heartbeat_flush_seconds: float = 2.0
     playlist_cache_seconds: int = 3600
+    # The newest notícias a playlist takes (each TV's body grows with every one).
+    playlist_max_news: int = Field(default=100, ge=1)
     tv_lookup_rate_per_minute: int = 120
 
     # IANA zone in which people read and type dates (dashboard; later, naive input).

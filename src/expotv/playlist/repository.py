@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 
 from expotv.ads.models import Ad, ad_condominium
 from expotv.condominiums.models import Condominium
@@ -87,8 +87,10 @@ def eligible_notices(condominium_id: int, now: datetime) -> Rows:
     )
 
 
-def eligible_news(now: datetime) -> Rows:
-    return (
+def eligible_news(now: datetime, *, limit: int) -> Rows:
+    """The ``limit`` newest live notícias (by publication, as listed), in playlist
+    order: a feed that floods the table must not make every TV's playlist huge."""
+    newest = (
         select(
             NewsItem.id,
             NewsItem.title,
@@ -102,8 +104,14 @@ def eligible_news(now: datetime) -> Rows:
             NewsItem.published_at,
         )
         .where(*_live(NewsItem.status, NewsItem.expires_at, now))
-        .order_by(NewsItem.created_at, NewsItem.id)
+        .order_by(
+            func.coalesce(NewsItem.published_at, NewsItem.created_at).desc(),
+            NewsItem.id.desc(),
+        )
+        .limit(limit)
+        .subquery()
     )
+    return select(newest).order_by(newest.c.created_at, newest.c.id)
 
 
 def tvs_affected(

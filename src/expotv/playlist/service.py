@@ -100,6 +100,7 @@ class PlaylistService:
         self._cache = cache
         self._cache_seconds = settings.playlist_cache_seconds
         self._rate_per_minute = settings.tv_lookup_rate_per_minute
+        self._max_news = settings.playlist_max_news
         self._clock = clock
         self._last_known = LastKnown(last_known_max_bytes)
         # Bumped by every invalidation: a build that overlapped one is not cached.
@@ -233,7 +234,9 @@ class PlaylistService:
                     notices=row.notice_ratio, ads=row.ad_ratio, news=row.news_ratio
                 ),
             )
-            items = await _eligible_items(session, tv.condominium_id, now)
+            items = await _eligible_items(
+                session, tv.condominium_id, now, max_news=self._max_news
+            )
         rendered = render(tv, items, now=now)
         ttl = float(self._cache_seconds)
         if rendered.expires_at is not None:
@@ -457,11 +460,11 @@ class PlaylistService:
 
 
 async def _eligible_items(
-    session: AsyncSession, condominium_id: int, now: datetime
+    session: AsyncSession, condominium_id: int, now: datetime, *, max_news: int
 ) -> list[PlaylistItem]:
     notices = await session.execute(repository.eligible_notices(condominium_id, now))
     ads = await session.execute(repository.eligible_ads(condominium_id, now))
-    news = await session.execute(repository.eligible_news(now))
+    news = await session.execute(repository.eligible_news(now, limit=max_news))
     return [
         *(_with_media(ItemKind.NOTICE, row, message=row.message) for row in notices),
         *(_with_media(ItemKind.AD, row) for row in ads),
