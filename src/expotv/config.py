@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from expotv.private_files import read_or_create_secret
+
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "mysql": "mysql+asyncmy",
@@ -158,16 +160,6 @@ class Settings(BaseSettings):
         """The JWT key: configured, or generated once and kept in the data folder."""
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
-        path = self.data_dir / "jwt_secret"
-        if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        # O_EXCL so two workers starting together keep one key.
-        try:
-            with path.open("x") as fh:
-                fh.write(key)
-            path.chmod(0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        return key
+        return read_or_create_secret(
+            self.data_dir / "jwt_secret", lambda: secrets.token_urlsafe(48)
+        )

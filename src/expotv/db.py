@@ -27,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from expotv.config import Settings
+from expotv.private_files import prepare_sqlite_file
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,6 +85,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(url)
         engine = create_async_engine(
             url, echo=settings.database_echo, connect_args={"timeout": 30}
         )
