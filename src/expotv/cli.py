@@ -144,5 +144,12 @@ def scheduler() -> None:
     asyncio.run(run_standalone(settings))
 
 
+def main() -> None:
+    """The console script: configuration mistakes end in one line (expotv.startup)."""
+    from expotv.startup import run_cli
+
+    run_cli(app)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()
