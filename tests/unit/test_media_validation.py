@@ -125,6 +125,17 @@ def test_malformed_keys_are_refused(key: str) -> None:
         ("bytes=abc", 100, None),
         ("bytes=-", 100, None),
         ("bytes=1-x", 100, None),
+        ("BYTES=0-9", 100, (0, 9)),
+        ("bytes=0-" + "9" * 40, 100, (0, 99)),
+        ("bytes=-" + "9" * 40, 100, (0, 99)),
+        ("bytes=" + "9" * 40 + "-", 100, UNSATISFIABLE),
+        ("bytes=" + "9" * 40 + "-" + "9" * 41, 100, UNSATISFIABLE),
+        ("bytes=" + "0" * 60 + "5-" + "0" * 60 + "9", 100, (5, 9)),
+        ("bytes=0-" + "9" * 4400, 100, None),
+        ("bytes=" + "9" * 4400 + "-", 100, None),
+        ("bytes=\u00b2-", 100, None),
+        ("bytes=\u0663-", 100, None),
+        ("bytes= 0-9", 100, None),
     ],
 )
 def test_range_header_parsing(

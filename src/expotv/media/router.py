@@ -2,12 +2,15 @@
 
 Objects never change under a key (a new upload gets a new uuid), so they are
 cached for a year as immutable. One byte range per request (``206``/``416``) is
-what video players ask for; a multi-range request gets the whole object.
+what video players ask for; a multi-range request gets the whole object (``200``),
+as does a malformed or oversized ``Range`` header (RFC 9110 lets a server ignore
+it), rather than a ``multipart/byteranges`` body no TV needs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -95,36 +98,48 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 
 
 UNSATISFIABLE = "unsatisfiable"
+# Longer Range headers are ignored: one byte range never needs this much.
+MAX_RANGE_HEADER_CHARS = 200
+# A position with more digits is past the end of any file: compared as "beyond"
+# rather than converted (int() of thousands of digits is refused, or slow).
+MAX_POSITION_DIGITS = 18
+_BEYOND_ANY_FILE = 10**MAX_POSITION_DIGITS
+# RFC 9110 14.1.2: one int-range or suffix-range, ASCII digits only (str.isdigit
+# would take "²" or "٣", which int() then refuses or misreads).
+_ONE_BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     """``(first, last)`` of one byte range, ``"unsatisfiable"``, or ``None`` when the
-    header is to be ignored (malformed, another unit, several ranges)."""
-    unit, _, spec = header.partition("=")
-    if unit.strip().lower() != "bytes" or "," in spec:
+    header is to be ignored, as RFC 9110 allows (malformed, too long, another
+    unit, several ranges: the whole object is sent)."""
+    if len(header) > MAX_RANGE_HEADER_CHARS:
         return None
-    first_text, dash, last_text = spec.strip().partition("-")
-    if not dash:
+    match = _ONE_BYTE_RANGE.fullmatch(header.strip())
+    if match is None:
         return None
-    first_text, last_text = first_text.strip(), last_text.strip()
-    if not (first_text.isdigit() or first_text == "") or not (
-        last_text.isdigit() or last_text == ""
-    ):
-        return None
-    if first_text == "":
-        if last_text == "":
+    first_text, last_text = match.groups()
+    if not first_text:
+        if not last_text:
             return None
-        suffix = int(last_text)
+        suffix = _position(last_text)
         if suffix == 0 or size == 0:
             return UNSATISFIABLE
         return max(0, size - suffix), size - 1
-    first = int(first_text)
-    if last_text and int(last_text) < first:
+    first = _position(first_text)
+    last = _position(last_text) if last_text else None
+    if last is not None and last < first:
         return None
     if first >= size:
         return UNSATISFIABLE
-    last = int(last_text) if last_text else size - 1
-    return first, min(last, size - 1)
+    return first, size - 1 if last is None else min(last, size - 1)
+
+
+def _position(digits: str) -> int:
+    significant = digits.lstrip("0")
+    if len(significant) > MAX_POSITION_DIGITS:
+        return _BEYOND_ANY_FILE
+    return int(significant or "0")
 
 
 async def _read(path: Path, start: int, length: int) -> AsyncIterator[bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,6 +89,48 @@ async def test_ranges_we_do_not_serve_get_the_whole_object(
     response = await client.get(f"/media/{stored_key}", headers={"Range": header})
     assert response.status_code == 200
     assert response.content == BODY
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "content_range"),
+    [
+        # Past the length cap: ignored, the whole object (it was a 500).
+        ("bytes=0-" + "9" * 4400, 200, None),
+        ("bytes=" + "9" * 4400 + "-", 200, None),
+        # Within the cap, numbers beyond any file size are compared, not converted.
+        ("bytes=" + "9" * 40 + "-", 416, f"bytes */{len(BODY)}"),
+        ("bytes=0-" + "9" * 40, 206, f"bytes 0-{len(BODY) - 1}/{len(BODY)}"),
+        ("bytes=-" + "9" * 40, 206, f"bytes 0-{len(BODY) - 1}/{len(BODY)}"),
+        # Digits int() would refuse or misread.
+        ("bytes=\u00b2-", 200, None),
+    ],
+    ids=[
+        "4400-digit-last",
+        "4400-digit-first",
+        "huge-first",
+        "huge-last",
+        "suffix",
+        "sup2",
+    ],
+)
+async def test_hostile_range_headers_get_an_answer_fast(
+    client: httpx.AsyncClient,
+    stored_key: str,
+    header: str,
+    status: int,
+    content_range: str | None,
+) -> None:
+    started = time.perf_counter()
+    response = await client.get(
+        f"/media/{stored_key}", headers={"Range": header.encode("latin-1")}
+    )
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == status
+    assert response.headers.get("content-range") == content_range
+    if status != 416:
+        assert response.content == BODY
+    assert elapsed < 1.0
 
 
 async def test_etag_revalidation_is_a_304(
