@@ -103,7 +103,7 @@ MAX_RANGE_HEADER_CHARS = 200
 # A position with more digits is past the end of any file: compared as "beyond"
 # rather than converted (int() of thousands of digits is refused, or slow).
 MAX_POSITION_DIGITS = 18
-_BEYOND_ANY_FILE = 10**MAX_POSITION_DIGITS
+_BEYOND_ANY_FILE: int = 10**MAX_POSITION_DIGITS
 # RFC 9110 14.1.2: one int-range or suffix-range, ASCII digits only (str.isdigit
 # would take "²" or "٣", which int() then refuses or misreads).
 _ONE_BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
