@@ -12,7 +12,7 @@ from expotv.ads.schemas import AdCreate, AdUpdate
 from expotv.auth.dependencies import CurrentUser
 from expotv.db import DbSession
 from expotv.items.body import ItemBody, item_body
-from expotv.items.schemas import MAX_ID
+from expotv.schemas import MAX_ID
 
 AdId = Annotated[int, Path(ge=1, le=MAX_ID, description="id do anúncio")]
 

@@ -11,8 +11,8 @@ from expotv.auth.dependencies import CurrentUser
 from expotv.content import ContentStatus
 from expotv.db import DbSession, utcnow
 from expotv.items.repository import ItemFilters
-from expotv.items.schemas import MAX_ID
 from expotv.items.scope import Scope, load_scope
+from expotv.schemas import MAX_ID
 
 RequestTime = Annotated[datetime, Depends(utcnow)]
 

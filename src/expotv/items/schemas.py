@@ -15,12 +15,11 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from expotv.content import ContentStatus, MediaKind
 from expotv.errors import ErrorOut
-from expotv.schemas import ReadModel
+from expotv.schemas import ReadModel, RowId
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-MAX_ID = 2**31 - 1
 MAX_TARGETS = 500
 # MariaDB's DATETIME ends at year 9999; a converted offset must not overflow it.
 _MAX_EXPIRY_YEAR = 9000
@@ -38,10 +37,9 @@ def _expiry_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-ItemId = Annotated[int, Field(ge=1, le=MAX_ID)]
-IdList = Annotated[list[ItemId], Field(max_length=MAX_TARGETS), AfterValidator(_unique)]
+IdList = Annotated[list[RowId], Field(max_length=MAX_TARGETS), AfterValidator(_unique)]
 TargetIds = Annotated[
-    list[ItemId],
+    list[RowId],
     Field(
         min_length=1,
         max_length=MAX_TARGETS,

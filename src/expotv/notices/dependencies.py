@@ -9,11 +9,11 @@ from fastapi import Depends, Path
 from expotv.auth.dependencies import CurrentUser
 from expotv.db import DbSession
 from expotv.items.body import ItemBody, item_body
-from expotv.items.schemas import MAX_ID
 from expotv.items.scope import Scope, load_scope
 from expotv.notices import service as notice_service
 from expotv.notices.models import Notice
 from expotv.notices.schemas import NoticeCreate, NoticeUpdate
+from expotv.schemas import MAX_ID
 
 NoticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="id do aviso")]
 
