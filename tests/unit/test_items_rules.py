@@ -3,11 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from expotv.condominiums.models import Condominium
 from expotv.content import ContentStatus, MediaKind
-from expotv.items.rules import effective_status, is_live, next_status
+from expotv.items.rules import next_status
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ACTIVE = ContentStatus.ACTIVE
@@ -35,26 +33,6 @@ class Item:
     created_at: datetime = NOW
     updated_at: datetime = NOW
     condominiums: list[Condominium] = field(default_factory=list)
-
-
-@pytest.mark.parametrize(
-    ("status", "expires_at", "shown"),
-    [
-        (ACTIVE, None, ACTIVE),
-        (INACTIVE, NOW + timedelta(seconds=1), INACTIVE),
-        (ACTIVE, NOW, EXPIRED),
-        (INACTIVE, NOW - timedelta(days=1), EXPIRED),
-        (PROCESSING, NOW - timedelta(days=1), EXPIRED),
-        (EXPIRED, None, EXPIRED),
-        (ERROR, None, ERROR),
-    ],
-)
-def test_status_on_read_expires_as_soon_as_the_date_passes(
-    status: ContentStatus, expires_at: datetime | None, shown: ContentStatus
-) -> None:
-    item = Item(status=status, expires_at=expires_at)
-    assert effective_status(item, NOW) is shown
-    assert is_live(item, NOW) is (shown is not EXPIRED)
 
 
 def test_next_status_follows_the_request_when_nothing_blocks_it() -> None:

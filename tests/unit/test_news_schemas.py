@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from expotv.content import ContentStatus
+from expotv.news.models import NewsItem
 from expotv.news.schemas import FeedCreate, FeedUpdate, NewsCreate, NewsRead, NewsUpdate
 
 
@@ -75,12 +76,28 @@ def test_duration_must_be_an_integer_in_range(duration: object) -> None:
         NewsCreate.model_validate({"titulo": "x", "duracao": duration})
 
 
-def test_passed_expiry_reads_as_expirado() -> None:
-    past = datetime.now(UTC) - timedelta(seconds=1)
+def test_passed_expiry_reads_as_expirado_at_the_instant_given() -> None:
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
-    assert _read(data_expiracao=past).status is ContentStatus.EXPIRED
-    assert _read(data_expiracao=past, status="inativo").status is ContentStatus.EXPIRED
-    assert _read().status is ContentStatus.ACTIVE
+    def shown(status: ContentStatus, expires_at: datetime | None) -> ContentStatus:
+        item = NewsItem(
+            id=1,
+            title="T",
+            summary="",
+            source="",
+            status=status,
+            expires_at=expires_at,
+            duration_seconds=10,
+            created_at=now,
+            updated_at=now,
+        )
+        return NewsRead.present(item, now=now).status
+
+    assert shown(ContentStatus.ACTIVE, now) is ContentStatus.EXPIRED
+    assert shown(ContentStatus.INACTIVE, now) is ContentStatus.EXPIRED
+    ahead = now + timedelta(seconds=1)
+    assert shown(ContentStatus.ACTIVE, ahead) is ContentStatus.ACTIVE
+    assert shown(ContentStatus.INACTIVE, None) is ContentStatus.INACTIVE
 
 
 def test_read_model_serializes_contract_names() -> None:

@@ -32,7 +32,6 @@ class Ad(TimestampMixin, ExpiringMixin, MediaMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     advertiser_phone: Mapped[str] = mapped_column(String(40), default="")
     advertiser_name: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[ContentStatus] = status_column()
     # The status to take when media processing finishes (ativo or inativo).
     requested_status: Mapped[ContentStatus] = status_column(index=False)
     created_by_id: Mapped[int | None] = mapped_column(

@@ -10,6 +10,7 @@ from expotv.items import repository as items_repo
 from expotv.users.models import User
 
 TABLE = items_repo.ItemTable(
+    model=Ad,
     id=Ad.id,
     name=Ad.name,
     status=Ad.status,

@@ -6,7 +6,6 @@ from typing import Annotated
 from pydantic import MISSING, Field, StringConstraints
 
 from expotv.ads.models import Ad
-from expotv.items.rules import effective_status
 from expotv.items.schemas import (
     OPTIONAL_TEXT_PATTERN,
     Duration,
@@ -84,7 +83,7 @@ class AdRead(ItemRead):
             condominium_ids=scope.visible_condominiums(c.id for c in ad.condominiums),
             advertiser_phone=ad.advertiser_phone,
             advertiser_name=ad.advertiser_name,
-            status=effective_status(ad, now),
+            status=ad.status_at(now),
             expires_at=ad.expires_at,
             archive_url=ad.archive_url,
             media_kind=ad.media_kind,

@@ -27,7 +27,6 @@ from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
 from expotv.items import repository as items_repo
 from expotv.items import service as items
-from expotv.items.rules import is_live
 from expotv.items.scope import Scope
 from expotv.media import service as media_service
 from expotv.media.service import StoredMedia
@@ -133,7 +132,7 @@ async def update(
 ) -> Ad:
     """Change the fields sent. ``ad`` was loaded visible and checked changeable."""
     old_targets = items.targets_of(ad)
-    was_live = is_live(ad, now)
+    was_live = ad.is_live(now)
     if changes.expires_at is not MISSING:
         items.ensure_future(changes.expires_at, now)
     if changes.condominium_ids is not MISSING:

@@ -14,10 +14,8 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     exists,
     func,
-    or_,
     select,
     true,
 )
@@ -25,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.schema import Column
 
 from expotv.auth import policy
-from expotv.content import ContentStatus
+from expotv.content import ContentStatus, ExpiringMixin
 from expotv.users.models import User
 
 Q = TypeVar("Q", bound=Select[Any])
@@ -33,6 +31,7 @@ Q = TypeVar("Q", bound=Select[Any])
 
 @dataclass(frozen=True, slots=True)
 class ItemTable:
+    model: type[ExpiringMixin]
     id: InstrumentedAttribute[int]
     name: InstrumentedAttribute[str]
     status: InstrumentedAttribute[ContentStatus]
@@ -48,29 +47,6 @@ class ItemFilters:
     condominium_id: int | None = None
     status: ContentStatus | None = None
     query: str | None = None
-
-
-def expired(table: ItemTable, now: datetime) -> ColumnElement[bool]:
-    """Expired by the job, or past ``data_expiracao`` before the job ran."""
-    return or_(
-        table.status == ContentStatus.EXPIRED,
-        and_(table.expires_at.is_not(None), table.expires_at <= now),
-    )
-
-
-def live(table: ItemTable, now: datetime) -> ColumnElement[bool]:
-    return and_(
-        table.status != ContentStatus.EXPIRED,
-        or_(table.expires_at.is_(None), table.expires_at > now),
-    )
-
-
-def has_status(
-    table: ItemTable, status: ContentStatus, now: datetime
-) -> ColumnElement[bool]:
-    if status is ContentStatus.EXPIRED:
-        return expired(table, now)
-    return and_(table.status == status, live(table, now))
 
 
 def visible_to(table: ItemTable, user: User) -> ColumnElement[bool]:
@@ -104,7 +80,7 @@ def filtered(
     if filters.condominium_id is not None:
         query = query.where(targeting(table, filters.condominium_id, user))
     if filters.status is not None:
-        query = query.where(has_status(table, filters.status, now))
+        query = query.where(table.model.shows_status(filters.status, now))
     if filters.query:
         query = query.where(table.name.icontains(filters.query, autoescape=True))
     return query.order_by(table.id)
@@ -114,7 +90,7 @@ def count_live_created_by(
     table: ItemTable, user_id: int, now: datetime, *, exclude_id: int | None = None
 ) -> Select[int]:
     query = select(func.count(table.id)).where(
-        table.created_by_id == user_id, live(table, now)
+        table.created_by_id == user_id, table.model.is_live(now)
     )
     if exclude_id is not None:
         query = query.where(table.id != exclude_id)

@@ -1,4 +1,7 @@
-"""Pure rules over an item (no session, no clock): status on read, liveness."""
+"""Pure rules over an item (no session, no clock): the status after an update.
+
+Liveness (expired, live, plays, status on read) is ``expotv.content``'s.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from expotv.condominiums.models import Condominium
-from expotv.content import ContentStatus, MediaKind
+from expotv.content import ContentStatus, MediaKind, is_past
 
 
 class ContentItem(Protocol):
@@ -28,25 +31,6 @@ class ContentItem(Protocol):
     created_at: datetime
     updated_at: datetime
     condominiums: list[Condominium]
-
-
-def is_past(expires_at: datetime | None, now: datetime) -> bool:
-    return expires_at is not None and expires_at <= now
-
-
-def effective_status(item: ContentItem, now: datetime) -> ContentStatus:
-    """``expirado`` as soon as ``data_expiracao`` passed, before the job runs.
-
-    Matches ``items.repository.expired``, so lists and filters agree.
-    """
-    if item.status is ContentStatus.EXPIRED or is_past(item.expires_at, now):
-        return ContentStatus.EXPIRED
-    return item.status
-
-
-def is_live(item: ContentItem, now: datetime) -> bool:
-    """Counts against a Síndico's quota (anything not expired)."""
-    return effective_status(item, now) is not ContentStatus.EXPIRED
 
 
 def next_status(

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth import policy
 from expotv.condominiums.models import Condominium
-from expotv.content import ContentStatus
+from expotv.content import ContentStatus, is_live, is_past
 from expotv.errors import Forbidden, QuotaExceeded
 from expotv.items import repository as items_repo
 from expotv.items.exceptions import ExpiryInPast, TargetNotFound
-from expotv.items.rules import ContentItem, is_live, is_past, next_status
+from expotv.items.rules import ContentItem, next_status
 from expotv.items.scope import Scope
 from expotv.media import service as media_service
 from expotv.media.service import StoredMedia

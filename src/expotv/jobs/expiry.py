@@ -19,8 +19,6 @@ from expotv.db import session_scope
 from expotv.notices.models import Notice, notice_condominium
 from expotv.playlist.invalidation import content_changed
 
-# Items being converted or failed keep their status: only these become "expirado".
-EXPIRABLE = (ContentStatus.ACTIVE, ContentStatus.INACTIVE)
 _CHUNK = 500
 
 
@@ -43,9 +41,7 @@ async def expire_items(session: AsyncSession, *, now: datetime) -> int:
     for model, link, item_column in targets:
         rows = (
             await session.execute(
-                select(model.id, model.status).where(
-                    model.expires_at <= now, model.status.in_(EXPIRABLE)
-                )
+                select(model.id, model.status).where(model.is_expiry_due(now))
             )
         ).all()
         if not rows:
@@ -58,11 +54,7 @@ async def expire_items(session: AsyncSession, *, now: datetime) -> int:
             # The conditions again: an item extended meanwhile stays as it is.
             result: Any = await session.execute(
                 update(model)
-                .where(
-                    model.id.in_(chunk),
-                    model.expires_at <= now,
-                    model.status.in_(EXPIRABLE),
-                )
+                .where(model.id.in_(chunk), model.is_expiry_due(now))
                 .values(status=ContentStatus.EXPIRED)
                 .execution_options(synchronize_session=False)
             )

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from expotv.content import ContentStatus, ExpiringMixin, status_column
+from expotv.content import ExpiringMixin
 from expotv.db import Base, TimestampMixin, UTCDateTime
 
 
@@ -40,7 +40,6 @@ class NewsItem(TimestampMixin, ExpiringMixin, Base):
     image_url: Mapped[str | None] = mapped_column(String(1024), default=None)
     source: Mapped[str] = mapped_column(String(200), default="")
     link: Mapped[str | None] = mapped_column(String(1024), default=None)
-    status: Mapped[ContentStatus] = status_column()
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     feed_id: Mapped[int | None] = mapped_column(
         ForeignKey("news_feed.id", ondelete="SET NULL"), index=True, default=None

@@ -8,18 +8,8 @@ from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expotv.content import ContentStatus
+from expotv.content import EXPIRABLE, ContentStatus
 from expotv.news.models import NewsFeed, NewsItem
-
-_STILL_LIVE = (ContentStatus.ACTIVE, ContentStatus.INACTIVE)
-
-
-def _expired(now: datetime) -> Any:
-    return and_(NewsItem.expires_at.is_not(None), NewsItem.expires_at <= now)
-
-
-def _not_expired(now: datetime) -> Any:
-    return or_(NewsItem.expires_at.is_(None), NewsItem.expires_at > now)
 
 
 def news_query(
@@ -33,17 +23,8 @@ def news_query(
     """Notícias, newest first; ``status`` as shown on read (a passed date is
     "expirado" even before the expiry job stores it)."""
     query = select(NewsItem)
-    if status is ContentStatus.EXPIRED:
-        query = query.where(
-            or_(
-                NewsItem.status == ContentStatus.EXPIRED,
-                and_(NewsItem.status.in_(_STILL_LIVE), _expired(now)),
-            )
-        )
-    elif status in _STILL_LIVE:
-        query = query.where(NewsItem.status == status, _not_expired(now))
-    elif status is not None:
-        query = query.where(NewsItem.status == status)
+    if status is not None:
+        query = query.where(NewsItem.shows_status(status, now))
     if text:
         needle = text.strip().lower()
         query = query.where(
@@ -151,7 +132,12 @@ async def expire_due(session: AsyncSession, *, now: datetime, cutoff: datetime) 
     )
     result = await session.execute(
         update(NewsItem)
-        .where(NewsItem.status.in_(_STILL_LIVE), or_(_expired(now), too_old))
+        .where(
+            or_(
+                NewsItem.is_expiry_due(now),
+                and_(NewsItem.status.in_(EXPIRABLE), too_old),
+            )
+        )
         .values(status=ContentStatus.EXPIRED, updated_at=now)
         .execution_options(synchronize_session=False)
     )

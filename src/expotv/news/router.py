@@ -20,7 +20,7 @@ from expotv.news.dependencies import (
     SessionMaker,
 )
 from expotv.news.exceptions import NewsFeedNotFound
-from expotv.news.models import NewsFeed, NewsItem
+from expotv.news.models import NewsFeed
 from expotv.news.schemas import (
     FeedCreate,
     FeedPage,
@@ -31,7 +31,7 @@ from expotv.news.schemas import (
     NewsRead,
     NewsUpdate,
 )
-from expotv.pagination import PageResult, Pagination
+from expotv.pagination import Page, PageResult, Pagination, page_of
 from expotv.schemas import RowId
 
 router = APIRouter(prefix="/noticias", tags=["noticias"])
@@ -121,39 +121,45 @@ async def list_news(
         str | None, Query(max_length=200, description="nome exato da fonte")
     ] = None,
     fonte_id: Annotated[RowId | None, Query(description="id da fonte")] = None,
-) -> PageResult[NewsItem]:
+) -> Page[NewsRead]:
     """Lista as notícias (manuais e coletadas), das mais recentes às mais antigas."""
-    return await news_service.list_news(
+    now = utcnow()
+    result = await news_service.list_news(
         session,
         page=page,
-        now=utcnow(),
+        now=now,
         status=status_filter,
         text=q,
         source=fonte,
         feed_id=fonte_id,
     )
+    return page_of(result, lambda item: NewsRead.present(item, now=now))
 
 
 @router.post("", response_model=NewsRead, status_code=status.HTTP_201_CREATED)
 async def create_news(
     data: NewsCreate, _admin: AdminUser, session: DbSession
-) -> NewsItem:
+) -> NewsRead:
     """Cria uma notícia manual, exibida em todas as TVs (somente Master)."""
-    return await news_service.create_news(session, data, now=utcnow())
+    now = utcnow()
+    item = await news_service.create_news(session, data, now=now)
+    return NewsRead.present(item, now=now)
 
 
 @router.get("/{news_id}", response_model=NewsRead)
-async def get_news(item: NewsItemDep) -> NewsItem:
+async def get_news(item: NewsItemDep) -> NewsRead:
     """Mostra uma notícia."""
-    return item
+    return NewsRead.present(item, now=utcnow())
 
 
 @router.put("/{news_id}", response_model=NewsRead)
 async def update_news(
     changes: NewsUpdate, item: EditableNewsItem, session: DbSession
-) -> NewsItem:
+) -> NewsRead:
     """Altera uma notícia; campos omitidos ficam como estão (somente Master)."""
-    return await news_service.update_news(session, item, changes, now=utcnow())
+    now = utcnow()
+    item = await news_service.update_news(session, item, changes, now=now)
+    return NewsRead.present(item, now=now)
 
 
 @router.delete("/{news_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -9,12 +9,11 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 
 from expotv.content import ContentStatus
-from expotv.db import utcnow
 from expotv.news.feeds import MAX_URL_LENGTH
+from expotv.news.models import NewsItem
 from expotv.pagination import Page
 from expotv.schemas import ApiModel, ReadModel, UtcDatetime
 
@@ -107,16 +106,13 @@ class NewsRead(ReadModel):
     expires_at: datetime | None = Field(alias="data_expiracao")
     duration_seconds: int = Field(alias="duracao")
 
-    @model_validator(mode="after")
-    def _expired_on_read(self) -> NewsRead:
-        # The expiry job stores "expirado" every few minutes; readers see it at once.
-        if (
-            self.expires_at is not None
-            and self.expires_at <= utcnow()
-            and self.status in (ContentStatus.ACTIVE, ContentStatus.INACTIVE)
-        ):
-            self.status = ContentStatus.EXPIRED
-        return self
+    @classmethod
+    def present(cls, item: NewsItem, *, now: datetime) -> NewsRead:
+        """The notícia as shown at ``now``: "expirado" once its date passed, before
+        the expiry job stores it."""
+        read = cls.model_validate(item)
+        read.status = item.status_at(now)
+        return read
 
 
 class NewsPage(Page[NewsRead]):

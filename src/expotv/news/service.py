@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.config import Settings
-from expotv.content import ContentStatus
+from expotv.content import ContentStatus, is_past
 from expotv.news import feeds
 from expotv.news import repository as news_repository
 from expotv.news.exceptions import ExpiryInPast, InvalidFeedUrl, NewsFeedExists
@@ -31,14 +31,8 @@ from expotv.playlist.invalidation import content_changed
 ERROR_MAX_CHARS = 500
 
 
-def plays(item: NewsItem, now: datetime) -> bool:
-    return item.status is ContentStatus.ACTIVE and (
-        item.expires_at is None or item.expires_at > now
-    )
-
-
 def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
-    if expires_at is not None and expires_at <= now:
+    if is_past(expires_at, now):
         raise ExpiryInPast()
 
 
@@ -80,7 +74,7 @@ async def create_news(
     )
     session.add(item)
     await session.flush()
-    if plays(item, now):
+    if item.plays(now):
         content_changed(session, all_tvs=True)
     return item
 
@@ -91,7 +85,7 @@ async def update_news(
     sent = changes.model_fields_set
     if "expires_at" in sent:
         _check_expiry(changes.expires_at, now)
-    played = plays(item, now)
+    played = item.plays(now)
     new_values = {name: getattr(changes, name) for name in sent}
     if "status" in new_values:
         new_values["status"] = ContentStatus(new_values["status"])
@@ -107,13 +101,13 @@ async def update_news(
         return item
     item.updated_at = now
     await session.flush()
-    if played or plays(item, now):
+    if played or item.plays(now):
         content_changed(session, all_tvs=True)
     return item
 
 
 async def delete_news(session: AsyncSession, item: NewsItem, *, now: datetime) -> None:
-    played = plays(item, now)
+    played = item.plays(now)
     await session.delete(item)
     await session.flush()
     if played:
@@ -236,7 +230,9 @@ async def record_collection(
         if entry.guid_hash in known:
             continue
         expires_at = entry.published_at + max_age
-        status = ContentStatus.ACTIVE if expires_at > now else ContentStatus.EXPIRED
+        status = (
+            ContentStatus.EXPIRED if is_past(expires_at, now) else ContentStatus.ACTIVE
+        )
         inserted = await news_repository.insert_unless_known(
             session,
             {

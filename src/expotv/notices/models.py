@@ -45,7 +45,6 @@ class Notice(TimestampMixin, ExpiringMixin, MediaMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
-    status: Mapped[ContentStatus] = status_column()
     requested_status: Mapped[ContentStatus] = status_column(index=False)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True, default=None

@@ -12,6 +12,7 @@ from expotv.notices.models import Notice, notice_condominium
 from expotv.users.models import Role, User
 
 TABLE = items_repo.ItemTable(
+    model=Notice,
     id=Notice.id,
     name=Notice.name,
     status=Notice.status,

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from pydantic import MISSING, Field, StringConstraints
 
-from expotv.items.rules import effective_status
 from expotv.items.schemas import (
     TEXT_PATTERN,
     Duration,
@@ -83,7 +82,7 @@ class NoticeRead(ItemRead):
                 c.id for c in notice.condominiums
             ),
             signer_ids=scope.visible_signers(u.id for u in notice.signers),
-            status=effective_status(notice, now),
+            status=notice.status_at(now),
             expires_at=notice.expires_at,
             archive_url=notice.archive_url,
             media_kind=notice.media_kind,

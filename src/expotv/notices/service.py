@@ -19,7 +19,6 @@ from expotv.config import Settings
 from expotv.content import ContentStatus
 from expotv.items import repository as items_repo
 from expotv.items import service as items
-from expotv.items.rules import is_live
 from expotv.items.scope import Scope
 from expotv.media import service as media_service
 from expotv.media.service import StoredMedia
@@ -160,7 +159,7 @@ async def update(
     not see stay when it replaces the list.
     """
     old_targets = items.targets_of(notice)
-    was_live = is_live(notice, now)
+    was_live = notice.is_live(now)
     if changes.expires_at is not MISSING:
         items.ensure_future(changes.expires_at, now)
     if changes.condominium_ids is not MISSING:

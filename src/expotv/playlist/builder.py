@@ -23,7 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from expotv.content import ContentStatus
+from expotv.content import ContentStatus, plays
 
 
 class ItemKind(StrEnum):
@@ -72,9 +72,7 @@ class PlaylistItem:
     published_at: datetime | None = None
 
     def is_eligible(self, now: datetime) -> bool:
-        return self.status is ContentStatus.ACTIVE and (
-            self.expires_at is None or self.expires_at > now
-        )
+        return plays(self, now)
 
     def payload(self) -> dict[str, Any]:
         """The item as the TV receives it (contract names)."""

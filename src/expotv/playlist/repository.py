@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select
 
 from expotv.ads.models import Ad, ad_condominium
 from expotv.condominiums.models import Condominium
-from expotv.content import ContentStatus
 from expotv.news.models import NewsItem
 from expotv.notices.models import Notice, notice_condominium
 from expotv.tvs.models import TV
@@ -35,13 +34,6 @@ def tv_by_code(code: str) -> Rows:
     )
 
 
-def _live(status: Any, expires_at: Any, now: datetime) -> list[ColumnElement[bool]]:
-    return [
-        status == ContentStatus.ACTIVE,
-        or_(expires_at.is_(None), expires_at > now),
-    ]
-
-
 def eligible_ads(condominium_id: int, now: datetime) -> Rows:
     return (
         select(
@@ -58,7 +50,7 @@ def eligible_ads(condominium_id: int, now: datetime) -> Rows:
         .join(ad_condominium, ad_condominium.c.ad_id == Ad.id)
         .where(
             ad_condominium.c.condominium_id == condominium_id,
-            *_live(Ad.status, Ad.expires_at, now),
+            Ad.plays(now),
         )
         .order_by(Ad.created_at, Ad.id)
     )
@@ -81,7 +73,7 @@ def eligible_notices(condominium_id: int, now: datetime) -> Rows:
         .join(notice_condominium, notice_condominium.c.notice_id == Notice.id)
         .where(
             notice_condominium.c.condominium_id == condominium_id,
-            *_live(Notice.status, Notice.expires_at, now),
+            Notice.plays(now),
         )
         .order_by(Notice.created_at, Notice.id)
     )
@@ -103,7 +95,7 @@ def eligible_news(now: datetime, *, limit: int) -> Rows:
             NewsItem.source,
             NewsItem.published_at,
         )
-        .where(*_live(NewsItem.status, NewsItem.expires_at, now))
+        .where(NewsItem.plays(now))
         .order_by(
             func.coalesce(NewsItem.published_at, NewsItem.created_at).desc(),
             NewsItem.id.desc(),
