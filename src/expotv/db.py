@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import Column, DateTime, ForeignKey, MetaData, Table, event
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -78,6 +78,29 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+
+def association_table(name: str, owner: str, target: str) -> Table:
+    """A many-to-many table ``name`` (``{owner}_id``, ``{target}_id``).
+
+    Both ids form the key and cascade on delete; the target side has its own index
+    (the key already serves lookups by owner).
+    """
+    return Table(
+        name,
+        Base.metadata,
+        Column(
+            f"{owner}_id",
+            ForeignKey(f"{owner}.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column(
+            f"{target}_id",
+            ForeignKey(f"{target}.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
     )
 
 

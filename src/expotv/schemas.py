@@ -1,11 +1,23 @@
-"""Pydantic pieces shared by every domain's schemas."""
+"""Pydantic pieces shared by every domain's schemas.
+
+Partial updates (``PUT``) have one idiom, ``PartialModel``: a field left out of the
+body is ``MISSING`` (pydantic's sentinel, the field's default), ``None`` is an
+explicit ``null`` that clears an optional field, and a field that can not be
+cleared leaves ``None`` out of its type, so a ``null`` there is a 422 naming the
+field and the JSON schema says so. Services test ``changes.x is not MISSING``
+(mypy narrows the type) or copy plain fields with ``changes.copy_sent(obj, ...)``::
+
+    class ThingUpdate(PartialModel):
+        name: Name | MISSING = Field(default=MISSING, alias="nome")
+        note: Note | None | MISSING = Field(default=MISSING, alias="nota")
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field
 
 # Ids and counters live in 32-bit signed INTEGER columns on every database we run on:
 # a larger value is a 422 at the edge, never a driver overflow (a 500).
@@ -39,3 +51,21 @@ class ReadModel(ApiModel):
     id: int
     created_at: datetime
     updated_at: datetime
+
+
+class PartialModel(ApiModel):
+    """A partial body: fields left out are ``MISSING`` (see the module docstring)."""
+
+    def sent(self) -> dict[str, Any]:
+        """The fields the body sent, by attribute name."""
+        return {
+            name: value
+            for name in type(self).model_fields
+            if (value := getattr(self, name)) is not MISSING
+        }
+
+    def copy_sent(self, target: object, *names: str) -> None:
+        """Set each of ``names`` the body sent on ``target`` (same attribute name)."""
+        for name, value in self.sent().items():
+            if name in names:
+                setattr(target, name, value)

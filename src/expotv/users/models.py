@@ -3,10 +3,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Enum, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expotv.db import Base, TimestampMixin
+from expotv.db import Base, TimestampMixin, association_table
 
 if TYPE_CHECKING:
     from expotv.condominiums.models import Condominium
@@ -20,17 +20,7 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
-viewer_condominium = Table(
-    "viewer_condominium",
-    Base.metadata,
-    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "condominium_id",
-        ForeignKey("condominium.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
-)
+viewer_condominium = association_table("viewer_condominium", "user", "condominium")
 
 
 class User(TimestampMixin, Base):
