@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from expotv.auth import tokens
 from expotv.auth.models import AuthSession
-from expotv.db import DbSession, utcnow
+from expotv.db import utcnow
+from expotv.deps import DbSession
 from expotv.errors import Forbidden
 from expotv.users.models import Role, User
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expotv.ads.models import Ad
 from expotv.config import Environment, Settings
 from expotv.content import ContentStatus, MediaKind
+from expotv.context import context_of
 from expotv.db import commit, rollback, session_scope
 from expotv.media import service as media_service
 from expotv.media import tasks
@@ -228,7 +229,7 @@ async def test_conversion_worker_reads_and_writes_the_bucket(
     app: FastAPI, clean: None, s3_storage: S3Storage, storage_settings: Settings
 ) -> None:
     queue = RecordingQueue()
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(context_of(app).sessionmaker) as session:
         media = await media_service.ingest(
             session,
             samples.upload(samples.avi_mpeg4()),
@@ -251,7 +252,9 @@ async def test_conversion_worker_reads_and_writes_the_bucket(
         )
     assert queue.keys == [media.key]
 
-    context = tasks.MediaContext(storage_settings, s3_storage, app.state.sessionmaker)
+    context = tasks.MediaContext(
+        storage_settings, s3_storage, context_of(app).sessionmaker
+    )
     outcome = await tasks.convert_upload(context, media.key)
 
     assert outcome is tasks.Outcome.READY
