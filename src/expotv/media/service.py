@@ -208,13 +208,22 @@ def _prepare(
             MediaKind.IMAGE, image.ext, image.path, image.thumbnail, None, False
         )
     poster = workdir / "poster.jpg"
-    info = video.inspect(source, sniffed.format, poster)
+    limits = video.VideoLimits.from_settings(settings)
+    info = video.inspect(source, sniffed.format, poster, limits=limits)
     target = workdir / "video.mp4"
     if info.can_remux:
-        video.remux(source, sniffed.format, target)
+        video.remux(source, sniffed.format, target, limits=limits)
     elif convert_inline:
         try:
-            video.transcode(source, sniffed.format, target)
+            video.transcode(
+                source,
+                sniffed.format,
+                target,
+                limits=limits,
+                budget=video.Budget.starting_now(
+                    settings.media_conversion_timeout_seconds
+                ),
+            )
         except ConversionFailed as exc:
             raise MediaUndecodable(exc.reason) from exc
     else:

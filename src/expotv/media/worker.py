@@ -18,9 +18,8 @@ from arq.worker import func
 from expotv.config import Settings
 from expotv.context import open_context
 from expotv.media.queue import JOB_NAME, ArqMediaQueue, requeue_all
-from expotv.media.tasks import MediaContext, convert_upload
+from expotv.media.tasks import MediaContext, convert_upload, job_timeout_seconds
 
-JOB_TIMEOUT_SECONDS = 1800
 REQUEUE_EVERY_MINUTES = 10
 
 
@@ -69,7 +68,7 @@ def create_worker(settings: Settings, **overrides: Any) -> Worker:
         "ctx": {"settings": settings},
         # Conversions are CPU-bound and x264 uses every core already.
         "max_jobs": 1,
-        "job_timeout": JOB_TIMEOUT_SECONDS,
+        "job_timeout": job_timeout_seconds(settings),
         "keep_result": 0,
         "max_tries": 3,
     }
