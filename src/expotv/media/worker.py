@@ -15,6 +15,9 @@ from arq import Worker, cron
 from arq.connections import RedisSettings
 from arq.worker import func
 
+# `expotv worker` imports no router: without every model registered, the first query
+# fails to configure the mappers (Notice -> User) and no conversion ever runs.
+import expotv.models  # noqa: F401
 from expotv.config import Settings
 from expotv.context import open_context
 from expotv.media.queue import JOB_NAME, ArqMediaQueue, requeue_all
