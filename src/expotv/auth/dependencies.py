@@ -7,12 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
 
+from expotv.auth import service as auth_service
 from expotv.auth import tokens
-from expotv.auth.models import AuthSession
-from expotv.db import utcnow
-from expotv.deps import DbSession
+from expotv.db import DbSession, utcnow
 from expotv.errors import Forbidden
 from expotv.users.models import Role, User
 
@@ -40,17 +38,8 @@ async def get_current_user(
         )
     except tokens.InvalidToken:
         raise _unauthorized() from None
-    # One query: the user, only while the login session is alive and the user active.
-    user = await session.scalar(
-        select(User)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            User.id == claims.user_id,
-            User.is_active.is_(True),
-            AuthSession.id == claims.session_id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > utcnow(),
-        )
+    user = await auth_service.user_of_live_session(
+        session, user_id=claims.user_id, session_id=claims.session_id, now=utcnow()
     )
     if user is None:
         raise _unauthorized()

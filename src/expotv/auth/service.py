@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, or_, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from expotv.auth import tokens
@@ -61,7 +61,7 @@ def _session_lifetime(settings: Settings) -> timedelta:
     )
 
 
-async def login(
+async def open_session(
     session: AsyncSession,
     *,
     email: str,
@@ -70,7 +70,12 @@ async def login(
     throttle: LoginThrottle,
     settings: Settings,
     now: datetime,
-) -> IssuedTokens:
+) -> tuple[User, AuthSession]:
+    """Check the credentials (throttled) and start a login session.
+
+    Shared by the API's token login and the dashboard's cookie sign-in, so both
+    obey the same throttle and the same rules.
+    """
     email = email.strip().lower()
     await throttle.ensure_allowed(email=email, address=address, now=now)
     user = await user_repository.get_by_email(session, email)
@@ -90,7 +95,50 @@ async def login(
     )
     session.add(auth_session)
     await session.flush()
+    return user, auth_session
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    throttle: LoginThrottle,
+    settings: Settings,
+    now: datetime,
+) -> IssuedTokens:
+    user, auth_session = await open_session(
+        session,
+        email=email,
+        password=password,
+        address=address,
+        throttle=throttle,
+        settings=settings,
+        now=now,
+    )
     return await _issue(session, user, auth_session, settings=settings, now=now)
+
+
+async def user_of_live_session(
+    session: AsyncSession, *, user_id: int, session_id: str, now: datetime
+) -> User | None:
+    """The user, only while its login session is alive and the user active.
+
+    The one check behind every authenticated request (bearer token or cookie):
+    logout, deactivation, deletion and password changes end access at once.
+    """
+    return await session.scalar(
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.is_active.is_(True),
+            AuthSession.id == session_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+    )
 
 
 async def _issue(
@@ -215,12 +263,21 @@ async def logout(
         )
     except tokens.InvalidToken:
         raise InvalidRefreshToken() from None
+    await end_session(
+        session, session_id=claims.session_id, user_id=claims.user_id, now=now
+    )
+
+
+async def end_session(
+    session: AsyncSession, *, session_id: str, user_id: int, now: datetime
+) -> None:
+    """Revoke one login session: every token or cookie of it stops working."""
     # Idempotent: logging out of an ended session is still a success.
     await session.execute(
         update(AuthSession)
         .where(
-            AuthSession.id == claims.session_id,
-            AuthSession.user_id == claims.user_id,
+            AuthSession.id == session_id,
+            AuthSession.user_id == user_id,
             AuthSession.revoked_at.is_(None),
         )
         .values(revoked_at=now)

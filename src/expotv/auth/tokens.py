@@ -16,6 +16,8 @@ from expotv.config import Settings
 class TokenType(StrEnum):
     ACCESS = "access"
     REFRESH = "refresh"
+    # The dashboard's session cookie: names a login session, never a bearer token.
+    BROWSER = "browser"
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,7 +234,7 @@ class PlaylistService:
                     notices=row.notice_ratio, ads=row.ad_ratio, news=row.news_ratio
                 ),
             )
-            items = await _eligible_items(
+            items = await eligible_items(
                 session, tv.condominium_id, now, max_news=self._max_news
             )
         rendered = render(tv, items, now=now)
@@ -459,9 +459,11 @@ class PlaylistService:
         self._db_down_until = 0.0
 
 
-async def _eligible_items(
+async def eligible_items(
     session: AsyncSession, condominium_id: int, now: datetime, *, max_news: int
 ) -> list[PlaylistItem]:
+    """What may play in a condomínio's TVs now (the playlist build, and the
+    dashboard's preview of a loop under other proportions)."""
     notices = await session.execute(repository.eligible_notices(condominium_id, now))
     ads = await session.execute(repository.eligible_ads(condominium_id, now))
     news = await session.execute(repository.eligible_news(now, limit=max_news))
