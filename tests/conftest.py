@@ -15,9 +15,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from expotv.cache.redis import RedisCache
 from expotv.config import Environment, Settings
-from expotv.context import context_of
 from expotv.main import create_app
 from expotv.users.models import Role, User
 from tests import support
@@ -71,19 +69,22 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def clean(app: FastAPI) -> AsyncIterator[None]:
     yield
-    context = context_of(app)
     # Playback state kept in the process: background rebuilds, unwritten pings.
-    await context.playlists.drain()
-    if context.heartbeats is not None:
-        context.heartbeats.reset()
-    async with context.sessionmaker() as session:
+    playlists = getattr(app.state, "playlists", None)
+    if playlists is not None:
+        await playlists.drain()
+    heartbeats = getattr(app.state, "heartbeats", None)
+    if heartbeats is not None:
+        heartbeats.reset()
+    async with app.state.sessionmaker() as session:
         await support.truncate_all(session)
-    cache = context.cache
-    if isinstance(cache, RedisCache):
+    cache = app.state.cache
+    if hasattr(cache, "flush"):
         await cache.flush()
     else:
         await cache.close()
-    context.playlists.reset()
+    if playlists is not None:
+        playlists.reset()
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ async def client(app: FastAPI, clean: None) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def factory(app: FastAPI, settings: Settings) -> support.Factory:
-    return support.Factory(sessionmaker=context_of(app).sessionmaker, settings=settings)
+    return support.Factory(sessionmaker=app.state.sessionmaker, settings=settings)
 
 
 @pytest.fixture

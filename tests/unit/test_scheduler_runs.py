@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 from prometheus_client import REGISTRY
 
@@ -171,9 +170,9 @@ def test_every_job_of_the_issue_is_scheduled_with_its_configured_period(
         feeds_interval_seconds=14,
         media_orphan_sweep_interval_seconds=15,
     )
-    parts: Any = SimpleNamespace(settings=settings, sessionmaker=None, cache=None)
+    state = SimpleNamespace(settings=settings, sessionmaker=None, cache=None)
 
-    jobs = {job.name: job.interval_seconds for job in build_jobs(parts)}
+    jobs = {job.name: job.interval_seconds for job in build_jobs(state)}
 
     assert jobs == {
         "tv-monitor": 11,

@@ -12,7 +12,8 @@ from expotv.condominiums.schemas import (
     CondominiumRead,
     CondominiumUpdate,
 )
-from expotv.deps import AppSettings, DbSession
+from expotv.db import DbSession
+from expotv.deps import AppSettings
 from expotv.pagination import Page, Pagination, page_of
 from expotv.schemas import RowId
 from expotv.tvs.dependencies import RequestTime

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from expotv.deps import AppContextDep
-from expotv.observability import exposition
+from expotv.observability import exposition, health
 
 router = APIRouter(tags=["operações"])
 
 
 @router.get("/metrics", response_class=Response)
-async def metrics(context: AppContextDep) -> Response:
+async def metrics(request: Request) -> Response:
     """Métricas no formato texto do Prometheus."""
-    await context.health.refresh_if_stale()
+    await health.refresh_if_stale(request.app.state)
     return Response(exposition.render(), media_type=exposition.CONTENT_TYPE)
 
 
@@ -30,9 +29,9 @@ async def live() -> dict[str, str]:
     "/health/ready",
     responses={503: {"description": "uma dependência falhou (nomeada em `falhas`)"}},
 )
-async def ready(context: AppContextDep) -> Any:
+async def ready(request: Request) -> Any:
     """Banco de dados, cache e armazenamento respondem."""
-    result = await context.health.check()
+    result = await health.check_dependencies(request.app.state)
     parts = {name: "ok" if ok else "falhou" for name, ok in result.parts.items()}
     if result.ok:
         return {"status": "ok", "componentes": parts}

@@ -29,7 +29,6 @@ from expotv.auth import tokens
 from expotv.auth.models import AuthSession
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
-from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.news.models import NewsFeed, NewsItem
 from expotv.notices.models import Notice
@@ -128,7 +127,7 @@ def _token(settings: Settings, user: User, session_id: str) -> str:
 
 async def build_world(app: FastAPI, settings: Settings) -> World:
     now = utcnow()
-    async with context_of(app).sessionmaker() as session:
+    async with app.state.sessionmaker() as session:
         master = _user(Role.ADMIN, "Master", "master@authz.example.com")
         sa = _user(Role.MANAGER, "Síndica A", "sindico.a@authz.example.com")
         sb = _user(Role.MANAGER, "Síndico B", "sindico.b@authz.example.com")
@@ -226,11 +225,11 @@ async def _resolve(host: str, port: int) -> list[str]:
 @pytest.fixture
 def feeds_offline(app: FastAPI) -> Iterator[None]:
     """Feed URLs resolve without the network (see ``FEED_HOST``)."""
-    context_of(app).feeds_resolver = _resolve
+    app.state.feeds_resolver = _resolve
     try:
         yield
     finally:
-        context_of(app).feeds_resolver = None
+        del app.state.feeds_resolver
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from fastapi import FastAPI
 
 from expotv.cache.redis import RedisLink
 from expotv.config import Settings
-from expotv.context import context_of
 from expotv.db import create_engine, create_sessionmaker
 from expotv.jobs.locks import DatabaseJobCoordinator, RedisJobCoordinator
 from tests import support
@@ -15,7 +14,7 @@ from tests import support
 
 @pytest.fixture
 def database_coordinator(app: FastAPI, clean: None) -> DatabaseJobCoordinator:
-    return DatabaseJobCoordinator(context_of(app).engine, context_of(app).sessionmaker)
+    return DatabaseJobCoordinator(app.state.engine, app.state.sessionmaker)
 
 
 @pytest.fixture

@@ -1,0 +1,291 @@
+"""Condomínios: the list, one condomínio with its TVs, and the forms."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expotv.condominiums import repository as condominium_repository
+from expotv.condominiums import service as condominium_service
+from expotv.condominiums.models import Condominium
+from expotv.condominiums.schemas import CondominiumCreate, CondominiumUpdate
+from expotv.config import Settings
+from expotv.db import DbSession, utcnow
+from expotv.deps import AppSettings
+from expotv.schemas import MAX_ID
+from expotv.ui.painel import forms, lookups, render
+from expotv.ui.painel.guard import painel_router
+from expotv.ui.painel.session import CurrentVisitor, Visitor
+from expotv.ui.painel.tvs import status_payload
+
+router = painel_router(prefix="/painel/condominios")
+
+CondominiumId = Annotated[int, Path(ge=1, le=MAX_ID)]
+_FIELDS = ("nome", "endereco", "sindico_id")
+
+
+def _values(
+    form_values: dict[str, Any], visitor: Visitor, sent: set[str]
+) -> dict[str, Any]:
+    """The form as the API body: only the Master picks a síndico (blank: none)."""
+    values = {k: v for k, v in form_values.items() if k in _FIELDS}
+    if not visitor.is_admin:
+        values.pop("sindico_id", None)
+    elif "sindico_id" in sent and "sindico_id" not in values:
+        values["sindico_id"] = None
+    if "endereco" in sent and "endereco" not in values:
+        values["endereco"] = ""
+    return values
+
+
+@router.get("")
+async def list_condominiums(
+    request: Request,
+    visitor: CurrentVisitor,
+    session: DbSession,
+    settings: AppSettings,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    result = await condominium_service.list_visible(
+        session, user=visitor.user, params=render.page_params(request), text=q
+    )
+    now = utcnow()
+    managers = await lookups.user_names(
+        session,
+        {c.manager_id for c in result.items if c.manager_id is not None},
+        user=visitor.user,
+    )
+    rows = []
+    for condominium in result.items:
+        states = [
+            status_payload(tv, now=now, settings=settings) for tv in condominium.tvs
+        ]
+        online = sum(1 for s in states if s["status"] == "online")
+        rows.append((condominium, online, len(states) - online))
+    return render.view(
+        request,
+        visitor,
+        "condominios.html",
+        section="condominios",
+        rows=rows,
+        managers=managers,
+        total=result.total,
+        pager=render.pager(request, result.total),
+        q=q or "",
+        can_create=not visitor.is_viewer,
+    )
+
+
+async def _form_page(
+    request: Request,
+    visitor: Visitor,
+    session: AsyncSession,
+    *,
+    condominium: Condominium | None,
+    values: dict[str, Any],
+    errors: forms.FormErrors,
+    status_code: int = 200,
+) -> Response:
+    return render.view(
+        request,
+        visitor,
+        "condominio_form.html",
+        section="condominios",
+        condominium=condominium,
+        managers=await lookups.managers(session) if visitor.is_admin else [],
+        values=values,
+        errors=errors,
+        status_code=status_code,
+    )
+
+
+@router.get("/novo")
+async def new_condominium(
+    request: Request, visitor: CurrentVisitor, session: DbSession
+) -> Response:
+    return await _form_page(
+        request,
+        visitor,
+        session,
+        condominium=None,
+        values={},
+        errors=forms.FormErrors(),
+    )
+
+
+@router.post("/novo")
+async def create_condominium(
+    request: Request, visitor: CurrentVisitor, session: DbSession
+) -> Response:
+    form = await forms.read_form(request)
+    values = _values(forms.form_dict(form), visitor, set(form.keys()))
+    if values.get("sindico_id") is None:
+        values.pop("sindico_id", None)
+
+    async def create() -> Condominium:
+        data = forms.validate(CondominiumCreate, values)
+        return await condominium_service.create(session, data, user=visitor.user)
+
+    created, errors = await forms.attempt(session, create, keep=[visitor.user])
+    if created is None:
+        return await _form_page(
+            request,
+            visitor,
+            session,
+            condominium=None,
+            values=values,
+            errors=errors,
+            status_code=errors.status_code,
+        )
+    return RedirectResponse(
+        f"/painel/condominios/{created.id}?ok=condominio_criado", status_code=303
+    )
+
+
+async def _visible(
+    session: AsyncSession, condominium_id: int, visitor: Visitor
+) -> Condominium:
+    return await condominium_service.get_visible(
+        session, condominium_id, user=visitor.user
+    )
+
+
+@router.get("/{condominium_id}")
+async def show_condominium(
+    request: Request,
+    condominium_id: CondominiumId,
+    visitor: CurrentVisitor,
+    session: DbSession,
+    settings: AppSettings,
+) -> Response:
+    condominium = await _visible(session, condominium_id, visitor)
+    return await _detail_page(request, visitor, session, settings, condominium)
+
+
+async def _detail_page(
+    request: Request,
+    visitor: Visitor,
+    session: AsyncSession,
+    settings: Settings,
+    condominium: Condominium,
+    *,
+    delete_error: str = "",
+    status_code: int = 200,
+) -> Response:
+    now = utcnow()
+    managers = await lookups.user_names(
+        session,
+        [condominium.manager_id] if condominium.manager_id else [],
+        user=visitor.user,
+    )
+    can_write = not visitor.is_viewer and await condominium_repository.is_writable(
+        session, condominium.id, visitor.user
+    )
+    return render.view(
+        request,
+        visitor,
+        "condominio.html",
+        section="condominios",
+        condominium=condominium,
+        manager_name=managers.get(condominium.manager_id or 0, ""),
+        tvs=[
+            (tv, status_payload(tv, now=now, settings=settings))
+            for tv in condominium.tvs
+        ],
+        can_write=can_write,
+        delete_error=delete_error,
+        status_code=status_code,
+    )
+
+
+@router.get("/{condominium_id}/editar")
+async def edit_condominium(
+    request: Request,
+    condominium_id: CondominiumId,
+    visitor: CurrentVisitor,
+    session: DbSession,
+) -> Response:
+    condominium = await _visible(session, condominium_id, visitor)
+    values = {
+        "nome": condominium.name,
+        "endereco": condominium.address,
+        "sindico_id": condominium.manager_id,
+    }
+    return await _form_page(
+        request,
+        visitor,
+        session,
+        condominium=condominium,
+        values=values,
+        errors=forms.FormErrors(),
+    )
+
+
+@router.post("/{condominium_id}/editar")
+async def update_condominium(
+    request: Request,
+    condominium_id: CondominiumId,
+    visitor: CurrentVisitor,
+    session: DbSession,
+) -> Response:
+    condominium = await _visible(session, condominium_id, visitor)
+    form = await forms.read_form(request)
+    values = _values(forms.form_dict(form), visitor, set(form.keys()))
+
+    async def save() -> Condominium:
+        changes = forms.validate(CondominiumUpdate, values)
+        return await condominium_service.update(
+            session, condominium, changes, user=visitor.user
+        )
+
+    saved, errors = await forms.attempt(session, save, keep=[visitor.user])
+    if saved is None:
+        return await _form_page(
+            request,
+            visitor,
+            session,
+            condominium=await _visible(session, condominium_id, visitor),
+            values=values,
+            errors=errors,
+            status_code=errors.status_code,
+        )
+    return RedirectResponse(
+        f"/painel/condominios/{condominium_id}?ok=condominio_salvo", status_code=303
+    )
+
+
+@router.post("/{condominium_id}/excluir")
+async def delete_condominium(
+    request: Request,
+    condominium_id: CondominiumId,
+    visitor: CurrentVisitor,
+    session: DbSession,
+    settings: AppSettings,
+) -> Response:
+    condominium = await _visible(session, condominium_id, visitor)
+    form = await forms.read_form(request)
+    force = form.get("force") == "1"
+
+    async def delete() -> bool:
+        await condominium_service.delete(
+            session, condominium, user=visitor.user, force=force
+        )
+        return True
+
+    deleted, errors = await forms.attempt(session, delete, keep=[visitor.user])
+    if deleted is None:
+        return await _detail_page(
+            request,
+            visitor,
+            session,
+            settings,
+            await _visible(session, condominium_id, visitor),
+            delete_error=errors.general,
+            status_code=errors.status_code,
+        )
+    return RedirectResponse(
+        "/painel/condominios?ok=condominio_excluido", status_code=303
+    )

@@ -1,0 +1,151 @@
+"""Início: how the caller's TVs and items are doing, at a glance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import Request, Response
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expotv.ads import repository as ad_repo
+from expotv.ads.models import Ad
+from expotv.content import ContentStatus
+from expotv.db import DbSession, utcnow
+from expotv.deps import AppSettings
+from expotv.items.repository import ItemFilters
+from expotv.notices import repository as notice_repo
+from expotv.notices.models import Notice
+from expotv.pagination import PageParams, paginate
+from expotv.tvs import service as tv_service
+from expotv.tvs.models import TVStatus
+from expotv.ui.painel import lookups, render
+from expotv.ui.painel.guard import painel_router
+from expotv.ui.painel.session import CurrentVisitor
+from expotv.ui.painel.tvs import status_payload
+from expotv.users.models import User
+
+router = painel_router()
+
+EXPIRING_WITHIN = timedelta(days=7)
+SHOWN_TVS = 6
+SHOWN_ITEMS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    label: str
+    path: str
+    model: type[Ad] | type[Notice]
+    listing: Callable[..., Select[Any]]
+
+
+KINDS = (
+    Kind("Anúncio", "anuncios", Ad, ad_repo.list_visible),
+    Kind("Aviso", "avisos", Notice, notice_repo.list_visible),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLine:
+    kind: Kind
+    id: int
+    name: str
+    expires_at: datetime | None
+    thumbnail_url: str | None
+    detail: str
+
+
+async def _items(
+    session: AsyncSession,
+    user: User,
+    status: ContentStatus,
+    *,
+    now: datetime,
+    expiring_before: datetime | None = None,
+) -> tuple[int, list[ItemLine]]:
+    """How many of the caller's visible items are ``status`` (and the first few)."""
+    total = 0
+    lines: list[ItemLine] = []
+    for kind in KINDS:
+        query = kind.listing(user, ItemFilters(status=status), now=now)
+        if expiring_before is not None:
+            query = query.where(kind.model.expires_at <= expiring_before)
+        page = await paginate(session, query, PageParams(limit=SHOWN_ITEMS, offset=0))
+        total += page.total
+        lines += [
+            ItemLine(
+                kind=kind,
+                id=item.id,
+                name=item.name,
+                expires_at=item.expires_at,
+                thumbnail_url=item.thumbnail_url,
+                detail=item.media_error or "",
+            )
+            for item in page.items
+        ]
+    lines.sort(key=lambda line: (line.expires_at or now, line.id))
+    return total, lines[:SHOWN_ITEMS]
+
+
+@router.get("/painel")
+async def home(
+    request: Request,
+    visitor: CurrentVisitor,
+    session: DbSession,
+    settings: AppSettings,
+) -> Response:
+    now = utcnow()
+    user = visitor.user
+    first = PageParams(limit=SHOWN_TVS, offset=0)
+    tvs = await tv_service.list_visible(
+        session, user=user, params=first, now=now, settings=settings
+    )
+    online = await tv_service.list_visible(
+        session,
+        user=user,
+        params=PageParams(limit=1, offset=0),
+        now=now,
+        settings=settings,
+        status=TVStatus.ONLINE,
+    )
+    live, _ = await _items(session, user, ContentStatus.ACTIVE, now=now)
+    expiring, expiring_lines = await _items(
+        session,
+        user,
+        ContentStatus.ACTIVE,
+        now=now,
+        expiring_before=now + EXPIRING_WITHIN,
+    )
+    failed, failed_lines = await _items(session, user, ContentStatus.ERROR, now=now)
+    names = await lookups.condominium_names(
+        session, {tv.condominium_id for tv in tvs.items}, user=user
+    )
+    return render.view(
+        request,
+        visitor,
+        "inicio.html",
+        section="inicio",
+        counts={
+            "online": online.total,
+            "offline": tvs.total - online.total,
+            "tvs": tvs.total,
+            "live": live,
+            "expiring": expiring,
+            "failed": failed,
+        },
+        tvs=[
+            (
+                tv,
+                names.get(tv.condominium_id, ""),
+                status_payload(tv, now=now, settings=settings),
+            )
+            for tv in tvs.items
+        ],
+        expiring=expiring_lines,
+        failed=failed_lines,
+        condominiums=await lookups.writable_condominiums(session, user=user),
+    )

@@ -1,0 +1,251 @@
+"""Jinja templates of the dashboard and the pt-BR formats they print.
+
+Dates are shown in the zone passed to the page (``zone``): the condomínio's when the
+page is about one, else ``EXPOTV_TIMEZONE``; always ``dd/mm/aaaa HH:MM``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from expotv.pagination import PageParams
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+STATIC_PREFIX = "/painel/static"
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+
+DATE_FORMAT = "%d/%m/%Y"
+DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+# The value an <input type="datetime-local"> reads and sends.
+INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+@cache
+def _static_version(name: str) -> str:
+    # Content hash in the URL: a deploy never serves yesterday's script from cache.
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:10]
+
+
+def static_url(name: str) -> str:
+    return f"{STATIC_PREFIX}/{name}?v={_static_version(name)}"
+
+
+def to_local(value: datetime, zone: ZoneInfo) -> datetime:
+    return value.astimezone(zone)
+
+
+def format_datetime(value: datetime | None, zone: ZoneInfo) -> str:
+    return "" if value is None else to_local(value, zone).strftime(DATETIME_FORMAT)
+
+
+def format_date(value: datetime | None, zone: ZoneInfo) -> str:
+    return "" if value is None else to_local(value, zone).strftime(DATE_FORMAT)
+
+
+def input_value(value: datetime | None, zone: ZoneInfo) -> str:
+    return "" if value is None else to_local(value, zone).strftime(INPUT_FORMAT)
+
+
+def parse_local(text: str, zone: ZoneInfo) -> datetime:
+    """A date typed as ``aaaa-mm-ddTHH:MM`` or ``dd/mm/aaaa HH:MM``, in ``zone``."""
+    text = text.strip()
+    for pattern in (INPUT_FORMAT, "%Y-%m-%dT%H:%M:%S", DATETIME_FORMAT, DATE_FORMAT):
+        try:
+            naive = datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        return naive.replace(tzinfo=zone)
+    raise ValueError("data inválida: use dd/mm/aaaa HH:MM")
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def format_elapsed(value: datetime | None, now: datetime) -> str:
+    """``há 3 min``, ``em 2 dias``: how far ``value`` is from ``now``."""
+    if value is None:
+        return "nunca"
+    delta = now - value
+    future = delta < timedelta(0)
+    seconds = int(abs(delta.total_seconds()))
+    if seconds < 60:
+        return "agora" if not future else "em instantes"
+    if seconds < 3600:
+        text = f"{seconds // 60} min"
+    elif seconds < 86400:
+        text = _plural(seconds // 3600, "hora", "horas")
+    else:
+        text = _plural(seconds // 86400, "dia", "dias")
+    return f"em {text}" if future else f"há {text}"
+
+
+def format_duration(seconds: int) -> str:
+    """``45 s``, ``2 min 05 s``, ``1 h 02 min``."""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def format_bytes(size: int) -> str:
+    if size >= 1024 * 1024:
+        value = size / (1024 * 1024)
+        text = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+        return f"{text.replace('.', ',')} MB"
+    return f"{max(1, size // 1024)} KB"
+
+
+def format_number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+@pass_context
+def _datetime_filter(context: Context, value: datetime | None) -> str:
+    return format_datetime(value, context["zone"])
+
+
+@pass_context
+def _date_filter(context: Context, value: datetime | None) -> str:
+    return format_date(value, context["zone"])
+
+
+@pass_context
+def _input_filter(context: Context, value: datetime | None) -> str:
+    return input_value(value, context["zone"])
+
+
+@pass_context
+def _elapsed_filter(context: Context, value: datetime | None) -> str:
+    now: datetime = context["now"]
+    return format_elapsed(value, now)
+
+
+@pass_context
+def _iso_filter(context: Context, value: datetime | None) -> str:
+    return "" if value is None else to_local(value, context["zone"]).isoformat()
+
+
+TEMPLATES.env.globals["static"] = static_url
+# Anúncio and aviso pages come with the single content-item stack (issue #12).
+TEMPLATES.env.globals["items_pages"] = False
+TEMPLATES.env.filters.update(
+    datahora=_datetime_filter,
+    data=_date_filter,
+    datahora_input=_input_filter,
+    ha=_elapsed_filter,
+    iso=_iso_filter,
+    duracao=format_duration,
+    bytes=format_bytes,
+    numero=format_number,
+)
+
+
+def page(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    # Pages carry the signed-in person's data: never stored by a shared cache.
+    all_headers = {"Cache-Control": "no-store", **(headers or {})}
+    return TEMPLATES.TemplateResponse(
+        request, template, context, status_code=status_code, headers=all_headers
+    )
+
+
+def base_context(request: Request, visitor: Any, section: str) -> dict[str, Any]:
+    """What every page's layout needs: who is signed in, the zone, the CSRF token."""
+    settings = request.app.state.settings
+    return {
+        "me": visitor,
+        "csrf": visitor.csrf if visitor is not None else "",
+        "section": section,
+        "zone": settings.zone,
+        "now": datetime.now(settings.zone),
+        "ok": request.query_params.get("ok", ""),
+    }
+
+
+def view(
+    request: Request,
+    visitor: Any,
+    template: str,
+    *,
+    section: str,
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    return page(
+        request,
+        template,
+        {**base_context(request, visitor, section), **values},
+        status_code=status_code,
+    )
+
+
+PAGE_SIZE = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Page links of a list: ``?pagina=N`` keeping the other query parameters."""
+
+    number: int
+    total: int
+    size: int
+    base_query: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    def link(self, number: int) -> str:
+        query = f"{self.base_query}&" if self.base_query else ""
+        return f"?{query}pagina={number}"
+
+    @property
+    def previous(self) -> str | None:
+        return self.link(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.link(self.number + 1) if self.number < self.pages else None
+
+
+def page_number(request: Request) -> int:
+    raw = request.query_params.get("pagina", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def page_params(request: Request, size: int = PAGE_SIZE) -> PageParams:
+    return PageParams(limit=size, offset=(page_number(request) - 1) * size)
+
+
+def pager(request: Request, total: int, size: int = PAGE_SIZE) -> Pager:
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "pagina"]
+    return Pager(
+        number=page_number(request),
+        total=total,
+        size=size,
+        base_query=urlencode(kept),
+    )
