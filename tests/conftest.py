@@ -15,7 +15,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
+from expotv.cache.redis import RedisCache
 from expotv.config import Environment, Settings
+from expotv.context import context_of
 from expotv.main import create_app
 from expotv.users.models import Role, User
 from tests import support
@@ -69,22 +71,19 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def clean(app: FastAPI) -> AsyncIterator[None]:
     yield
+    context = context_of(app)
     # Playback state kept in the process: background rebuilds, unwritten pings.
-    playlists = getattr(app.state, "playlists", None)
-    if playlists is not None:
-        await playlists.drain()
-    heartbeats = getattr(app.state, "heartbeats", None)
-    if heartbeats is not None:
-        heartbeats.reset()
-    async with app.state.sessionmaker() as session:
+    await context.playlists.drain()
+    if context.heartbeats is not None:
+        context.heartbeats.reset()
+    async with context.sessionmaker() as session:
         await support.truncate_all(session)
-    cache = app.state.cache
-    if hasattr(cache, "flush"):
+    cache = context.cache
+    if isinstance(cache, RedisCache):
         await cache.flush()
     else:
         await cache.close()
-    if playlists is not None:
-        playlists.reset()
+    context.playlists.reset()
 
 
 @pytest.fixture
@@ -98,7 +97,7 @@ async def client(app: FastAPI, clean: None) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def factory(app: FastAPI, settings: Settings) -> support.Factory:
-    return support.Factory(sessionmaker=app.state.sessionmaker, settings=settings)
+    return support.Factory(sessionmaker=context_of(app).sessionmaker, settings=settings)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import os
 from typing import Annotated
@@ -136,12 +137,27 @@ def scheduler() -> None:
     nas instâncias de `expotv serve`)."""
     from expotv.migrate import upgrade
     from expotv.observability.logging import configure_logging
-    from expotv.scheduler import run_standalone
 
     settings = Settings()
     upgrade(settings)
     configure_logging(settings)
-    asyncio.run(run_standalone(settings))
+    asyncio.run(_run_scheduler(settings))
+
+
+async def _run_scheduler(settings: Settings) -> None:
+    """The jobs' parts of the context (no HTTP app, hub, pings or media worker)."""
+    import signal
+
+    from expotv.context import open_context
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    async with open_context(settings, jobs=True, feeds_client=True):
+        typer.echo("agendador em execução; Ctrl+C para parar")
+        await stop.wait()
 
 
 def main() -> None:

@@ -114,6 +114,18 @@ class Settings(BaseSettings):
     max_image_bytes: int = 5 * 1024 * 1024
     max_video_bytes: int = 50 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    # Frames of an animated image, and pixels over all of them (each frame is held
+    # decoded while re-encoding: memory and CPU follow these).
+    max_animation_frames: int = Field(default=600, ge=1)
+    max_animation_pixels: int = Field(default=50_000_000, ge=1)
+    # Long and short side of a video (portrait or landscape), and its length.
+    max_video_width: int = Field(default=3840, ge=16)
+    max_video_height: int = Field(default=2160, ge=16)
+    max_video_seconds: int = Field(default=600, ge=1, le=3600)
+    # One background conversion's budget; past it the item ends in "erro".
+    media_conversion_timeout_seconds: float = Field(default=900.0, gt=0)
+    # Uploads decoded at once by one process (the rest wait their turn).
+    media_decode_threads: int = Field(default=2, ge=1)
 
     run_jobs: bool = True
     ws_ping_interval_seconds: float = Field(default=25.0, gt=0)

@@ -8,12 +8,13 @@ wait for the commit (cache invalidation, WebSocket nudges) are queued with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from functools import partial
+from typing import Any, Protocol
 
-from fastapi import Depends, Request
 from sqlalchemy import Column, DateTime, ForeignKey, MetaData, Table, event
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
@@ -28,6 +29,8 @@ from sqlalchemy.types import TypeDecorator
 
 from expotv.config import Settings
 from expotv.private_files import prepare_sqlite_file
+
+logger = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -137,13 +140,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_sessionmaker(
-    engine: AsyncEngine, info: dict[str, Any] | None = None
-) -> async_sessionmaker[AsyncSession]:
-    """Sessions whose ``info`` carries ``info`` (e.g. ``{"state": app.state}``)."""
-    return async_sessionmaker(
-        engine, expire_on_commit=False, autoflush=False, info=info or {}
-    )
+class UnitOfWorkHook(Protocol):
+    """Applies what a unit of work recorded (``session.info``), once it ends.
+
+    Services only record data (``content_changed``, ``conversion_needed``); the
+    owner of the unit of work runs the hooks of the context that built its
+    sessionmaker, so no service needs to know where the invalidator or the media
+    queue lives.
+    """
+
+    async def after_commit(self, session: AsyncSession) -> None: ...
+
+    async def after_rollback(self, session: AsyncSession) -> None: ...
+
+
+class SessionFactory(async_sessionmaker[AsyncSession]):
+    """The sessionmaker a context builds: plain sessions, plus the hooks that
+    ``session_scope`` (and so ``DbSession``) runs when a unit of work ends."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine, expire_on_commit=False, autoflush=False)
+        self.hooks: list[UnitOfWorkHook] = []
+
+
+def create_sessionmaker(engine: AsyncEngine) -> SessionFactory:
+    return SessionFactory(engine)
 
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -159,41 +180,54 @@ def on_rollback(session: AsyncSession, effect: AfterCommit) -> None:
     session.info.setdefault("after_rollback", []).append(effect)
 
 
-async def commit(session: AsyncSession) -> None:
-    """Commit, then run the effects queued with ``on_commit``."""
+async def _run_isolated(what: str, effects: Iterable[AfterCommit]) -> None:
+    # Each on its own: the transaction has already ended, so a failing effect must
+    # neither skip the others nor replace the request's own answer (a 401 that
+    # rolled back must not become a 500 because a clean-up failed).
+    for effect in effects:
+        try:
+            await effect()
+        except Exception:
+            logger.exception("efeito %s falhou: %r", what, effect)
+
+
+async def commit(session: AsyncSession, hooks: Sequence[UnitOfWorkHook] = ()) -> None:
+    """Commit, then run the effects queued with ``on_commit`` and the hooks."""
     await session.commit()
     session.info.pop("after_rollback", None)
     effects: list[AfterCommit] = session.info.pop("after_commit", [])
-    for effect in effects:
-        await effect()
+    await _run_isolated("após o commit", effects)
+    await _run_isolated(
+        "após o commit", [partial(hook.after_commit, session) for hook in hooks]
+    )
 
 
-async def rollback(session: AsyncSession) -> None:
-    """Roll back, drop the commit effects and run the rollback ones."""
+async def rollback(session: AsyncSession, hooks: Sequence[UnitOfWorkHook] = ()) -> None:
+    """Roll back, drop the commit effects and run the rollback ones and the hooks."""
     session.info.pop("after_commit", None)
     await session.rollback()
     effects: list[AfterCommit] = session.info.pop("after_rollback", [])
-    for effect in effects:
-        await effect()
+    await _run_isolated("após o rollback", effects)
+    await _run_isolated(
+        "após o rollback", [partial(hook.after_rollback, session) for hook in hooks]
+    )
 
 
 @asynccontextmanager
 async def session_scope(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """A unit of work outside a request (jobs, CLI): commit, or roll back on error."""
+    """A unit of work: commit, or roll back on error, then run the effects.
+
+    With a context's ``SessionFactory`` the recorded changes are applied after the
+    commit (playlists invalidated, conversions queued); a plain sessionmaker
+    (scripts, migrations) has nothing to apply them to.
+    """
+    hooks = sessionmaker.hooks if isinstance(sessionmaker, SessionFactory) else ()
     async with sessionmaker() as session:
         try:
             yield session
-            await commit(session)
+            await commit(session, hooks)
         except BaseException:
-            await rollback(session)
+            await rollback(session, hooks)
             raise
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with session_scope(request.app.state.sessionmaker) as session:
-        yield session
-
-
-DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,36 +1,80 @@
-"""Request-scoped access to what ``lifespan`` built (settings, storage, cache)."""
+"""Request dependencies: the parts of the application context, typed.
+
+``lifespan`` builds one ``AppContext`` (``expotv.context``); routes ask for the part
+they need by its alias (``DbSession``, ``AppSettings``, ``Storage``, ...). Every
+dependency here is ``async def``: a plain ``def`` would run in the thread pool, which
+costs more than what most of them do.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from expotv.cache import Cache
 from expotv.config import Settings
+from expotv.context import AppContext, context_of, require
+from expotv.db import session_scope
+from expotv.playlist.service import PlaylistService
+from expotv.realtime.hub import ConnectionHub
 from expotv.storage.base import ObjectStorage
+from expotv.tvs.heartbeat import HeartbeatWriter
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+# HTTPConnection rather than Request: the WebSocket endpoint uses these too.
+async def get_context(connection: HTTPConnection) -> AppContext:
+    return context_of(connection.app)
 
 
-def get_storage(request: Request) -> ObjectStorage:
-    storage: ObjectStorage = request.app.state.storage
-    return storage
+AppContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def get_cache(request: Request) -> Cache:
-    cache: Cache = request.app.state.cache
-    return cache
+async def get_session(context: AppContextDep) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: commit when the route returns, roll back on
+    error; then the context's hooks apply what it recorded (playlists, media)."""
+    async with session_scope(context.sessionmaker) as session:
+        yield session
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+async def get_settings(context: AppContextDep) -> Settings:
+    return context.settings
 
 
+async def get_storage(context: AppContextDep) -> ObjectStorage:
+    return context.storage
+
+
+async def get_cache(context: AppContextDep) -> Cache:
+    return context.cache
+
+
+async def get_playlists(context: AppContextDep) -> PlaylistService:
+    return context.playlists
+
+
+async def get_heartbeats(context: AppContextDep) -> HeartbeatWriter:
+    return require(context.heartbeats, "o gravador de pings")
+
+
+async def get_hub(context: AppContextDep) -> ConnectionHub:
+    return require(context.hub, "o hub de WebSockets")
+
+
+async def client_address(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
+# scope="function": the commit lands before the response is sent (FastAPI 0.121+);
+# with the default scope a failed commit would follow a "200".
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Storage = Annotated[ObjectStorage, Depends(get_storage)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
+Playlists = Annotated[PlaylistService, Depends(get_playlists)]
+Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
+Hub = Annotated[ConnectionHub, Depends(get_hub)]
 ClientAddress = Annotated[str, Depends(client_address)]

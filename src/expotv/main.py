@@ -1,13 +1,13 @@
 """The ASGI application: ``create_app(settings)`` wires routers, errors and lifespan.
 
-Nothing connects at import time: the engine, cache and storage are built in
-``lifespan`` and handed out by dependencies (``expotv.db``, ``expotv.deps``).
+Nothing connects at import time: ``lifespan`` builds the application context
+(``expotv.context``) and request dependencies hand its parts out (``expotv.deps``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -17,10 +17,9 @@ from fastapi_offline import FastAPIOffline
 from expotv.ads.router import router as ads_router
 from expotv.auth.dependencies import get_current_user
 from expotv.auth.router import router as auth_router
-from expotv.cache import create_cache
 from expotv.condominiums.router import router as condominiums_router
 from expotv.config import Settings
-from expotv.db import create_engine, create_sessionmaker
+from expotv.context import open_context
 from expotv.errors import (
     AUTHENTICATED_RESPONSES,
     PUBLIC_RESPONSES,
@@ -30,18 +29,13 @@ from expotv.instance import InstanceHeaderMiddleware
 from expotv.json_guard import JsonBodyGuard
 from expotv.media.limits import BodySizeLimitMiddleware, request_body_limit
 from expotv.media.router import router as media_router
-from expotv.media.worker import media_lifespan
 from expotv.news.router import router as news_router
 from expotv.notices.router import router as notices_router
 from expotv.observability.install import install as install_observability
 from expotv.observability.install import instrumented
 from expotv.observability.router import router as observability_router
-from expotv.playlist.lifecycle import playback
 from expotv.playlist.router import router as playlist_router
-from expotv.realtime.hub import run_realtime
 from expotv.realtime.router import router as realtime_router
-from expotv.scheduler import run_scheduler
-from expotv.storage import create_storage
 from expotv.tvs.router import router as tvs_router
 from expotv.ui.painel.routes import install as install_painel
 from expotv.ui.router import STATIC_DIR as UI_STATIC_DIR
@@ -57,25 +51,19 @@ API_DESCRIPTION = (
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """``expotv serve``'s parts (``expotv.context``), on ``app.state.context``."""
     settings: Settings = app.state.settings
-    async with AsyncExitStack() as stack:
-        engine = create_engine(settings)
-        stack.push_async_callback(engine.dispose)
-        app.state.engine = engine
-        await stack.enter_async_context(instrumented(app))
-        app.state.sessionmaker = create_sessionmaker(engine, info={"state": app.state})
-        await ensure_master(app.state.sessionmaker, settings)
-        app.state.storage = create_storage(settings)
-        cache = create_cache(settings)
-        stack.push_async_callback(cache.close)
-        app.state.cache = cache
-        await stack.enter_async_context(playback(app.state, settings))
-        await stack.enter_async_context(run_realtime(app.state))
-        await stack.enter_async_context(media_lifespan(app.state, settings))
-        if settings.run_jobs:
-            # Last: jobs may use everything above from their first run.
-            await stack.enter_async_context(run_scheduler(app.state))
-        yield
+    async with open_context(
+        settings,
+        tv_serving=True,
+        media_queue=True,
+        feeds_client=True,
+        jobs=settings.run_jobs,
+    ) as context:
+        app.state.context = context
+        async with instrumented(context.engine):
+            await ensure_master(context.sessionmaker, settings)
+            yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

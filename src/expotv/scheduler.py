@@ -1,11 +1,12 @@
 """Scheduled jobs: what runs, how often, and how each run happens once.
 
-    build_jobs(state)    the jobs of every domain, periods from Settings
+    build_jobs(parts)    the jobs of every domain, periods from Settings
     JobRunner.run(job)   lock, claim this period's slot, run, count in
                          ``expotv_job_runs_total{job,result}`` (ok / error / skipped)
     Scheduler            APScheduler 3 ``AsyncIOScheduler`` firing every job
-    run_scheduler(state) the above for the app's lifespan (``expotv serve`` when
-                         ``run_jobs``) or for ``expotv scheduler`` alone
+    run_scheduler(parts) the above for as long as a context lasts: ``expotv serve``
+                         (when ``run_jobs``) or ``expotv scheduler`` alone, each
+                         through ``expotv.context.open_context(jobs=True)``
 
 Every instance's timers fire at the same wall-clock instants (multiples of the
 period since the Unix epoch), and a run belongs to the slot
@@ -17,31 +18,37 @@ half a period) still lands in the same slot.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from apscheduler.schedulers.asyncio import (  # type: ignore[import-untyped]
     AsyncIOScheduler,
 )
 from apscheduler.triggers.interval import (  # type: ignore[import-untyped]
     IntervalTrigger,
 )
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from expotv.auth import service as auth_service
 from expotv.cache import Cache
+from expotv.cache.redis import RedisCache
 from expotv.config import Settings
 from expotv.db import session_scope, utcnow
 from expotv.jobs.expiry import expire_content
-from expotv.jobs.locks import DatabaseJobCoordinator, JobCoordinator
+from expotv.jobs.locks import (
+    DatabaseJobCoordinator,
+    JobCoordinator,
+    RedisJobCoordinator,
+)
 from expotv.media.jobs import sweep_orphans
 from expotv.news.jobs import collect_feeds, expire_collected
 from expotv.observability.metrics import JOB_RUNS
+from expotv.storage.base import ObjectStorage
 from expotv.tvs.jobs import mark_offline
 
 log = logging.getLogger(__name__)
@@ -150,11 +157,23 @@ class Scheduler:
             await asyncio.wait(running, timeout=10)
 
 
-def build_jobs(state: Any) -> list[Job]:
-    """Every scheduled job, reading what it needs from the app's ``state``."""
-    settings: Settings = state.settings
-    sessionmaker = state.sessionmaker
-    cache: Cache = state.cache
+@dataclass(frozen=True, kw_only=True)
+class JobParts:
+    """What the jobs use, handed over by the application context."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    cache: Cache
+    storage: ObjectStorage
+    http: httpx.AsyncClient | None = None
+
+
+def build_jobs(parts: JobParts) -> list[Job]:
+    """Every scheduled job, periods from ``Settings``."""
+    settings = parts.settings
+    sessionmaker = parts.sessionmaker
+    cache = parts.cache
 
     async def tv_monitor(now: datetime) -> object:
         return await mark_offline(sessionmaker, settings, now=now)
@@ -170,12 +189,10 @@ def build_jobs(state: Any) -> list[Job]:
         return {"cache": await cache.clear_expired(), "logins": logins}
 
     async def media_orphans(now: datetime) -> object:
-        return await sweep_orphans(sessionmaker, state.storage, now=now)
+        return await sweep_orphans(sessionmaker, parts.storage, now=now)
 
     async def news_feeds(now: datetime) -> object:
-        return await collect_feeds(
-            sessionmaker, settings, http=getattr(state, "http", None), now=now
-        )
+        return await collect_feeds(sessionmaker, settings, http=parts.http, now=now)
 
     return [
         Job("tv-monitor", settings.tv_monitor_interval_seconds, tv_monitor),
@@ -190,38 +207,19 @@ def build_jobs(state: Any) -> list[Job]:
     ]
 
 
-def create_coordinator(state: Any) -> JobCoordinator:
-    from expotv.cache.redis import RedisCache
-    from expotv.jobs.locks import RedisJobCoordinator
-
-    database = DatabaseJobCoordinator(state.engine, state.sessionmaker)
-    if isinstance(state.cache, RedisCache):
-        return RedisJobCoordinator(state.cache.link, fallback=database)
+def create_coordinator(parts: JobParts) -> JobCoordinator:
+    database = DatabaseJobCoordinator(parts.engine, parts.sessionmaker)
+    if isinstance(parts.cache, RedisCache):
+        return RedisJobCoordinator(parts.cache.link, fallback=database)
     return database
 
 
 @asynccontextmanager
-async def run_scheduler(state: Any) -> AsyncIterator[Scheduler]:
+async def run_scheduler(parts: JobParts) -> AsyncIterator[Scheduler]:
     """Schedule every job for as long as the context lasts."""
-    scheduler = Scheduler(build_jobs(state), JobRunner(create_coordinator(state)))
+    scheduler = Scheduler(build_jobs(parts), JobRunner(create_coordinator(parts)))
     scheduler.start()
     try:
         yield scheduler
     finally:
         await scheduler.shutdown()
-
-
-async def run_standalone(settings: Settings) -> None:
-    """``expotv scheduler``: the app's lifespan (with jobs) and no HTTP server."""
-    from expotv.main import create_app
-
-    settings = settings.model_copy(update={"run_jobs": True})
-    app = create_app(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    async with app.router.lifespan_context(app):
-        log.info("agendador em execução; Ctrl+C para parar")
-        await stop.wait()

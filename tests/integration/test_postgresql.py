@@ -16,6 +16,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from PIL import Image
 
+from expotv.context import context_of
 from expotv.db import create_engine, create_sessionmaker
 from expotv.jobs.locks import DatabaseJobCoordinator
 from expotv.main import create_app
@@ -43,7 +44,9 @@ def _png() -> bytes:
 
 
 async def test_the_main_flow_works_on_postgresql(pg_app: FastAPI) -> None:
-    factory = support.Factory(pg_app.state.sessionmaker, pg_app.state.settings)
+    factory = support.Factory(
+        context_of(pg_app).sessionmaker, context_of(pg_app).settings
+    )
     headers = await factory.headers(await factory.user(Role.ADMIN))
     transport = httpx.ASGITransport(app=pg_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
@@ -104,8 +107,10 @@ async def test_the_main_flow_works_on_postgresql(pg_app: FastAPI) -> None:
 
 
 async def test_job_locks_are_advisory_locks_on_postgresql(pg_app: FastAPI) -> None:
-    mine = DatabaseJobCoordinator(pg_app.state.engine, pg_app.state.sessionmaker)
-    engine = create_engine(pg_app.state.settings)
+    mine = DatabaseJobCoordinator(
+        context_of(pg_app).engine, context_of(pg_app).sessionmaker
+    )
+    engine = create_engine(context_of(pg_app).settings)
     try:
         theirs = DatabaseJobCoordinator(engine, create_sessionmaker(engine))
         async with (

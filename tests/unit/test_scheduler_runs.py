@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from prometheus_client import REGISTRY
 
@@ -170,9 +171,9 @@ def test_every_job_of_the_issue_is_scheduled_with_its_configured_period(
         feeds_interval_seconds=14,
         media_orphan_sweep_interval_seconds=15,
     )
-    state = SimpleNamespace(settings=settings, sessionmaker=None, cache=None)
+    parts: Any = SimpleNamespace(settings=settings, sessionmaker=None, cache=None)
 
-    jobs = {job.name: job.interval_seconds for job in build_jobs(state)}
+    jobs = {job.name: job.interval_seconds for job in build_jobs(parts)}
 
     assert jobs == {
         "tv-monitor": 11,

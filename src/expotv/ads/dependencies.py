@@ -10,7 +10,7 @@ from expotv.ads import service as ad_service
 from expotv.ads.models import Ad
 from expotv.ads.schemas import AdCreate, AdUpdate
 from expotv.auth.dependencies import CurrentUser
-from expotv.db import DbSession
+from expotv.deps import DbSession
 from expotv.items.body import ItemBody, item_body
 from expotv.schemas import MAX_ID
 

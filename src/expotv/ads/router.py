@@ -6,8 +6,7 @@ from expotv.ads import service as ad_service
 from expotv.ads.dependencies import AdCreateBody, AdUpdateBody, EditableAd, VisibleAd
 from expotv.ads.schemas import AdCreate, AdRead, AdUpdate
 from expotv.auth.dependencies import CurrentUser, WriterUser
-from expotv.db import DbSession
-from expotv.deps import AppSettings, Storage
+from expotv.deps import AppSettings, DbSession, Storage
 from expotv.items.dependencies import Filters, ItemScope, RequestTime
 from expotv.items.openapi import item_request_body
 from expotv.items.schemas import WRITE_RESPONSES

@@ -10,7 +10,8 @@ from fastapi.security import OAuth2PasswordBearer
 
 from expotv.auth import service as auth_service
 from expotv.auth import tokens
-from expotv.db import DbSession, utcnow
+from expotv.db import utcnow
+from expotv.deps import DbSession
 from expotv.errors import Forbidden
 from expotv.users.models import Role, User
 

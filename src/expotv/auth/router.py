@@ -19,8 +19,8 @@ from expotv.auth.schemas import (
     RegisterRequest,
     TokenPair,
 )
-from expotv.db import DbSession, utcnow
-from expotv.deps import AppSettings, CacheDep, ClientAddress
+from expotv.db import utcnow
+from expotv.deps import AppSettings, CacheDep, ClientAddress, DbSession
 from expotv.errors import ErrorOut
 from expotv.users import service as user_service
 from expotv.users.schemas import UserRead

@@ -7,7 +7,7 @@ from fastapi import Depends, Path
 from expotv.auth.dependencies import CurrentUser
 from expotv.condominiums import service
 from expotv.condominiums.models import Condominium
-from expotv.db import DbSession
+from expotv.deps import DbSession
 from expotv.schemas import RowId
 
 CondominiumId = Annotated[RowId, Path(description="id do condomínio")]

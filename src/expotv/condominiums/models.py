@@ -21,8 +21,9 @@ class Condominium(TimestampMixin, Base):
         ForeignKey("user.id", ondelete="SET NULL"), index=True, default=None
     )
 
+    # One-way (TV has no ``condominium`` attribute): tvs.models then needs nothing
+    # from this module, and the two never import each other.
     tvs: Mapped[list[TV]] = relationship(
-        back_populates="condominium",
         lazy="raise",
         order_by="TV.id",
         passive_deletes=True,

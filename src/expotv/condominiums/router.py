@@ -12,8 +12,7 @@ from expotv.condominiums.schemas import (
     CondominiumRead,
     CondominiumUpdate,
 )
-from expotv.db import DbSession
-from expotv.deps import AppSettings
+from expotv.deps import AppSettings, DbSession
 from expotv.pagination import Page, Pagination, page_of
 from expotv.schemas import RowId
 from expotv.tvs.dependencies import RequestTime

@@ -9,7 +9,8 @@ from fastapi import Depends, Query
 
 from expotv.auth.dependencies import CurrentUser
 from expotv.content import ContentStatus
-from expotv.db import DbSession, utcnow
+from expotv.db import utcnow
+from expotv.deps import DbSession
 from expotv.items.repository import ItemFilters
 from expotv.items.scope import Scope, load_scope
 from expotv.schemas import MAX_ID

@@ -52,6 +52,46 @@ class ImageDimensionsTooLarge(MediaRejected, Invalid):
         super().__init__(detail, field="arquivo")
 
 
+def _seconds(value: float) -> str:
+    if value >= 60 and value % 60 == 0:
+        return f"{value / 60:.0f} min"
+    return f"{value:g} s".replace(".", ",")
+
+
+class AnimationTooLarge(MediaRejected, Invalid):
+    code = "animation_too_large"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, field="arquivo")
+
+
+class VideoDimensionsTooLarge(MediaRejected, Invalid):
+    code = "video_dimensions_too_large"
+
+    def __init__(
+        self, *, width: int, height: int, long_side: int, short_side: int
+    ) -> None:
+        super().__init__(
+            f"vídeo grande demais ({width}×{height}): o limite é {long_side}×"
+            f"{short_side} pixels (ou {short_side}×{long_side} em pé)",
+            field="arquivo",
+        )
+
+
+class VideoTooLong(MediaRejected, Invalid):
+    code = "video_too_long"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, field="arquivo")
+
+    @classmethod
+    def lasting(cls, seconds: float, *, limit: float) -> VideoTooLong:
+        return cls(
+            f"vídeo longo demais ({_seconds(round(seconds))}): o limite é "
+            f"{_seconds(limit)}"
+        )
+
+
 class MediaStorageFailed(Unavailable):
     code = "media_storage_failed"
     detail = "não foi possível gravar o arquivo; tente novamente"
@@ -63,6 +103,14 @@ class ConversionFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ConversionTimedOut(ConversionFailed):
+    def __init__(self, budget_seconds: float) -> None:
+        super().__init__(
+            f"a conversão passou do tempo limite de {_seconds(budget_seconds)}; "
+            "envie um vídeo mais curto ou de resolução menor"
+        )
 
 
 class ConversionCancelled(Exception):

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -82,6 +83,26 @@ class _Prepared:
     needs_processing: bool
 
 
+class Deferred(Enum):
+    """Conversions recorded on the unit of work, queued by its owner after commit."""
+
+    TO_UNIT_OF_WORK = "to_unit_of_work"
+
+
+_CONVERSIONS_KEY = "media_conversions"
+
+
+def conversion_needed(session: AsyncSession, key: str) -> None:
+    """Record that ``key`` must be converted once ``session`` commits (data only:
+    the owner of the unit of work queues it, see ``media.worker.MediaQueueHook``)."""
+    session.info.setdefault(_CONVERSIONS_KEY, []).append(key)
+
+
+def take_conversions(session: AsyncSession) -> list[str]:
+    keys_: list[str] = session.info.pop(_CONVERSIONS_KEY, [])
+    return keys_
+
+
 async def ingest(
     session: AsyncSession,
     upload: UploadFile,
@@ -89,14 +110,15 @@ async def ingest(
     storage: ObjectStorage,
     settings: Settings,
     now: datetime,
-    queue: ConversionQueue | None = None,
+    queue: ConversionQueue | Deferred | None = Deferred.TO_UNIT_OF_WORK,
 ) -> StoredMedia:
     """Check, convert and store ``upload``; its objects go if ``session`` rolls back.
 
-    ``queue`` defaults to the app's (``session.info["state"].media_queue``); with no
-    queue at all (scripts), conversions run inline before this returns.
+    A video that needs converting is, after the commit: recorded for the unit of
+    work's owner (the default: the request's ``DbSession`` queues it on the
+    context's media queue), or put on ``queue``; with ``queue=None`` (scripts with
+    no worker) it is converted inline before this returns.
     """
-    queue = queue or _queue_of(session)
     workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="expotv-upload-"))
     try:
         prepared = await asyncio.to_thread(
@@ -121,8 +143,11 @@ async def ingest(
     on_commit(session, count_ok)
     on_rollback(session, count_error)
     if media.needs_processing:
-        assert queue is not None
-        on_commit(session, _enqueue_effect(queue, media.key))
+        if isinstance(queue, Deferred):
+            conversion_needed(session, media.key)
+        else:
+            assert queue is not None
+            on_commit(session, enqueue_effect(queue, media.key))
     return media
 
 
@@ -158,13 +183,7 @@ async def delete_quietly(storage: ObjectStorage, object_keys: list[str]) -> None
             logger.exception("falha ao apagar o objeto %s do armazenamento", key)
 
 
-def _queue_of(session: AsyncSession) -> ConversionQueue | None:
-    state = session.info.get("state")
-    queue: ConversionQueue | None = getattr(state, "media_queue", None)
-    return queue
-
-
-def _enqueue_effect(queue: ConversionQueue, key: str) -> AfterCommit:
+def enqueue_effect(queue: ConversionQueue, key: str) -> AfterCommit:
     async def enqueue() -> None:
         try:
             await queue.enqueue(key)
@@ -189,13 +208,22 @@ def _prepare(
             MediaKind.IMAGE, image.ext, image.path, image.thumbnail, None, False
         )
     poster = workdir / "poster.jpg"
-    info = video.inspect(source, sniffed.format, poster)
+    limits = video.VideoLimits.from_settings(settings)
+    info = video.inspect(source, sniffed.format, poster, limits=limits)
     target = workdir / "video.mp4"
     if info.can_remux:
-        video.remux(source, sniffed.format, target)
+        video.remux(source, sniffed.format, target, limits=limits)
     elif convert_inline:
         try:
-            video.transcode(source, sniffed.format, target)
+            video.transcode(
+                source,
+                sniffed.format,
+                target,
+                limits=limits,
+                budget=video.Budget.starting_now(
+                    settings.media_conversion_timeout_seconds
+                ),
+            )
         except ConversionFailed as exc:
             raise MediaUndecodable(exc.reason) from exc
     else:

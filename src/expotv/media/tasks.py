@@ -2,13 +2,19 @@
 
     fetch the original ──> no item waits for this key? drop the original, stop
           │
-    transcode (thread) ──> fails: item "erro" with erro_midia, original dropped
+    transcode (thread) ──> fails, or passes its budget: item "erro" with
+          │                erro_midia, original (and any output) dropped
           │
     store the MP4 ──> item gets its requested status (and its TVs are told), or,
                       if the item went away meanwhile, the MP4 is deleted again
 
 The job is idempotent (it looks the item up by its media key and only finishes an
 item still "processando"), so a repeated or duplicated job does no harm.
+
+The budget (``EXPOTV_MEDIA_CONVERSION_TIMEOUT_SECONDS``) belongs to the job: the
+transcode checks it at every packet and stops itself, and the wait for the thread
+is bounded too, in case a single FFmpeg call overruns. A queue gives the whole job
+``job_timeout_seconds``: the budget plus time to fetch and store.
 """
 
 from __future__ import annotations
@@ -33,7 +39,11 @@ from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
 from expotv.db import session_scope
 from expotv.media import video
-from expotv.media.exceptions import ConversionFailed, MediaRejected
+from expotv.media.exceptions import (
+    ConversionFailed,
+    ConversionTimedOut,
+    MediaRejected,
+)
 from expotv.media.service import delete_quietly
 from expotv.media.validation import HEAD_BYTES, sniff
 from expotv.notices.models import Notice
@@ -49,6 +59,20 @@ ORIGINAL_MISSING = (
     "o arquivo enviado não foi encontrado para a conversão; envie-o de novo"
 )
 STORE_FAILED = "não foi possível gravar o vídeo convertido; envie o arquivo de novo"
+# Past the budget, how long to wait for the thread to notice (one packet, or the
+# encoder's final flush, takes far less within the size limits).
+BUDGET_GRACE_SECONDS = 30.0
+# Fetching the original and storing the result (50 MB each, at worst).
+STORAGE_ALLOWANCE_SECONDS = 600.0
+
+
+def job_timeout_seconds(settings: Settings) -> float:
+    """How long a queue may let one conversion job run before killing it."""
+    return (
+        settings.media_conversion_timeout_seconds
+        + BUDGET_GRACE_SECONDS
+        + STORAGE_ALLOWANCE_SECONDS
+    )
 
 
 class Outcome(StrEnum):
@@ -87,11 +111,14 @@ async def convert_upload(ctx: MediaContext, key: str) -> Outcome:
             return await _finish(ctx, key, error=ORIGINAL_MISSING)
         target = workdir / "video.mp4"
         try:
-            await asyncio.to_thread(_transcode, source, target, ctx.cancel)
+            await _transcode_within_budget(ctx, source, target)
         except ConversionFailed as exc:
             logger.warning("conversão de %s falhou: %s", key, exc.reason)
             outcome = await _finish(ctx, key, error=exc.reason)
-            await delete_quietly(ctx.storage, [upload_key])
+            # An earlier attempt killed while storing may have left the output;
+            # the item failed, so nothing will ever play it.
+            doomed = [upload_key, key] if outcome is Outcome.FAILED else [upload_key]
+            await delete_quietly(ctx.storage, doomed)
             return outcome
         try:
             await ctx.storage.put_file(key, target, "video/mp4")
@@ -116,7 +143,29 @@ async def convert_upload(ctx: MediaContext, key: str) -> Outcome:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
 
 
-def _transcode(source: Path, target: Path, cancel: threading.Event) -> None:
+async def _transcode_within_budget(
+    ctx: MediaContext, source: Path, target: Path
+) -> None:
+    budget = video.Budget.starting_now(ctx.settings.media_conversion_timeout_seconds)
+    limits = video.VideoLimits.from_settings(ctx.settings)
+    try:
+        async with asyncio.timeout(budget.seconds + BUDGET_GRACE_SECONDS):
+            await asyncio.to_thread(
+                _transcode, source, target, limits, budget, ctx.cancel
+            )
+    except TimeoutError:
+        # The thread stops at its next budget check; its output is in the
+        # work folder, removed with it.
+        raise ConversionTimedOut(budget.seconds) from None
+
+
+def _transcode(
+    source: Path,
+    target: Path,
+    limits: video.VideoLimits,
+    budget: video.Budget,
+    cancel: threading.Event,
+) -> None:
     with source.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     try:
@@ -125,7 +174,9 @@ def _transcode(source: Path, target: Path, cancel: threading.Event) -> None:
         raise ConversionFailed(str(exc)) from exc
     if sniffed.kind is not MediaKind.VIDEO:
         raise ConversionFailed("o arquivo enviado não é um vídeo")
-    video.transcode(source, sniffed.format, target, cancel=cancel)
+    video.transcode(
+        source, sniffed.format, target, limits=limits, budget=budget, cancel=cancel
+    )
 
 
 async def _is_waiting(ctx: MediaContext, key: str) -> bool:

@@ -1,19 +1,25 @@
 """Videos with PyAV (FFmpeg bundled in its wheels): inspect, remux, transcode.
 
-    inspect    open with the demuxer the magic bytes named, decode up to the poster
-               frame (proves the file decodes), read codec, size and duration
+    inspect    open with the demuxer the magic bytes named, reading headers only
+               (no frame decoded), refuse a size or length over ``VideoLimits``
+               (422), then decode up to the poster frame (proves the file
+               decodes), read codec, size and duration
     remux      H.264 in MP4/MOV: copy the video packets into a new MP4, drop audio,
                ``+faststart`` (the seed's ``-c:v copy -an -movflags +faststart``)
     transcode  anything else: decode and encode with libx264 (yuv420p, even size,
-               at most 1080p), no audio, ``+faststart``
+               at most 1080p), no audio, ``+faststart``; within a ``Budget``
 
-Every function blocks: call them in a thread (``asyncio.to_thread``).
+Headers can lie, so the limits hold while working too: every decoder gets FFmpeg's
+``max_pixels`` (a frame larger than allowed fails to decode instead of being
+allocated), and remux and transcode stop at the first packet past the length or
+frame-count limit. Every function blocks: call them in a thread.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -21,11 +27,16 @@ from typing import Any
 
 import av
 
+from expotv.config import Settings
 from expotv.media.exceptions import (
     ConversionCancelled,
     ConversionFailed,
+    ConversionTimedOut,
+    MediaRejected,
     MediaTypeNotAccepted,
     MediaUndecodable,
+    VideoDimensionsTooLarge,
+    VideoTooLong,
 )
 from expotv.media.images import save_thumbnail
 
@@ -38,6 +49,95 @@ MAX_WIDTH, MAX_HEIGHT = 1920, 1080
 _PLAYABLE_PIXEL_FORMATS = {"yuv420p", "yuvj420p"}
 # Opened with format="mp4" the demuxer reports that name, probed its full one.
 _MP4_DEMUXERS = {"mp4", "mov", "mov,mp4,m4a,3gp,3g2,mj2"}
+# No TV plays more; a file with more packets per second of its length limit is
+# refused (a million tiny packets cost seconds to walk even without decoding).
+MAX_FRAMES_PER_SECOND = 120
+# Opening a file reads its headers; FFmpeg stops it (ExitError) past this.
+OPEN_TIMEOUT_SECONDS = 10.0
+# Walking the packets of a file whose headers give no length.
+SCAN_TIMEOUT_SECONDS = 10.0
+# Opening a file, FFmpeg decodes a few frames to fill what the headers leave out
+# (7 of an 8192x8192 H.264 cost 200 MB before any check could run). Told to skip
+# every frame, it reads the headers only; the real decoder is set up after the
+# checks, with ``max_pixels``.
+_HEADERS_ONLY = {"skip_frame": "all"}
+
+
+@dataclass(frozen=True, slots=True)
+class VideoLimits:
+    """What an upload may be: sides in either orientation, length, and so frames."""
+
+    long_side: int
+    short_side: int
+    max_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> VideoLimits:
+        return cls(
+            long_side=settings.max_video_width,
+            short_side=settings.max_video_height,
+            max_seconds=settings.max_video_seconds,
+        )
+
+    @property
+    def max_pixels(self) -> int:
+        return self.long_side * self.short_side
+
+    @property
+    def max_packets(self) -> int:
+        return math.ceil(self.max_seconds * MAX_FRAMES_PER_SECOND)
+
+    def check_size(self, width: int, height: int) -> None:
+        if max(width, height) > self.long_side or min(width, height) > self.short_side:
+            raise VideoDimensionsTooLarge(
+                width=width,
+                height=height,
+                long_side=self.long_side,
+                short_side=self.short_side,
+            )
+
+    def check_duration(self, seconds: float) -> None:
+        if seconds > self.max_seconds:
+            raise VideoTooLong.lasting(math.ceil(seconds), limit=self.max_seconds)
+
+    def check_packets(self, count: int) -> None:
+        if count > self.max_packets:
+            raise VideoTooLong(
+                f"vídeo com quadros demais: o limite é {self.max_packets} "
+                f"({MAX_FRAMES_PER_SECOND} por segundo em {self.max_seconds:g} s)"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """The wall-clock time one conversion may take, checked at every packet."""
+
+    seconds: float
+    deadline: float  # time.monotonic()
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> Budget:
+        return cls(seconds, time.monotonic() + seconds)
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise ConversionTimedOut(self.seconds)
+
+
+def _open(source: Path, demuxer: str | None) -> Any:
+    """The input container with its headers read and no frame decoded."""
+    return av.open(
+        str(source),
+        format=demuxer,
+        metadata_errors="ignore",
+        options=_HEADERS_ONLY,
+        timeout=OPEN_TIMEOUT_SECONDS,
+    )
+
+
+def _guard_decoder(stream: Any, limits: VideoLimits) -> None:
+    """Refuse, in FFmpeg, frames over the limits whatever the headers said."""
+    stream.codec_context.options = {"max_pixels": str(limits.max_pixels)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +165,27 @@ class VideoInfo:
         )
 
 
-def inspect(source: Path, demuxer: str, poster: Path) -> VideoInfo:
-    """Validate ``source`` by decoding it up to a poster frame, saved as JPEG."""
+def inspect(
+    source: Path, demuxer: str, poster: Path, *, limits: VideoLimits
+) -> VideoInfo:
+    """Check ``source`` against ``limits`` from its headers, then validate it by
+    decoding up to a poster frame, saved as JPEG."""
     try:
-        container = av.open(str(source), format=demuxer, metadata_errors="ignore")
+        container = _open(source, demuxer)
     except av.FFmpegError as exc:
         raise MediaUndecodable("o vídeo está corrompido ou não pôde ser lido") from exc
     with container:
         if not container.streams.video:
             raise MediaTypeNotAccepted("o arquivo não contém uma faixa de vídeo")
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
         ctx = stream.codec_context
-        duration = _duration(source, demuxer, container, stream)
+        # 0 when the headers do not say; max_pixels still guards the decoder.
+        if ctx.width and ctx.height:
+            limits.check_size(ctx.width, ctx.height)
+        duration = _duration(source, demuxer, container, stream, limits)
+        limits.check_duration(duration)
+        _guard_decoder(stream, limits)
+        stream.thread_type = "AUTO"
         target = min(POSTER_AT_SECONDS, duration / 2) if duration else 0.0
         chosen: av.VideoFrame | None = None
         try:
@@ -92,6 +200,7 @@ def inspect(source: Path, demuxer: str, poster: Path) -> VideoInfo:
                 ) from exc
         if chosen is None:
             raise MediaUndecodable("o vídeo não tem nenhum quadro decodificável")
+        limits.check_size(chosen.width, chosen.height)
         rotation = int(chosen.rotation or 0)
         picture = chosen.to_image()  # type: ignore[no-untyped-call]
         if rotation % 360:
@@ -108,11 +217,13 @@ def inspect(source: Path, demuxer: str, poster: Path) -> VideoInfo:
         )
 
 
-def _duration(source: Path, demuxer: str, container: Any, stream: Any) -> float:
+def _duration(
+    source: Path, demuxer: str, container: Any, stream: Any, limits: VideoLimits
+) -> float:
     # The video track's own length: the audio, dropped later, may run longer.
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
-    scanned = _scan_duration(source, demuxer)
+    scanned = _scan_duration(source, demuxer, limits)
     if scanned:
         return scanned
     if container.duration:
@@ -120,13 +231,15 @@ def _duration(source: Path, demuxer: str, container: Any, stream: Any) -> float:
     return 0.0
 
 
-def _scan_duration(source: Path, demuxer: str) -> float | None:
+def _scan_duration(source: Path, demuxer: str, limits: VideoLimits) -> float | None:
     """End of the last video packet (WebM/MKV headers give no per-track length).
 
-    Demuxing reads packets without decoding them: cheap even for 50 MB.
+    Demuxing reads packets without decoding them, and the walk stops as soon as
+    the length or packet limit is passed, or after ``SCAN_TIMEOUT_SECONDS``.
     """
+    started = time.monotonic()
     try:
-        with av.open(str(source), format=demuxer, metadata_errors="ignore") as inp:
+        with _open(source, demuxer) as inp:
             stream = inp.streams.video[0]
             if not stream.time_base:
                 return None
@@ -134,12 +247,16 @@ def _scan_duration(source: Path, demuxer: str) -> float | None:
             frame_ticks = round(1 / (rate * stream.time_base)) if rate else 0
             first: int | None = None
             end: int | None = None
-            for packet in inp.demux(stream):
+            for count, packet in enumerate(inp.demux(stream), start=1):
+                limits.check_packets(count)
+                if time.monotonic() - started > SCAN_TIMEOUT_SECONDS:
+                    raise MediaUndecodable("o vídeo demorou demais para ser lido")
                 if packet.pts is None:
                     continue
                 first = packet.pts if first is None else min(first, packet.pts)
                 last = packet.pts + (packet.duration or frame_ticks)
                 end = last if end is None else max(end, last)
+                limits.check_duration(float((end - first) * stream.time_base))
             if first is None or end is None:
                 return None
             return float((end - first) * stream.time_base)
@@ -147,11 +264,11 @@ def _scan_duration(source: Path, demuxer: str) -> float | None:
         return None
 
 
-def remux(source: Path, demuxer: str, target: Path) -> None:
+def remux(source: Path, demuxer: str, target: Path, *, limits: VideoLimits) -> None:
     """Copy the H.264 packets into an MP4 with the index up front, without audio."""
     try:
         with (
-            av.open(str(source), format=demuxer, metadata_errors="ignore") as inp,
+            _open(source, demuxer) as inp,
             av.open(
                 str(target), "w", format="mp4", options={"movflags": "+faststart"}
             ) as out,
@@ -160,9 +277,15 @@ def remux(source: Path, demuxer: str, target: Path) -> None:
             # The template copies the display matrix too, so phones' portrait
             # videos stay upright.
             out_stream = out.add_stream_from_template(in_stream)
-            for packet in inp.demux(in_stream):
+            time_base = in_stream.time_base or Fraction(1, 90000)
+            first: int | None = None
+            for count, packet in enumerate(inp.demux(in_stream), start=1):
                 if packet.dts is None:  # the demuxer's end-of-stream flush
                     continue
+                limits.check_packets(count)
+                if packet.pts is not None:
+                    first = packet.pts if first is None else min(first, packet.pts)
+                    limits.check_duration(float((packet.pts - first) * time_base))
                 packet.stream = out_stream
                 out.mux(packet)
     except av.FFmpegError as exc:
@@ -176,35 +299,84 @@ def transcode(
     demuxer: str | None,
     target: Path,
     *,
+    limits: VideoLimits,
+    budget: Budget | None = None,
     cancel: threading.Event | None = None,
 ) -> None:
-    """Re-encode to H.264 (libx264) MP4, ``+faststart``, no audio."""
+    """Re-encode to H.264 (libx264) MP4, ``+faststart``, no audio.
+
+    Every failure is a ``ConversionFailed`` whose reason a person can read: a
+    limit passed, the ``budget`` spent (``ConversionTimedOut``), a broken file.
+    """
     try:
-        _transcode(source, demuxer, target, cancel)
-    except ConversionCancelled:
+        _transcode(source, demuxer, target, limits, budget, cancel)
+    except (ConversionCancelled, ConversionFailed):
         raise
+    except MediaRejected as exc:
+        raise ConversionFailed(str(exc)) from exc
     except av.FFmpegError as exc:
         raise ConversionFailed(
             f"não foi possível converter o vídeo para H.264: {exc}"
         ) from exc
-    except (MemoryError, OSError, ValueError) as exc:
+    except (MemoryError, OSError, ValueError, ArithmeticError) as exc:
         raise ConversionFailed(f"não foi possível converter o vídeo: {exc}") from exc
+
+
+class _Encoder:
+    """The output stream, sized from the first decoded frame (headers can lie)."""
+
+    def __init__(self, out: Any, rate: Fraction, time_base: Fraction) -> None:
+        self.out = out
+        self.rate = rate
+        self.time_base = time_base
+        self.stream: Any = None
+        self.width = self.height = 0
+        self.frames = 0
+
+    def encode(self, frame: Any, pts: int) -> None:
+        if self.stream is None:
+            self._start(frame)
+        picture = frame.reformat(width=self.width, height=self.height, format="yuv420p")
+        picture.pts = pts
+        picture.time_base = self.time_base
+        for packet in self.stream.encode(picture):
+            self.out.mux(packet)
+        self.frames += 1
+
+    def _start(self, frame: Any) -> None:
+        self.width, self.height = fit_even(frame.width, frame.height)
+        self.stream = self.out.add_stream(
+            "libx264", rate=self.rate, options={"preset": "veryfast", "crf": "23"}
+        )
+        self.stream.width, self.stream.height = self.width, self.height
+        self.stream.pix_fmt = "yuv420p"
+        self.stream.codec_context.time_base = self.time_base
+        if frame.rotation:
+            self.stream.set_display_rotation(int(frame.rotation))
+
+    def flush(self, budget: Budget | None) -> None:
+        if self.stream is None:
+            return
+        for packet in self.stream.encode(None):
+            if budget is not None:
+                budget.check()
+            self.out.mux(packet)
 
 
 def _transcode(
     source: Path,
     demuxer: str | None,
     target: Path,
+    limits: VideoLimits,
+    budget: Budget | None,
     cancel: threading.Event | None,
 ) -> None:
-    with av.open(str(source), format=demuxer, metadata_errors="ignore") as inp:
+    with _open(source, demuxer) as inp:
         if not inp.streams.video:
             raise ConversionFailed("o arquivo não contém uma faixa de vídeo")
         in_stream = inp.streams.video[0]
+        _guard_decoder(in_stream, limits)
         in_stream.thread_type = "AUTO"
-        width, height = fit_even(
-            in_stream.codec_context.width, in_stream.codec_context.height
-        )
         rate = in_stream.average_rate or in_stream.guessed_rate or Fraction(25)
         time_base = in_stream.time_base or Fraction(1, 90000)
         # One frame's worth of time_base ticks, to stamp frames that carry no pts.
@@ -212,37 +384,28 @@ def _transcode(
         with av.open(
             str(target), "w", format="mp4", options={"movflags": "+faststart"}
         ) as out:
-            out_stream = out.add_stream(
-                "libx264", rate=rate, options={"preset": "veryfast", "crf": "23"}
-            )
-            out_stream.width, out_stream.height = width, height
-            out_stream.pix_fmt = "yuv420p"
-            out_stream.codec_context.time_base = time_base
-            rotation_set = False
+            encoder = _Encoder(out, rate, time_base)
+            first_pts: int | None = None
             last_pts: int | None = None
-            frames = 0
-            for frame in inp.decode(in_stream):
+            for count, packet in enumerate(inp.demux(in_stream), start=1):
                 if cancel is not None and cancel.is_set():
                     raise ConversionCancelled()
-                if not rotation_set:
-                    if frame.rotation:
-                        out_stream.set_display_rotation(int(frame.rotation))
-                    rotation_set = True
-                pts = frame.pts
-                if pts is None:
-                    pts = 0 if last_pts is None else last_pts + step
-                if last_pts is not None and pts <= last_pts:
-                    continue  # x264 refuses non-increasing timestamps
-                last_pts = pts
-                picture = frame.reformat(width=width, height=height, format="yuv420p")
-                picture.pts = pts
-                picture.time_base = time_base
-                for packet in out_stream.encode(picture):
-                    out.mux(packet)
-                frames += 1
-            for packet in out_stream.encode(None):
-                out.mux(packet)
-            if frames == 0:
+                if budget is not None:
+                    budget.check()
+                limits.check_packets(count)
+                for frame in packet.decode():
+                    limits.check_size(frame.width, frame.height)
+                    pts = frame.pts
+                    if pts is None:
+                        pts = 0 if last_pts is None else last_pts + step
+                    if last_pts is not None and pts <= last_pts:
+                        continue  # x264 refuses non-increasing timestamps
+                    first_pts = pts if first_pts is None else first_pts
+                    limits.check_duration(float((pts - first_pts) * time_base))
+                    last_pts = pts
+                    encoder.encode(frame, pts)
+            encoder.flush(budget)
+            if encoder.frames == 0:
                 raise ConversionFailed("o vídeo não tem nenhum quadro decodificável")
 
 

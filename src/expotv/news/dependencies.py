@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from expotv.auth.dependencies import CurrentUser
 from expotv.auth.policy import ensure_admin
-from expotv.db import DbSession
+from expotv.deps import AppContextDep, DbSession
 from expotv.news import feeds
 from expotv.news import repository as news_repository
 from expotv.news.exceptions import NewsFeedNotFound, NewsItemNotFound
@@ -50,21 +50,20 @@ async def get_editable_feed(
     return feed
 
 
-def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return sessionmaker
+async def get_sessionmaker(
+    context: AppContextDep,
+) -> async_sessionmaker[AsyncSession]:
+    return context.sessionmaker
 
 
-def get_resolver(request: Request) -> feeds.Resolver | None:
-    """The name resolver for feed URLs: the system's unless the app set another."""
-    resolver: feeds.Resolver | None = getattr(request.app.state, "feeds_resolver", None)
-    return resolver
+async def get_resolver(context: AppContextDep) -> feeds.Resolver | None:
+    """The name resolver for feed URLs: the system's unless the context sets one."""
+    return context.feeds_resolver
 
 
-def get_http_client(request: Request) -> httpx.AsyncClient | None:
-    """A shared HTTP client if the app keeps one (else the collector makes its own)."""
-    client = getattr(request.app.state, "http", None)
-    return client if isinstance(client, httpx.AsyncClient) else None
+async def get_http_client(context: AppContextDep) -> httpx.AsyncClient | None:
+    """The context's HTTP client for feeds (else the collector makes its own)."""
+    return context.http
 
 
 NewsItemDep = Annotated[NewsItem, Depends(get_news_item)]

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query, status
 
 from expotv.auth.dependencies import AdminUser
 from expotv.content import ContentStatus
-from expotv.db import DbSession, utcnow
-from expotv.deps import AppSettings
+from expotv.db import utcnow
+from expotv.deps import AppSettings, DbSession
 from expotv.news import jobs as news_jobs
 from expotv.news import service as news_service
 from expotv.news.dependencies import (

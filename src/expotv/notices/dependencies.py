@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from expotv.auth.dependencies import CurrentUser
-from expotv.db import DbSession
+from expotv.deps import DbSession
 from expotv.items.body import ItemBody, item_body
 from expotv.items.scope import Scope, load_scope
 from expotv.notices import service as notice_service

@@ -3,8 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from expotv.auth.dependencies import CurrentUser, WriterUser
-from expotv.db import DbSession
-from expotv.deps import AppSettings, Storage
+from expotv.deps import AppSettings, DbSession, Storage
 from expotv.items.dependencies import Filters, RequestTime
 from expotv.items.openapi import item_request_body
 from expotv.items.schemas import WRITE_RESPONSES

@@ -12,12 +12,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from expotv.cache.base import Cache
 from expotv.observability.metrics import DEPENDENCY_UP
+from expotv.storage.base import ObjectStorage
 
 log = logging.getLogger(__name__)
 
@@ -63,31 +64,37 @@ async def _run(
     return True
 
 
-async def check_dependencies(state: Any, *, timeout: float | None = None) -> Health:
-    """Check the database, cache and storage that ``lifespan`` put on ``state``."""
-    limit = READY_TIMEOUT_SECONDS if timeout is None else timeout
-    engine: AsyncEngine = state.engine
-    checks: list[tuple[tuple[str, str], Callable[[], Awaitable[None]]]] = [
-        (DATABASE, lambda: _select_one(engine)),
-        (CACHE, state.cache.check),
-        (STORAGE, state.storage.check),
-    ]
-    results = await asyncio.gather(
-        *(_run(label, check, limit) for (label, _), check in checks)
-    )
-    for ((label, _), _check), ok in zip(checks, results, strict=True):
-        DEPENDENCY_UP.labels(label).set(1 if ok else 0)
-    state.dependencies_checked_at = time.monotonic()
-    return Health(
-        {name: ok for ((_, name), _), ok in zip(checks, results, strict=True)}
-    )
+class DependencyProbe:
+    """The database, cache and storage of a context, checked together."""
 
+    def __init__(self, engine: AsyncEngine, cache: Cache, storage: ObjectStorage):
+        self._engine = engine
+        self._cache = cache
+        self._storage = storage
+        self.checked_at: float | None = None
 
-async def refresh_if_stale(state: Any) -> None:
-    """Re-check the dependencies when the last check is older than the interval."""
-    checked_at: float | None = getattr(state, "dependencies_checked_at", None)
-    if (
-        checked_at is None
-        or time.monotonic() - checked_at >= METRICS_PROBE_INTERVAL_SECONDS
-    ):
-        await check_dependencies(state)
+    async def check(self, *, timeout: float | None = None) -> Health:
+        limit = READY_TIMEOUT_SECONDS if timeout is None else timeout
+        engine = self._engine
+        checks: list[tuple[tuple[str, str], Callable[[], Awaitable[None]]]] = [
+            (DATABASE, lambda: _select_one(engine)),
+            (CACHE, self._cache.check),
+            (STORAGE, self._storage.check),
+        ]
+        results = await asyncio.gather(
+            *(_run(label, check, limit) for (label, _), check in checks)
+        )
+        for ((label, _), _check), ok in zip(checks, results, strict=True):
+            DEPENDENCY_UP.labels(label).set(1 if ok else 0)
+        self.checked_at = time.monotonic()
+        return Health(
+            {name: ok for ((_, name), _), ok in zip(checks, results, strict=True)}
+        )
+
+    async def refresh_if_stale(self) -> None:
+        """Re-check when the last check is older than the interval (/metrics)."""
+        if (
+            self.checked_at is None
+            or time.monotonic() - self.checked_at >= METRICS_PROBE_INTERVAL_SECONDS
+        ):
+            await self.check()

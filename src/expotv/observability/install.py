@@ -1,5 +1,5 @@
 """Wires observability into the app: ``install(app, settings)`` in ``create_app``,
-``instrumented(app)`` in ``lifespan`` once the engine exists."""
+``instrumented(engine)`` in ``lifespan`` once the engine exists."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from expotv.config import Settings
 from expotv.observability.database import instrument_engine
@@ -24,9 +25,9 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def instrumented(app: FastAPI) -> AsyncIterator[None]:
+async def instrumented(engine: AsyncEngine) -> AsyncIterator[None]:
     """Time the app's database statements; on shutdown, leave the merged metrics."""
-    instrument_engine(app.state.engine)
+    instrument_engine(engine)
     try:
         yield
     finally:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from expotv.observability import exposition, health
+from expotv.deps import AppContextDep
+from expotv.observability import exposition
 
 router = APIRouter(tags=["operações"])
 
 
 @router.get("/metrics", response_class=Response)
-async def metrics(request: Request) -> Response:
+async def metrics(context: AppContextDep) -> Response:
     """Métricas no formato texto do Prometheus."""
-    await health.refresh_if_stale(request.app.state)
+    await context.health.refresh_if_stale()
     return Response(exposition.render(), media_type=exposition.CONTENT_TYPE)
 
 
@@ -29,9 +30,9 @@ async def live() -> dict[str, str]:
     "/health/ready",
     responses={503: {"description": "uma dependência falhou (nomeada em `falhas`)"}},
 )
-async def ready(request: Request) -> Any:
+async def ready(context: AppContextDep) -> Any:
     """Banco de dados, cache e armazenamento respondem."""
-    result = await health.check_dependencies(request.app.state)
+    result = await context.health.check()
     parts = {name: "ok" if ok else "falhou" for name, ok in result.parts.items()}
     if result.ok:
         return {"status": "ok", "componentes": parts}

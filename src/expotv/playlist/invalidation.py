@@ -1,14 +1,16 @@
 """How the rest of the code says "these TVs' playlists changed".
 
-Services call ``content_changed`` inside their unit of work; the affected playlists
-are invalidated (and the TVs nudged) only after the commit, never on rollback.
-Exactly the affected TVs: by condomínio for anúncios/avisos, by TV for a TV's own
-changes, every TV for notícias.
+Services call ``content_changed`` inside their unit of work: it only records *what*
+changed on the session (data, no callback). Whoever owns the unit of work runs the
+context's hooks when it ends (``expotv.db.session_scope``: the request's
+``DbSession``, jobs, the conversion worker), and ``PlaylistInvalidator`` then applies
+the recorded changes after the commit, never on rollback. Exactly the affected TVs:
+by condomínio for anúncios/avisos, by TV for a TV's own changes, every TV for
+notícias.
 
-After the commit, ``PlaylistService.apply`` (on ``app.state.playlists``, reached
-through the session's ``info["state"]``) resolves condomínio and TV ids to codes
-with one query in a fresh session, deletes those TVs' cached playlists, clears the
-"unknown code" entry of a TV just created, and lets the realtime hooks know.
+``PlaylistService.apply`` resolves condomínio and TV ids to codes with one query in
+a fresh session, deletes those TVs' cached playlists, clears the "unknown code"
+entry of a TV just created, and announces the codes to the other instances.
 """
 
 from __future__ import annotations
@@ -16,11 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from expotv.db import on_commit, on_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -50,33 +50,38 @@ def content_changed(
     pending: PendingChanges | None = session.info.get(_KEY)
     if pending is None:
         pending = session.info[_KEY] = PendingChanges()
-        _after_commit(session, pending)
     pending.condominium_ids.update(condominium_ids)
     pending.tv_ids.update(tv_ids)
     pending.tv_codes.update(code.strip().upper() for code in tv_codes)
     pending.all_tvs = pending.all_tvs or all_tvs
 
 
-def _after_commit(session: AsyncSession, pending: PendingChanges) -> None:
-    def forget() -> None:
-        if session.info.get(_KEY) is pending:
-            del session.info[_KEY]
+def take_changes(session: AsyncSession) -> PendingChanges | None:
+    """What the unit of work recorded, removed from it (applied once)."""
+    pending: PendingChanges | None = session.info.pop(_KEY, None)
+    return pending
 
-    async def apply() -> None:
-        forget()
-        playlists: Any = getattr(session.info.get("state"), "playlists", None)
-        if playlists is None:
-            # A session made outside the app (scripts): nothing cached here.
+
+class ChangeSink(Protocol):
+    async def apply(self, changes: PendingChanges) -> None: ...
+
+
+class PlaylistInvalidator:
+    """The unit-of-work hook that applies recorded changes after a commit."""
+
+    def __init__(self, playlists: ChangeSink) -> None:
+        self._playlists = playlists
+
+    async def after_commit(self, session: AsyncSession) -> None:
+        changes = take_changes(session)
+        if changes is None:
             return
         try:
-            await playlists.apply(pending)
+            await self._playlists.apply(changes)
         except Exception:
             # The change is committed; a failed invalidation must not turn the
             # request into an error (entries still expire on their own).
             logger.exception("playlist invalidation failed")
 
-    async def discard() -> None:
-        forget()
-
-    on_commit(session, apply)
-    on_rollback(session, discard)
+    async def after_rollback(self, session: AsyncSession) -> None:
+        take_changes(session)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Response
 
 from expotv.db import utcnow
+from expotv.deps import AppSettings, ClientAddress, Heartbeats, Playlists
 from expotv.errors import ErrorOut
 from expotv.observability.metrics import CONTENT_SERVED
 from expotv.playlist.schemas import PingIn, PingRead, PlaylistRead
-from expotv.playlist.service import PlaylistService, Served, record_ping
-from expotv.tvs.heartbeat import HeartbeatWriter
+from expotv.playlist.service import Served, record_ping
 
 router = APIRouter(prefix="/app/tv", tags=["app da TV"])
 
@@ -19,31 +19,11 @@ CACHE_CONTROL = "public, max-age=30"
 STALE_HEADERS = {"X-Expotv-Stale": "1", "Warning": '110 - "Response is Stale"'}
 
 
-# Async on purpose: a plain ``def`` dependency would run in the thread pool, which
-# costs more than the whole cached answer.
-async def get_playlists(request: Request) -> PlaylistService:
-    playlists: PlaylistService = request.app.state.playlists
-    return playlists
+async def get_ping_interval(settings: AppSettings) -> int:
+    return settings.tv_ping_interval_seconds
 
 
-async def get_heartbeats(request: Request) -> HeartbeatWriter:
-    heartbeats: HeartbeatWriter = request.app.state.heartbeats
-    return heartbeats
-
-
-async def get_client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def get_ping_interval(request: Request) -> int:
-    seconds: int = request.app.state.settings.tv_ping_interval_seconds
-    return seconds
-
-
-Playlists = Annotated[PlaylistService, Depends(get_playlists)]
-ClientAddress = Annotated[str, Depends(get_client_address)]
 PingInterval = Annotated[int, Depends(get_ping_interval)]
-Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
 TVCode = Annotated[str, Path(description="código da TV (maiúsculas ou minúsculas)")]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {

@@ -21,10 +21,10 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from expotv.config import Settings
 from expotv.db import utcnow
+from expotv.deps import AppSettings, ClientAddress, Hub, Playlists
 from expotv.playlist.exceptions import PlaylistUnavailable, TVLookupRateLimited
-from expotv.realtime.hub import Connection, ConnectionHub, PlaylistSource
+from expotv.realtime.hub import Connection
 from expotv.tvs.codes import normalize_code
 
 log = logging.getLogger(__name__)
@@ -40,14 +40,16 @@ _GONE = (WebSocketDisconnect, RuntimeError, OSError)
 
 
 @router.websocket("/app/tv/{codigo}/ws")
-async def tv_updates(websocket: WebSocket, codigo: str) -> None:
+async def tv_updates(
+    websocket: WebSocket,
+    codigo: str,
+    hub: Hub,
+    playlists: Playlists,
+    settings: AppSettings,
+    client: ClientAddress,
+) -> None:
     """Avisa a TV quando o conteúdo dela muda (a TV então busca /content)."""
-    state = websocket.app.state
-    hub: ConnectionHub = state.hub
-    playlists: PlaylistSource = state.playlists
-    settings: Settings = state.settings
     code = normalize_code(codigo)
-    client = websocket.client.host if websocket.client else "unknown"
     await websocket.accept()
     # Registered before the version is read, so a change in between is not missed.
     connection = hub.connect(code)

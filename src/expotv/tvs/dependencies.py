@@ -6,13 +6,14 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from expotv.auth.dependencies import CurrentUser
-from expotv.db import DbSession, utcnow
+from expotv.db import utcnow
+from expotv.deps import DbSession
 from expotv.schemas import RowId
 from expotv.tvs import service
 from expotv.tvs.models import TV
 
 
-def request_time() -> datetime:
+async def request_time() -> datetime:
     """The request's "now", read once (a TV's status is computed against it)."""
     return utcnow()
 

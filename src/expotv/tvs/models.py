@@ -2,15 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Enum, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from expotv.db import Base, TimestampMixin, UTCDateTime
-
-if TYPE_CHECKING:
-    from expotv.condominiums.models import Condominium
 
 DEFAULT_AD_RATIO = 5
 DEFAULT_NOTICE_RATIO = 1
@@ -48,5 +44,3 @@ class TV(TimestampMixin, Base):
     news_ratio: Mapped[int] = mapped_column(Integer, default=DEFAULT_NEWS_RATIO)
     app_version: Mapped[str | None] = mapped_column(String(64), default=None)
     resolution: Mapped[str | None] = mapped_column(String(32), default=None)
-
-    condominium: Mapped[Condominium] = relationship(back_populates="tvs", lazy="raise")

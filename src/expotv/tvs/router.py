@@ -5,8 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from expotv.auth.dependencies import CurrentUser
-from expotv.db import DbSession
-from expotv.deps import AppSettings
+from expotv.deps import AppSettings, DbSession
 from expotv.pagination import Page, Pagination, page_of
 from expotv.schemas import RowId
 from expotv.tvs import service

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from expotv.auth.dependencies import AdminUser
-from expotv.db import DbSession
+from expotv.deps import DbSession
 from expotv.schemas import RowId
 from expotv.users import service as user_service
 from expotv.users.models import User

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from expotv.auth.dependencies import AdminUser, CurrentSessionId
-from expotv.db import DbSession, utcnow
+from expotv.db import utcnow
+from expotv.deps import DbSession
 from expotv.pagination import Pagination
 from expotv.users import service as user_service
 from expotv.users.dependencies import ManagedUser

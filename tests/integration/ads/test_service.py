@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from expotv.ads import service as ad_service
 from expotv.ads.schemas import AdCreate
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.db import session_scope, utcnow
 from expotv.items.scope import Scope
 from expotv.users.models import Role, User
@@ -26,13 +27,13 @@ async def test_a_failing_insert_after_the_media_was_stored_leaves_no_file(
     upload = UploadFile(io.BytesIO(png_bytes()), filename="a.png")
 
     with pytest.raises(IntegrityError):
-        async with session_scope(app.state.sessionmaker) as session:
+        async with session_scope(context_of(app).sessionmaker) as session:
             await ad_service.create(
                 session,
                 data,
                 upload=upload,
                 scope=Scope(user=ghost, condominium_ids=None, signer_ids=None),
-                storage=app.state.storage,
+                storage=context_of(app).storage,
                 settings=settings,
                 now=utcnow(),
             )

@@ -29,6 +29,7 @@ from expotv.auth import tokens
 from expotv.auth.models import AuthSession
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.news.models import NewsFeed, NewsItem
 from expotv.notices.models import Notice
@@ -127,7 +128,7 @@ def _token(settings: Settings, user: User, session_id: str) -> str:
 
 async def build_world(app: FastAPI, settings: Settings) -> World:
     now = utcnow()
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         master = _user(Role.ADMIN, "Master", "master@authz.example.com")
         sa = _user(Role.MANAGER, "Síndica A", "sindico.a@authz.example.com")
         sb = _user(Role.MANAGER, "Síndico B", "sindico.b@authz.example.com")
@@ -225,11 +226,11 @@ async def _resolve(host: str, port: int) -> list[str]:
 @pytest.fixture
 def feeds_offline(app: FastAPI) -> Iterator[None]:
     """Feed URLs resolve without the network (see ``FEED_HOST``)."""
-    app.state.feeds_resolver = _resolve
+    context_of(app).feeds_resolver = _resolve
     try:
         yield
     finally:
-        del app.state.feeds_resolver
+        context_of(app).feeds_resolver = None
 
 
 @pytest.fixture

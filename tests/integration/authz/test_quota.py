@@ -16,6 +16,7 @@ from sqlalchemy import update
 
 from expotv.ads.models import Ad
 from expotv.content import ContentStatus
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.notices.models import Notice
 from expotv.users.models import User
@@ -24,7 +25,7 @@ from tests.integration.authz.conftest import World, png_bytes
 
 
 async def _set_limits(app: FastAPI, user: User, **limits: int) -> None:
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         await session.execute(update(User).where(User.id == user.id).values(**limits))
         await session.commit()
 
@@ -85,7 +86,7 @@ async def test_a_sindico_at_its_limit_gets_403_naming_it_until_an_item_expires(
     assert (await create(client, world, Level.MASTER, a)).status_code == 201
 
     own_id = world.ad("own") if model is Ad else world.notice("own")
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         await session.execute(
             update(model)
             .where(model.id == own_id)
@@ -103,7 +104,7 @@ async def test_inactive_items_count_and_expired_ones_do_not(
     app: FastAPI, client: httpx.AsyncClient, world: World, create: Any, model: Any
 ) -> None:
     await _set_limits(app, world.sa, ad_limit=2, notice_limit=2)
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         await session.execute(
             update(model)
             .where(model.created_by_id == world.sa.id)
@@ -113,7 +114,7 @@ async def test_inactive_items_count_and_expired_ones_do_not(
     a = world.condo("own")
     assert (await create(client, world, Level.SINDICO, a)).status_code == 201
     assert (await create(client, world, Level.SINDICO, a)).status_code == 403
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         await session.execute(
             update(model)
             .where(model.created_by_id == world.sa.id)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from expotv.cache.redis import RedisLink
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.db import create_engine, create_sessionmaker
 from expotv.jobs.locks import DatabaseJobCoordinator, RedisJobCoordinator
 from tests import support
@@ -14,7 +15,7 @@ from tests import support
 
 @pytest.fixture
 def database_coordinator(app: FastAPI, clean: None) -> DatabaseJobCoordinator:
-    return DatabaseJobCoordinator(app.state.engine, app.state.sessionmaker)
+    return DatabaseJobCoordinator(context_of(app).engine, context_of(app).sessionmaker)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from expotv.auth.models import AuthSession, RefreshToken
 from expotv.content import MediaKind
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.scheduler import build_jobs
 from expotv.storage import keys
@@ -37,7 +38,8 @@ async def test_cache_cleanup_purges_ended_login_sessions(
             ]
         )
         await session.commit()
-    job = {job.name: job for job in build_jobs(app.state)}["cache-cleanup"]
+    jobs = build_jobs(context_of(app).job_parts())
+    job = {job.name: job for job in jobs}["cache-cleanup"]
 
     result = await job.run(now)
 
@@ -55,9 +57,10 @@ async def test_media_orphan_job_deletes_unreferenced_objects(
     orphan = keys.media_key(MediaKind.IMAGE, "png", long_ago)
     source = tmp_path / "x.png"
     source.write_bytes(b"\x89PNG\r\n\x1a\n")
-    await app.state.storage.put_file(orphan, source, "image/png")
-    job = {job.name: job for job in build_jobs(app.state)}["media-orphans"]
+    await context_of(app).storage.put_file(orphan, source, "image/png")
+    jobs = build_jobs(context_of(app).job_parts())
+    job = {job.name: job for job in jobs}["media-orphans"]
 
     await job.run(utcnow() + timedelta(days=2))
 
-    assert not await app.state.storage.exists(orphan)
+    assert not await context_of(app).storage.exists(orphan)

@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 from expotv.ads.models import Ad
 from expotv.config import Settings
 from expotv.content import ContentStatus
-from expotv.db import DbSession, utcnow
-from expotv.deps import AppSettings, Storage
+from expotv.context import context_of
+from expotv.db import utcnow
+from expotv.deps import AppSettings, DbSession, Storage
 from expotv.errors import Unavailable
 from expotv.main import create_app
 from expotv.media import service as media_service
@@ -82,7 +83,7 @@ def media_files(settings: Settings) -> list[str]:
 
 
 async def count_ads(app: FastAPI) -> int:
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(Ad)) or 0)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
+import subprocess
+import sys
 import zlib
 from dataclasses import dataclass
 from fractions import Fraction
@@ -163,6 +166,70 @@ def avi_mpeg4(**kw: Any) -> bytes:
 def mp4_mpeg4(**kw: Any) -> bytes:
     """MP4 whose video is not H.264: must be transcoded, not remuxed."""
     return video_bytes("mp4", "mpeg4", **kw)
+
+
+def long_video(seconds: int, container: str = "mp4", codec: str = "libx264") -> bytes:
+    """Two 16×16 frames ``seconds - 1`` apart at 1 fps: an hour in about 2 KB."""
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container) as out:
+        stream = out.add_stream(codec, rate=1)
+        stream.width, stream.height, stream.pix_fmt = 16, 16, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1)
+        for pts in (0, seconds - 1):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (16, 16), (9, 9, 9)))
+            frame.pts, frame.time_base = pts, Fraction(1, 1)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def with_declared_duration(mp4: bytes, seconds: int) -> bytes:
+    """``mp4`` whose headers (mvhd, mdhd; version 0) claim ``seconds``, whatever
+    its packets say: a file that lies about its length."""
+    data = bytearray(mp4)
+    for box in (b"mvhd", b"mdhd"):
+        at = data.index(box)
+        assert data[at + 4] == 0, "version 1 boxes are not handled"
+        timescale = struct.unpack(">I", data[at + 16 : at + 20])[0]
+        data[at + 20 : at + 24] = struct.pack(">I", timescale * seconds)
+    return bytes(data)
+
+
+@functools.cache
+def slow_to_convert() -> bytes:
+    """An AVI (MPEG-4 part 2) whose conversion takes a good part of a second."""
+    return avi_mpeg4(audio=None, frames=150, size=(1280, 720), rate=25)
+
+
+_SQUARE_H264 = """
+import sys, av
+side, target = int(sys.argv[1]), sys.argv[2]
+with av.open(target, "w", format="mp4") as out:
+    stream = out.add_stream("libx264", rate=1, options={
+        "preset": "ultrafast", "threads": "1", "rc-lookahead": "0", "crf": "51"})
+    stream.width = stream.height = side
+    stream.pix_fmt = "yuv420p"
+    frame = av.VideoFrame(side, side, "yuv420p")
+    for plane in frame.planes:
+        plane.update(bytes(plane.buffer_size))
+    for packet in [*stream.encode(frame), *stream.encode(None)]:
+        out.mux(packet)
+"""
+
+
+def write_square_h264(side: int, target: Path) -> None:
+    """One black ``side``×``side`` H.264 frame in an MP4 (~200 KB for 8192).
+
+    Made in a child process: x264 needs ~450 MB for it, which must not count
+    against the test process whose memory the tests measure.
+    """
+    subprocess.run(
+        [sys.executable, "-c", _SQUARE_H264, str(side), str(target)],
+        check=True,
+        timeout=120,
+    )
 
 
 def upload(data: bytes, filename: str = "arquivo.bin") -> UploadFile:

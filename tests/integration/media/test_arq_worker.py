@@ -13,11 +13,13 @@ from fastapi import FastAPI
 from expotv.ads.models import Ad
 from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
+from expotv.context import context_of
 from expotv.db import session_scope
 from expotv.main import create_app
 from expotv.media import service as media_service
+from expotv.media.queue import ArqMediaQueue
 from expotv.media.tasks import MediaContext
-from expotv.media.worker import ArqMediaQueue, create_worker, requeue_pending
+from expotv.media.worker import create_worker, requeue_pending
 from expotv.storage import keys
 from tests import support
 from tests.integration.media import samples
@@ -59,11 +61,11 @@ async def run_worker_until_idle(settings: Settings) -> Any:
 
 
 async def create_pending_ad(app: FastAPI, settings: Settings) -> tuple[int, str]:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(context_of(app).sessionmaker) as session:
         media = await media_service.ingest(
             session,
             samples.upload(samples.webm_vp8()),
-            storage=app.state.storage,
+            storage=context_of(app).storage,
             settings=settings,
             now=NOW,
         )
@@ -86,7 +88,7 @@ async def create_pending_ad(app: FastAPI, settings: Settings) -> tuple[int, str]
 async def test_api_queues_and_the_worker_process_converts(
     queued_app: FastAPI, queue_settings: Settings
 ) -> None:
-    queue = queued_app.state.media_queue
+    queue = context_of(queued_app).media_queue
     assert isinstance(queue, ArqMediaQueue)
     ad_id, key = await create_pending_ad(queued_app, queue_settings)
     assert await queue.pool.zcard(queue_settings.media_queue_name) == 1
@@ -97,7 +99,7 @@ async def test_api_queues_and_the_worker_process_converts(
 
     assert worker.jobs_complete == 1
     assert worker.jobs_failed == 0
-    async with queued_app.state.sessionmaker() as session:
+    async with context_of(queued_app).sessionmaker() as session:
         ad = await session.get(Ad, ad_id)
         assert ad is not None
         assert ad.status is ContentStatus.ACTIVE
@@ -110,13 +112,13 @@ async def test_worker_start_picks_up_items_left_processing(
     queued_app: FastAPI, queue_settings: Settings
 ) -> None:
     ad_id, key = await create_pending_ad(queued_app, queue_settings)
-    queue = queued_app.state.media_queue
+    queue = context_of(queued_app).media_queue
     await queue.pool.delete(queue_settings.media_queue_name)  # the job was lost
     await queue.pool.delete(f"arq:job:expotv:convert:{key}")
 
     await run_worker_until_idle(queue_settings)
 
-    async with queued_app.state.sessionmaker() as session:
+    async with context_of(queued_app).sessionmaker() as session:
         ad = await session.get(Ad, ad_id)
         assert ad is not None
         assert ad.status is ContentStatus.ACTIVE
@@ -126,14 +128,16 @@ async def test_periodic_requeue_puts_a_lost_job_back_once(
     queued_app: FastAPI, queue_settings: Settings
 ) -> None:
     _ad_id, key = await create_pending_ad(queued_app, queue_settings)
-    queue = queued_app.state.media_queue
+    queue = context_of(queued_app).media_queue
     await queue.pool.delete(queue_settings.media_queue_name)
     await queue.pool.delete(f"arq:job:expotv:convert:{key}")
     ctx = {
         "settings": queue_settings,
         "redis": queue.pool,
         "media": MediaContext(
-            queue_settings, queued_app.state.storage, queued_app.state.sessionmaker
+            queue_settings,
+            context_of(queued_app).storage,
+            context_of(queued_app).sessionmaker,
         ),
     }
 

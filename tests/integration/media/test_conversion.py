@@ -20,6 +20,7 @@ from expotv.ads.models import Ad
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
+from expotv.context import context_of
 from expotv.db import session_scope
 from expotv.main import create_app
 from expotv.media import service as media_service
@@ -93,7 +94,7 @@ async def test_webm_is_processing_then_plays_as_h264(
     assert ad["thumbnail_url"].endswith(".thumb.jpg")
     assert (await client.get(ad["thumbnail_url"])).status_code == 200
 
-    await app.state.media_queue.join()
+    await context_of(app).media_queue.join()
 
     ad = await get_ad(client, admin_headers, ad["id"])
     assert ad["status"] == "ativo"
@@ -134,7 +135,7 @@ async def test_conversion_ends_in_the_requested_status(
     )
     assert ad["status"] == "processando"
 
-    await app.state.media_queue.join()
+    await context_of(app).media_queue.join()
 
     assert (await get_ad(client, admin_headers, ad["id"]))["status"] == "inativo"
 
@@ -153,7 +154,7 @@ async def test_failed_conversion_is_erro_with_the_reason_and_no_leftovers(
     monkeypatch.setattr(video, "transcode", fail)
     ad = await post_ad(client, admin_headers, condo, samples.webm_vp8())
 
-    await app.state.media_queue.join()
+    await context_of(app).media_queue.join()
 
     ad = await get_ad(client, admin_headers, ad["id"])
     assert ad["status"] == "erro"
@@ -173,7 +174,7 @@ async def test_deleting_before_the_conversion_leaves_nothing(
     response = await client.delete(f"/anuncios/{ad['id']}", headers=admin_headers)
     assert response.status_code == 204
 
-    await app.state.media_queue.join()
+    await context_of(app).media_queue.join()
 
     assert media_files(settings) == []
 
@@ -193,7 +194,7 @@ async def test_replacing_before_the_conversion_keeps_only_the_new_media(
     )
     assert response.status_code == 200, response.text
 
-    await app.state.media_queue.join()
+    await context_of(app).media_queue.join()
 
     ad = await get_ad(client, admin_headers, ad["id"])
     assert ad["status"] == "ativo"
@@ -216,9 +217,11 @@ async def test_a_ready_video_tells_its_condominiums_tvs(
         original(session, **kwargs)
 
     monkeypatch.setattr(tasks, "content_changed", record)
-    ad_id = await create_pending_ad(app, settings, condo, queue=app.state.media_queue)
+    ad_id = await create_pending_ad(
+        app, settings, condo, queue=context_of(app).media_queue
+    )
 
-    await app.state.media_queue.join()
+    await context_of(app).media_queue.join()
 
     assert told == [{condo.id}]
     assert await status_of(app, ad_id) is ContentStatus.ACTIVE
@@ -238,11 +241,11 @@ async def create_pending_ad(
     *,
     queue: media_service.ConversionQueue,
 ) -> int:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(context_of(app).sessionmaker) as session:
         media = await media_service.ingest(
             session,
             samples.upload(samples.webm_vp8()),
-            storage=app.state.storage,
+            storage=context_of(app).storage,
             settings=settings,
             now=NOW,
             queue=queue,
@@ -266,7 +269,7 @@ async def create_pending_ad(
 
 
 async def status_of(app: FastAPI, ad_id: int) -> ContentStatus:
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         ad = await session.get(Ad, ad_id)
         assert ad is not None
         return ad.status
@@ -280,7 +283,7 @@ async def test_a_lost_job_is_picked_up_when_a_worker_starts(
 
     restarted = create_app(settings)
     async with LifespanManager(restarted, startup_timeout=30):
-        await restarted.state.media_queue.join()
+        await context_of(restarted).media_queue.join()
 
     assert await status_of(app, ad_id) is ContentStatus.ACTIVE
     assert not any(name.endswith(".upload") for name in media_files(settings))
@@ -290,16 +293,18 @@ async def test_a_lost_original_ends_in_erro(
     app: FastAPI, settings: Settings, condo: Condominium
 ) -> None:
     ad_id = await create_pending_ad(app, settings, condo, queue=DroppingQueue())
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         ad = await session.get(Ad, ad_id)
         assert ad is not None
         assert ad.media_key is not None
-        await app.state.storage.delete(keys.upload_key(ad.media_key))
+        await context_of(app).storage.delete(keys.upload_key(ad.media_key))
 
-    outcome = await tasks.convert_upload(app.state.media_queue.context, ad.media_key)
+    outcome = await tasks.convert_upload(
+        context_of(app).media_queue.context, ad.media_key
+    )
 
     assert outcome is tasks.Outcome.FAILED
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         ad = await session.get(Ad, ad_id)
         assert ad is not None
         assert ad.status is ContentStatus.ERROR
@@ -309,15 +314,19 @@ async def test_a_lost_original_ends_in_erro(
 async def test_a_repeated_job_changes_nothing(
     app: FastAPI, settings: Settings, condo: Condominium
 ) -> None:
-    ad_id = await create_pending_ad(app, settings, condo, queue=app.state.media_queue)
-    await app.state.media_queue.join()
-    async with app.state.sessionmaker() as session:
+    ad_id = await create_pending_ad(
+        app, settings, condo, queue=context_of(app).media_queue
+    )
+    await context_of(app).media_queue.join()
+    async with context_of(app).sessionmaker() as session:
         ad = await session.get(Ad, ad_id)
         assert ad is not None
         assert ad.media_key is not None
     before = media_files(settings)
 
-    outcome = await tasks.convert_upload(app.state.media_queue.context, ad.media_key)
+    outcome = await tasks.convert_upload(
+        context_of(app).media_queue.context, ad.media_key
+    )
 
     assert outcome is tasks.Outcome.ORPHAN  # nothing waits for it any more
     assert media_files(settings) == before
@@ -345,7 +354,7 @@ async def test_an_aviso_with_a_video_is_converted_too(
     notice = response.json()
     assert notice["status"] == "processando"
 
-    await app.state.media_queue.join()
+    await context_of(app).media_queue.join()
 
     response = await client.get(f"/avisos/{notice['id']}", headers=admin_headers)
     assert response.json()["status"] == "ativo"
@@ -378,7 +387,7 @@ async def test_the_tvs_playlist_gains_the_video_once_it_is_ready(
 
     before = (await client.get(content_url)).json()
     release.set()
-    await app.state.media_queue.join()
+    await context_of(app).media_queue.join()
     after = (await client.get(content_url)).json()
 
     assert [item["id"] for item in before["itens"]] == []
@@ -399,18 +408,18 @@ async def test_storage_failing_for_the_converted_video_is_erro_and_leaves_nothin
             await super().put_file(key, path, content_type)
 
     ad_id = await create_pending_ad(app, settings, condo, queue=DroppingQueue())
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         ad = await session.get(Ad, ad_id)
         assert ad is not None
         assert ad.media_key is not None
     context = tasks.MediaContext(
-        settings, NoVideoWrites(settings.media_dir), app.state.sessionmaker
+        settings, NoVideoWrites(settings.media_dir), context_of(app).sessionmaker
     )
 
     outcome = await tasks.convert_upload(context, ad.media_key)
 
     assert outcome is tasks.Outcome.FAILED
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         ad = await session.get(Ad, ad_id)
         assert ad is not None
         assert ad.status is ContentStatus.ERROR

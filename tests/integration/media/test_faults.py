@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from expotv.ads.models import Ad
 from expotv.config import Settings
 from expotv.content import ContentStatus
+from expotv.context import context_of
 from expotv.db import session_scope
 from expotv.media import service as media_service
 from expotv.storage.base import StorageError
@@ -58,7 +59,7 @@ async def test_failure_after_the_row_was_flushed_leaves_nothing(
     assert response.json()["detail"] == "falha injetada depois de gravar o arquivo"
     assert media_files(settings) == []
     assert await count_ads(media_app) == 0
-    await media_app.state.media_queue.join()
+    await context_of(media_app).media_queue.join()
     assert media_files(settings) == []
 
 
@@ -79,7 +80,7 @@ async def test_constraint_violation_at_flush_leaves_nothing(
 async def test_storage_failing_mid_upload_is_503_and_leaves_nothing(
     media_client: httpx.AsyncClient, media_app: FastAPI, settings: Settings
 ) -> None:
-    media_app.state.storage = FlakyStorage(settings.media_dir)
+    context_of(media_app).storage = FlakyStorage(settings.media_dir)
 
     response = await media_client.post(
         "/teste/midia", files={"arquivo": ("x", samples.mp4_h264())}
@@ -92,11 +93,11 @@ async def test_storage_failing_mid_upload_is_503_and_leaves_nothing(
 
 
 async def ingest_then_fail(app: FastAPI, settings: Settings) -> None:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(context_of(app).sessionmaker) as session:
         await media_service.ingest(
             session,
             samples.upload(samples.phone_jpeg()),
-            storage=app.state.storage,
+            storage=context_of(app).storage,
             settings=settings,
             now=NOW,
         )
@@ -114,11 +115,11 @@ async def test_ingest_inside_a_unit_of_work_that_raises_leaves_nothing(
 
 
 async def ingest_then_insert_a_bad_row(app: FastAPI, settings: Settings) -> None:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(context_of(app).sessionmaker) as session:
         media = await media_service.ingest(
             session,
             samples.upload(samples.mov_h264()),
-            storage=app.state.storage,
+            storage=context_of(app).storage,
             settings=settings,
             now=NOW,
         )

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from expotv.content import MediaKind
+from expotv.context import context_of
 from expotv.storage import keys
 from expotv.storage.local import LocalStorage
 
@@ -20,7 +21,7 @@ BODY = bytes(range(256)) * 40  # 10240 bytes
 
 @pytest.fixture
 async def stored_key(app: FastAPI, tmp_path: Path) -> str:
-    storage: LocalStorage = app.state.storage
+    storage: LocalStorage = context_of(app).storage
     key = keys.media_key(MediaKind.VIDEO, "mp4", NOW)
     source = tmp_path / "clip.mp4"
     source.write_bytes(BODY)
@@ -177,7 +178,7 @@ async def test_anything_but_a_stored_public_key_is_404(
 async def test_pending_originals_are_never_served(
     client: httpx.AsyncClient, app: FastAPI, tmp_path: Path
 ) -> None:
-    storage: LocalStorage = app.state.storage
+    storage: LocalStorage = context_of(app).storage
     key = keys.upload_key(keys.media_key(MediaKind.VIDEO, "mp4", NOW))
     source = tmp_path / "original"
     source.write_bytes(b"\x1a\x45\xdf\xa3 original")

@@ -12,9 +12,10 @@ from prometheus_client import REGISTRY
 from expotv.ads.models import Ad
 from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
+from expotv.context import context_of
 from expotv.db import session_scope, utcnow
+from expotv.media import queue as media_queue
 from expotv.media import service as media_service
-from expotv.media import worker
 from expotv.media.jobs import sweep_orphans
 from expotv.storage import keys
 from tests.integration.media import samples
@@ -27,11 +28,11 @@ class DroppingQueue:
 
 
 async def store_item(app: FastAPI, settings: Settings, data: bytes) -> Ad:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(context_of(app).sessionmaker) as session:
         media = await media_service.ingest(
             session,
             samples.upload(data),
-            storage=app.state.storage,
+            storage=context_of(app).storage,
             settings=settings,
             now=utcnow(),
             queue=DroppingQueue(),
@@ -57,7 +58,7 @@ async def leave_orphan(app: FastAPI, tmp_path: Path) -> str:
     key = keys.media_key(MediaKind.IMAGE, "png", utcnow())
     source = tmp_path / "orphan.png"
     source.write_bytes(samples.image_bytes("PNG"))
-    await app.state.storage.put_file(key, source, "image/png")
+    await context_of(app).storage.put_file(key, source, "image/png")
     return key
 
 
@@ -79,13 +80,17 @@ async def test_sweep_deletes_only_old_unreferenced_objects(
 
     # Young objects may belong to an upload still in flight: left alone.
     assert (
-        await sweep_orphans(app.state.sessionmaker, app.state.storage, now=utcnow())
+        await sweep_orphans(
+            context_of(app).sessionmaker, context_of(app).storage, now=utcnow()
+        )
         == 0
     )
     assert orphan in media_files(settings)
 
     later = utcnow() + timedelta(days=1)
-    deleted = await sweep_orphans(app.state.sessionmaker, app.state.storage, now=later)
+    deleted = await sweep_orphans(
+        context_of(app).sessionmaker, context_of(app).storage, now=later
+    )
 
     assert deleted == 1
     assert media_files(settings) == kept
@@ -95,14 +100,17 @@ async def test_a_pending_original_goes_once_its_item_failed(
     app: FastAPI, settings: Settings, clean: None
 ) -> None:
     pending = await store_item(app, settings, samples.webm_vp8())
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(context_of(app).sessionmaker) as session:
         ad = await session.get(Ad, pending.id)
         assert ad is not None
         ad.status = ContentStatus.ERROR
 
     later = utcnow() + timedelta(days=1)
     assert (
-        await sweep_orphans(app.state.sessionmaker, app.state.storage, now=later) == 1
+        await sweep_orphans(
+            context_of(app).sessionmaker, context_of(app).storage, now=later
+        )
+        == 1
     )
     assert media_files(settings) == [pending.thumbnail_key]
 
@@ -111,19 +119,18 @@ async def test_start_up_housekeeping_measures_and_sweeps_when_jobs_run(
     app: FastAPI, settings: Settings, clean: None, tmp_path: Path
 ) -> None:
     orphan = await leave_orphan(app, tmp_path)
-    path = app.state.storage.path_for(orphan)
+    path = context_of(app).storage.path_for(orphan)
     day_ago = (utcnow() - timedelta(days=1)).timestamp()
     os.utime(path, (day_ago, day_ago))
 
-    await worker._housekeeping(  # noqa: SLF001
-        app.state.storage, app.state.sessionmaker, settings
+    context = context_of(app)
+    await media_queue._housekeeping(  # noqa: SLF001
+        context.storage, context.sessionmaker, sweep=False
     )
-    assert orphan in media_files(settings)  # the test settings run no jobs
+    assert orphan in media_files(settings)  # an instance that runs no jobs
 
-    await worker._housekeeping(  # noqa: SLF001
-        app.state.storage,
-        app.state.sessionmaker,
-        settings.model_copy(update={"run_jobs": True}),
+    await media_queue._housekeeping(  # noqa: SLF001
+        context.storage, context.sessionmaker, sweep=True
     )
     assert media_files(settings) == []
     assert REGISTRY.get_sample_value("expotv_media_disk_bytes") == 0

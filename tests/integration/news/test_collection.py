@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 
 from expotv.config import Settings
 from expotv.content import ContentStatus
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.news import jobs as news_jobs
 from expotv.news.models import NewsFeed, NewsItem
@@ -58,7 +59,7 @@ async def _news(
 
 
 async def _count(app: FastAPI, feed_id: object) -> int:
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         total = await session.scalar(
             select(func.count())
             .select_from(NewsItem)
@@ -248,12 +249,12 @@ async def test_conditional_get_304_creates_nothing(
     url = feed_server.serve("/etag.xml", route)
     feed = await _source(feeds_client, admin_headers, url)
     await _collect(feeds_client, admin_headers, feed["id"])
-    async with feeds_app.state.sessionmaker() as session:
+    async with context_of(feeds_app).sessionmaker() as session:
         await session.execute(delete(NewsItem))
         await session.commit()
 
     report = await news_jobs.collect_feeds(
-        feeds_app.state.sessionmaker, feed_settings, now=utcnow()
+        context_of(feeds_app).sessionmaker, feed_settings, now=utcnow()
     )
 
     assert report.feeds == 1
@@ -447,7 +448,7 @@ async def test_one_failing_source_does_not_stop_the_job(
     )
 
     report = await news_jobs.collect_feeds(
-        feeds_app.state.sessionmaker, feed_settings, now=utcnow()
+        context_of(feeds_app).sessionmaker, feed_settings, now=utcnow()
     )
 
     assert report.feeds == 3
@@ -475,7 +476,7 @@ async def test_collecting_is_idempotent_across_runs(
         "/twice.xml", Route(body=rss(rss_item("a", "Um", published=now)))
     )
     feed = await _source(feeds_client, admin_headers, url)
-    sessionmaker = feeds_app.state.sessionmaker
+    sessionmaker = context_of(feeds_app).sessionmaker
 
     first = await news_jobs.collect_feeds(sessionmaker, feed_settings, now=now)
     second = await news_jobs.collect_feeds(sessionmaker, feed_settings, now=now)
@@ -523,7 +524,7 @@ async def test_collected_news_expire_by_age_and_manual_news_by_their_date(
     assert statuses["Recente"] == "ativo"
 
     later = now + max_age + timedelta(hours=2)
-    sessionmaker = feeds_app.state.sessionmaker
+    sessionmaker = context_of(feeds_app).sessionmaker
     expired = await news_jobs.expire_collected(sessionmaker, feed_settings, now=later)
     again = await news_jobs.expire_collected(sessionmaker, feed_settings, now=later)
 
@@ -555,11 +556,11 @@ async def test_age_limit_applies_to_collected_rows_without_an_expiry(
     await factory.add(NewsItem(title="Manual antiga", published_at=now - max_age * 2))
 
     expired = await news_jobs.expire_collected(
-        feeds_app.state.sessionmaker, feed_settings, now=now
+        context_of(feeds_app).sessionmaker, feed_settings, now=now
     )
 
     assert expired == 1
-    async with feeds_app.state.sessionmaker() as session:
+    async with context_of(feeds_app).sessionmaker() as session:
         rows = await session.execute(select(NewsItem.title, NewsItem.status))
         stored = dict(rows.all())
     assert stored == {
@@ -579,7 +580,7 @@ async def test_racing_collections_of_one_source_do_not_duplicate(
     entries = [rss_item(f"g{i}", f"Notícia {i}", published=now) for i in range(5)]
     url = feed_server.serve("/race.xml", Route(body=rss(*entries)))
     feed = await _source(feeds_client, admin_headers, url)
-    sessionmaker = feeds_app.state.sessionmaker
+    sessionmaker = context_of(feeds_app).sessionmaker
 
     outcomes = await asyncio.gather(
         *(

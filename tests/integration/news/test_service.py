@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.news import feeds
 from expotv.news import jobs as news_jobs
@@ -42,7 +43,7 @@ def _entry(key: str, *, age: timedelta = timedelta(0)) -> feeds.ParsedEntry:
 async def test_creating_an_active_news_invalidates_every_tv(
     app: FastAPI, clean: None
 ) -> None:
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         await news_service.create_news(
             session, NewsCreate(titulo="Ativa"), now=utcnow()
         )
@@ -54,7 +55,7 @@ async def test_creating_an_active_news_invalidates_every_tv(
 async def test_creating_an_inactive_news_invalidates_nothing(
     app: FastAPI, clean: None
 ) -> None:
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         await news_service.create_news(
             session, NewsCreate(titulo="Inativa", status="inativo"), now=utcnow()
         )
@@ -68,7 +69,7 @@ async def test_an_update_that_changes_nothing_invalidates_nothing(
 ) -> None:
     item = await factory.add(NewsItem(title="Igual", source=""))
 
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         loaded = await session.get(NewsItem, item.id)
         assert loaded is not None
         before = loaded.updated_at
@@ -87,14 +88,14 @@ async def test_collection_with_nothing_new_invalidates_nothing(
     feed = await factory.add(NewsFeed(name="Portal", url="http://93.184.216.34/rss"))
     max_age = timedelta(days=3)
 
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         loaded = await session.get(NewsFeed, feed.id)
         assert loaded is not None
         created = await news_service.record_collection(
             session, loaded, now=utcnow(), max_age=max_age, entries=[_entry("a")]
         )
         await session.commit()
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         loaded = await session.get(NewsFeed, feed.id)
         assert loaded is not None
         again = await news_service.record_collection(
@@ -111,7 +112,7 @@ async def test_collecting_only_entries_past_the_age_limit_invalidates_nothing(
 ) -> None:
     feed = await factory.add(NewsFeed(name="Portal", url="http://93.184.216.34/rss"))
 
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         loaded = await session.get(NewsFeed, feed.id)
         assert loaded is not None
         created = await news_service.record_collection(
@@ -139,7 +140,7 @@ async def test_fetch_time_dns_check_refuses_a_rebound_name(
         return ["127.0.0.1"]
 
     outcome = await news_jobs.collect_feed(
-        app.state.sessionmaker, settings, feed.id, now=utcnow(), resolver=rebound
+        context_of(app).sessionmaker, settings, feed.id, now=utcnow(), resolver=rebound
     )
 
     assert outcome.error is not None
@@ -152,7 +153,7 @@ async def test_collecting_a_deleted_source_reports_nothing(
     app: FastAPI, settings: Settings, clean: None
 ) -> None:
     outcome = await news_jobs.collect_feed(
-        app.state.sessionmaker, settings, 999_999, now=utcnow()
+        context_of(app).sessionmaker, settings, 999_999, now=utcnow()
     )
 
     assert outcome.feed is None

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from PIL import Image
 
 from expotv.condominiums.models import Condominium
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.scheduler import JobRunner, build_jobs, create_coordinator
 from expotv.tvs.models import TV
@@ -154,13 +155,14 @@ async def test_pings_then_the_monitor_job_move_the_fleet_gauges(
     condo = await factory.add(Condominium(name="Residencial Frota"))
     pinging = await factory.add(TV(name="Hall", condominium_id=condo.id, code="PQRSTU"))
     await factory.add(TV(name="Garagem", condominium_id=condo.id, code="VWXYZA"))
-    monitor = {job.name: job for job in build_jobs(app.state)}["tv-monitor"]
-    runner = JobRunner(create_coordinator(app.state))
+    jobs = build_jobs(context_of(app).job_parts())
+    monitor = {job.name: job for job in jobs}["tv-monitor"]
+    runner = JobRunner(create_coordinator(context_of(app).job_parts()))
     before = await scrape(client)
 
     response = await client.post(f"/app/tv/{pinging.code}/ping")
     assert response.status_code == 200
-    await app.state.heartbeats.flush()
+    await context_of(app).heartbeats.flush()
     assert await runner.run(monitor, now=utcnow()) == "ok"
 
     after = await scrape(client)

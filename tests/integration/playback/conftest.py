@@ -17,6 +17,7 @@ from sqlalchemy import event, insert
 from expotv.ads.models import Ad, ad_condominium
 from expotv.condominiums.models import Condominium
 from expotv.content import ContentStatus, MediaKind
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.news.models import NewsItem
 from expotv.notices.models import Notice, notice_condominium
@@ -114,7 +115,7 @@ class Arrange:
 
 @pytest.fixture
 def arrange(app: FastAPI, clean: None) -> Arrange:
-    return Arrange(sessionmaker=app.state.sessionmaker)
+    return Arrange(sessionmaker=context_of(app).sessionmaker)
 
 
 @dataclass
@@ -135,7 +136,7 @@ class StatementLog:
 def statements(app: FastAPI) -> Iterator[StatementLog]:
     """Every SQL statement the app's engine sends while the test runs."""
     log = StatementLog()
-    engine = app.state.engine.sync_engine
+    engine = context_of(app).engine.sync_engine
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         log.statements.append(statement)

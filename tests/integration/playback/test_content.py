@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from expotv.content import ContentStatus
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.observability.metrics import CONTENT_SERVED
 from expotv.playlist.schemas import PlaylistRead
@@ -165,19 +166,18 @@ async def test_unknown_code_is_404_and_negatively_cached(
 async def test_created_tv_is_served_at_once_despite_an_earlier_404(
     client: httpx.AsyncClient, arrange: Arrange, app: FastAPI
 ) -> None:
-    from expotv.db import commit
+    from expotv.db import session_scope
     from expotv.playlist.invalidation import content_changed
     from expotv.tvs.models import TV
 
     condominium = await arrange.condominium()
     assert (await content(client, "WXYZ23")).status_code == 404
 
-    async with app.state.sessionmaker() as session:
+    async with session_scope(context_of(app).sessionmaker) as session:
         tv = TV(code="WXYZ23", name="Nova", condominium_id=condominium.id)
         session.add(tv)
         await session.flush()
         content_changed(session, tv_ids=[tv.id])
-        await commit(session)
 
     assert (await content(client, "WXYZ23")).status_code == 200
 
@@ -187,7 +187,7 @@ async def test_enumerating_unknown_codes_is_rate_limited(
 ) -> None:
     tv = await arrange.tv(await arrange.condominium())
     assert (await content(client, tv.code)).status_code == 200
-    limit = app.state.settings.tv_lookup_rate_per_minute
+    limit = context_of(app).settings.tv_lookup_rate_per_minute
 
     codes = [f"Z{n:05d}" for n in range(limit)]
     for code in codes:
@@ -209,7 +209,7 @@ async def test_enumerating_unknown_codes_is_rate_limited(
 async def test_item_expiry_changes_the_playlist_and_bounds_the_cache_entry(
     app: FastAPI, arrange: Arrange
 ) -> None:
-    playlists: PlaylistService = app.state.playlists
+    playlists: PlaylistService = context_of(app).playlists
     condominium = await arrange.condominium()
     tv = await arrange.tv(condominium)
     now = utcnow()
@@ -234,9 +234,9 @@ async def test_item_expiry_changes_the_playlist_and_bounds_the_cache_entry(
 async def test_cache_entries_expire_after_the_configured_time(
     app: FastAPI, arrange: Arrange
 ) -> None:
-    playlists: PlaylistService = app.state.playlists
+    playlists: PlaylistService = context_of(app).playlists
     tv = await arrange.tv(await arrange.condominium())
     now = utcnow()
     served = await playlists.get(tv.code, client="test", now=now)
-    seconds = app.state.settings.playlist_cache_seconds
+    seconds = context_of(app).settings.playlist_cache_seconds
     assert served.entry.valid_until == now.timestamp() + seconds

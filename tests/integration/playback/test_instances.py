@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from expotv.cache.redis import RedisCache
 from expotv.content import ContentStatus
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.playlist.invalidation import PendingChanges
 from expotv.playlist.service import PlaylistService
@@ -30,7 +31,9 @@ async def shared_cache() -> AsyncIterator[RedisCache]:
 
 def instance(app: FastAPI, cache: RedisCache) -> PlaylistService:
     return PlaylistService(
-        sessionmaker=app.state.sessionmaker, cache=cache, settings=app.state.settings
+        sessionmaker=context_of(app).sessionmaker,
+        cache=cache,
+        settings=context_of(app).settings,
     )
 
 
@@ -48,7 +51,7 @@ async def test_instances_share_one_cached_playlist_and_its_invalidation(
         built.entry.body
     )
 
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         stored = await session.get(type(ad), ad.id)
         assert stored is not None
         stored.status = ContentStatus.INACTIVE

@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from expotv.condominiums.models import Condominium
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.jobs.expiry import expire_content
 from expotv.tvs.models import TV
@@ -282,7 +283,9 @@ async def test_expiry_job_changes_only_the_expired_items_tvs(
     before = await versions(client, setup)
 
     await expire_content(
-        app.state.sessionmaker, app.state.settings, now=soon + timedelta(seconds=1)
+        context_of(app).sessionmaker,
+        context_of(app).settings,
+        now=soon + timedelta(seconds=1),
     )
 
     assert await changed(client, setup, before) == {setup.b1.code}

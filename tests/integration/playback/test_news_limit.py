@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from expotv.cache import MemoryCache
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.playlist.service import PlaylistService
 from tests.integration.playback.conftest import Arrange
@@ -20,7 +21,7 @@ MAX_NEWS = 3
 @pytest.fixture
 async def service(app: FastAPI) -> AsyncIterator[PlaylistService]:
     playlists = PlaylistService(
-        sessionmaker=app.state.sessionmaker,
+        sessionmaker=context_of(app).sessionmaker,
         cache=MemoryCache(),
         settings=app.state.settings.model_copy(update={"playlist_max_news": MAX_NEWS}),
     )

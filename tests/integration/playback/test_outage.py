@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.main import create_app
 from expotv.tvs.models import TV, TVStatus
@@ -48,7 +49,7 @@ async def outage(
     )
     app = create_app(settings)
     async with LifespanManager(app, startup_timeout=30):
-        app.state.playlists.db_retry_seconds = 0
+        context_of(app).playlists.db_retry_seconds = 0
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver"
@@ -81,7 +82,7 @@ async def test_tvs_keep_playing_and_pinging_while_the_database_is_down(
 
     await outage.proxy.cut()
     # A change elsewhere dropped the fresh entry: only the last-known copy is left.
-    await outage.app.state.playlists.invalidate([tv.code])
+    await context_of(outage.app).playlists.invalidate([tv.code])
 
     for _ in range(3):
         stale = await content(client, tv.code)
@@ -104,7 +105,7 @@ async def test_tvs_keep_playing_and_pinging_while_the_database_is_down(
     assert unknown.status_code == 503
     assert int(unknown.headers["retry-after"]) >= 1
 
-    heartbeats = outage.app.state.heartbeats
+    heartbeats = context_of(outage.app).heartbeats
     with pytest.raises(SQLAlchemyError):
         await heartbeats.flush()
     assert heartbeats.pending == 1
@@ -112,13 +113,13 @@ async def test_tvs_keep_playing_and_pinging_while_the_database_is_down(
     await outage.proxy.restore()
 
     async def ping_written() -> bool:
-        async with app.state.sessionmaker() as session:
+        async with context_of(app).sessionmaker() as session:
             stored = await session.get(TV, tv.id)
         assert stored is not None
         return stored.last_seen_at is not None
 
     await until(ping_written)
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         stored = await session.get(TV, tv.id)
     assert stored is not None
     assert stored.status is TVStatus.ONLINE

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from expotv.context import context_of
 from expotv.db import create_sessionmaker, utcnow
 from expotv.observability.metrics import TVS_OFFLINE, TVS_ONLINE
 from expotv.tvs.heartbeat import HeartbeatWriter
@@ -24,7 +25,7 @@ from tests.integration.playback.conftest import Arrange, StatementLog, version_o
 @asynccontextmanager
 async def paused_flusher(app: FastAPI) -> AsyncIterator[HeartbeatWriter]:
     """The app's heartbeat writer without its periodic flush (flushed by hand)."""
-    heartbeats: HeartbeatWriter = app.state.heartbeats
+    heartbeats: HeartbeatWriter = context_of(app).heartbeats
     await heartbeats.stop()
     try:
         yield heartbeats
@@ -33,7 +34,7 @@ async def paused_flusher(app: FastAPI) -> AsyncIterator[HeartbeatWriter]:
 
 
 async def load_tv(app: FastAPI, tv_id: int) -> TV:
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         tv = await session.get(TV, tv_id)
         assert tv is not None
         return tv
@@ -51,7 +52,7 @@ async def test_ping_answers_online_with_the_content_version(
     assert response.json() == {
         "status": "online",
         "versao": await version_of(client, tv.code),
-        "intervalo_ping": app.state.settings.tv_ping_interval_seconds,
+        "intervalo_ping": context_of(app).settings.tv_ping_interval_seconds,
     }
 
 
@@ -144,7 +145,9 @@ async def test_one_statement_per_chunk_for_many_tvs(
 ) -> None:
     condominium = await arrange.condominium()
     tvs = [await arrange.tv(condominium) for _ in range(25)]
-    writer = HeartbeatWriter(app.state.sessionmaker, flush_seconds=60, chunk_size=10)
+    writer = HeartbeatWriter(
+        context_of(app).sessionmaker, flush_seconds=60, chunk_size=10
+    )
     now = utcnow()
     for n in range(4):
         for tv in tvs:
@@ -173,7 +176,7 @@ async def test_failed_flush_keeps_the_pings_for_the_next_one(
     tv = await arrange.tv(await arrange.condominium())
     missing = tmp_path / "nao-existe" / "expotv.db"
     engine = create_async_engine(f"sqlite+aiosqlite:///{missing}")
-    sessions = Switchable(app.state.sessionmaker, create_sessionmaker(engine))
+    sessions = Switchable(context_of(app).sessionmaker, create_sessionmaker(engine))
     writer = HeartbeatWriter(sessions, flush_seconds=60)  # type: ignore[arg-type]
     seen = utcnow()
     writer.record(tv.id, seen_at=seen, app_version="3.0")
@@ -196,7 +199,7 @@ async def test_stopping_the_writer_flushes_what_is_left(
     app: FastAPI, arrange: Arrange
 ) -> None:
     tv = await arrange.tv(await arrange.condominium())
-    writer = HeartbeatWriter(app.state.sessionmaker, flush_seconds=3600)
+    writer = HeartbeatWriter(context_of(app).sessionmaker, flush_seconds=3600)
     writer.start()
     writer.record(tv.id, seen_at=utcnow())
     await writer.stop()
@@ -208,7 +211,7 @@ async def test_monitor_marks_silent_tvs_offline_and_sets_the_gauges(
 ) -> None:
     condominium = await arrange.condominium()
     now = utcnow()
-    settings = app.state.settings
+    settings = context_of(app).settings
     silent_for = timedelta(seconds=settings.tv_offline_after_seconds + 1)
     fresh = await arrange.tv(
         condominium, status=TVStatus.ONLINE, last_seen_at=now - timedelta(seconds=5)
@@ -219,10 +222,10 @@ async def test_monitor_marks_silent_tvs_offline_and_sets_the_gauges(
     never = await arrange.tv(condominium, status=TVStatus.ONLINE)
     await arrange.tv(condominium)
 
-    assert await mark_offline(app.state.sessionmaker, settings, now=now) == 2
-    assert await mark_offline(app.state.sessionmaker, settings, now=now) == 0
+    assert await mark_offline(context_of(app).sessionmaker, settings, now=now) == 2
+    assert await mark_offline(context_of(app).sessionmaker, settings, now=now) == 0
 
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         rows = {
             row.id: row.status
             for row in await session.execute(select(TV.id, TV.status))

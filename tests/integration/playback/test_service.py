@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from expotv.cache import MemoryCache
+from expotv.context import context_of
 from expotv.db import create_sessionmaker, utcnow
 from expotv.playlist.exceptions import PlaylistUnavailable
 from expotv.playlist.invalidation import PendingChanges
@@ -38,7 +39,7 @@ class Sessions:
 @pytest.fixture
 async def sessions(app: FastAPI, tmp_path: Path) -> AsyncIterator[Sessions]:
     engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'nao' / 'x.db'}")
-    yield Sessions(app.state.sessionmaker, create_sessionmaker(engine))
+    yield Sessions(context_of(app).sessionmaker, create_sessionmaker(engine))
     await engine.dispose()
 
 
@@ -47,7 +48,7 @@ async def service(app: FastAPI, sessions: Sessions) -> AsyncIterator[PlaylistSer
     playlists = PlaylistService(
         sessionmaker=sessions,  # type: ignore[arg-type]
         cache=MemoryCache(),
-        settings=app.state.settings,
+        settings=context_of(app).settings,
     )
     yield playlists
     await playlists.drain()
@@ -65,7 +66,7 @@ async def test_known_tv_gets_its_last_playlist_marked_stale(
     sessions.is_broken = True
     await service.invalidate([tv.code])
     stale = await service.get(tv.code, client="t", now=utcnow())
-    heartbeats = HeartbeatWriter(app.state.sessionmaker, flush_seconds=60)
+    heartbeats = HeartbeatWriter(context_of(app).sessionmaker, flush_seconds=60)
     pinged = await record_ping(service, heartbeats, tv.code, client="t", now=utcnow())
 
     assert stale.is_stale

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.users.models import User
 from tests import support
 from tests.integration.realtime.helpers import instance, make_tv, next_event
@@ -25,9 +26,9 @@ def instances(
         "redis_key_prefix": f"expotv-test-{support.run_id()}",
     }
     with instance(settings, **shared) as a, instance(settings, **shared) as b:
-        b.portal.call(b.app.state.pubsub.wait_listening)  # type: ignore[union-attr]
+        b.portal.call(context_of(b.app).pubsub.wait_listening)
         yield a, b
-        a.portal.call(a.app.state.cache.flush)  # type: ignore[union-attr]
+        a.portal.call(context_of(a.app).cache.flush)
 
 
 def set_ratios(client: TestClient, tv_id: int, headers: dict[str, str], n: int) -> None:

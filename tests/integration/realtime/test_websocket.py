@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.users.models import User
 from tests import support
 from tests.integration.realtime.helpers import instance, make_tv, next_event
@@ -21,7 +22,7 @@ def tv_server(settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture
 def tv_app(tv_server: TestClient, app: FastAPI, clean: None) -> TestClient:
-    tv_server.app.state.playlists.reset()  # type: ignore[attr-defined]
+    context_of(tv_server.app).playlists.reset()
     return tv_server
 
 
@@ -116,7 +117,7 @@ async def test_a_closed_socket_stops_being_watched(
 
     with tv_app.websocket_connect(f"/app/tv/{tv.code}/ws") as ws:
         ws.receive_json()
-        hub = tv_app.app.state.hub  # type: ignore[attr-defined]
+        hub = context_of(tv_app.app).hub
         assert hub.connections(tv.code) == 1
 
     # The server notices the close on its side; a request afterwards settles it.

@@ -10,6 +10,7 @@ from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.users.models import User
 from tests import support
 from tests.integration.realtime.helpers import instance, make_tv
@@ -28,7 +29,7 @@ def tv_app(
         redis_key_prefix=f"expotv-test-{support.run_id()}",
     ) as client:
         # Probe a returning Redis at once instead of every few seconds.
-        client.app.state.cache.link.recheck_seconds = 0  # type: ignore[attr-defined]
+        context_of(client.app).cache.link.recheck_seconds = 0
         yield client
 
 
@@ -53,7 +54,7 @@ async def test_tvs_keep_getting_their_content_while_redis_is_down_and_back(
     content = f"/app/tv/{tv.code}/content"
     ping = f"/app/tv/{tv.code}/ping"
     assert tv_app.get(content).status_code == 200
-    cache = tv_app.app.state.cache  # type: ignore[attr-defined]
+    cache = context_of(tv_app.app).cache
     degraded_before = degraded_total()
 
     redis_server.stop()
@@ -98,7 +99,7 @@ async def test_a_change_made_while_redis_was_down_reaches_other_instances_later(
         "redis_key_prefix": f"expotv-test-{support.run_id()}",
     }
     with instance(settings, **shared) as a, instance(settings, **shared) as b:
-        b.portal.call(b.app.state.pubsub.wait_listening)  # type: ignore[union-attr]
+        b.portal.call(context_of(b.app).pubsub.wait_listening)
         with b.websocket_connect(f"/app/tv/{tv.code}/ws") as ws:
             hello = next_event(ws)
             redis_server.stop()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expotv.ads.models import Ad
 from expotv.config import Environment, Settings
 from expotv.content import ContentStatus, MediaKind
+from expotv.context import context_of
 from expotv.db import commit, rollback, session_scope
 from expotv.media import service as media_service
 from expotv.media import tasks
@@ -228,7 +229,7 @@ async def test_conversion_worker_reads_and_writes_the_bucket(
     app: FastAPI, clean: None, s3_storage: S3Storage, storage_settings: Settings
 ) -> None:
     queue = RecordingQueue()
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(context_of(app).sessionmaker) as session:
         media = await media_service.ingest(
             session,
             samples.upload(samples.avi_mpeg4()),
@@ -251,7 +252,9 @@ async def test_conversion_worker_reads_and_writes_the_bucket(
         )
     assert queue.keys == [media.key]
 
-    context = tasks.MediaContext(storage_settings, s3_storage, app.state.sessionmaker)
+    context = tasks.MediaContext(
+        storage_settings, s3_storage, context_of(app).sessionmaker
+    )
     outcome = await tasks.convert_upload(context, media.key)
 
     assert outcome is tasks.Outcome.READY
@@ -263,6 +266,49 @@ async def test_conversion_worker_reads_and_writes_the_bucket(
     converted = Path(storage_settings.data_dir) / "converted.mp4"
     converted.write_bytes(body)
     assert samples.video_facts(converted).codecs == [("video", "h264")]
+
+
+async def test_a_conversion_past_its_budget_leaves_only_the_poster_in_the_bucket(
+    app: FastAPI, clean: None, s3_storage: S3Storage, storage_settings: Settings
+) -> None:
+    budgeted = storage_settings.model_copy(
+        update={
+            "media_conversion_timeout_seconds": 0.01,
+            "max_video_bytes": 10 * 1024 * 1024,
+        }
+    )
+    async with session_scope(context_of(app).sessionmaker) as session:
+        media = await media_service.ingest(
+            session,
+            samples.upload(samples.slow_to_convert()),
+            storage=s3_storage,
+            settings=budgeted,
+            now=NOW,
+            queue=RecordingQueue(),
+        )
+        ad = Ad(
+            name="Lento no R2",
+            status=ContentStatus.PROCESSING,
+            requested_status=ContentStatus.ACTIVE,
+            media_kind=MediaKind.VIDEO,
+            media_key=media.key,
+            archive_url=media.url,
+            thumbnail_key=media.thumbnail_key,
+            thumbnail_url=media.thumbnail_url,
+        )
+        session.add(ad)
+    assert f"{PREFIX}/{keys.upload_key(media.key)}" in bucket_keys(s3_storage)
+
+    context = tasks.MediaContext(budgeted, s3_storage, context_of(app).sessionmaker)
+    outcome = await tasks.convert_upload(context, media.key)
+
+    assert outcome is tasks.Outcome.FAILED
+    async with context_of(app).sessionmaker() as session:
+        failed = await session.get(Ad, ad.id)
+    assert failed is not None
+    assert failed.status is ContentStatus.ERROR
+    assert "tempo limite" in (failed.media_error or "")
+    assert bucket_keys(s3_storage) == [f"{PREFIX}/{media.thumbnail_key}"]
 
 
 async def test_commit_keeps_what_ingest_stored(

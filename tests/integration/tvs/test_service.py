@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.condominiums import service as condominium_service
 from expotv.condominiums.models import Condominium
+from expotv.context import context_of
 from expotv.playlist.invalidation import PendingChanges
 from expotv.tvs import repository, service
 from expotv.tvs.schemas import TVCreate, TVRatiosUpdate, TVUpdate
@@ -21,7 +22,7 @@ from tests.support import Factory
 
 @pytest.fixture
 async def session(app: FastAPI, clean: None) -> AsyncIterator[AsyncSession]:
-    async with app.state.sessionmaker() as db:
+    async with context_of(app).sessionmaker() as db:
         yield db
         await db.rollback()
 

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from expotv.config import Environment, Settings
+from expotv.context import context_of
 from expotv.users.bootstrap import create_master_user, ensure_master
 from expotv.users.models import Role, User
 from tests import support
@@ -73,7 +74,7 @@ async def test_create_master_command_creates_a_master_on_a_fresh_sqlite(
 
 
 async def _masters(app: FastAPI) -> list[User]:
-    async with app.state.sessionmaker() as session:
+    async with context_of(app).sessionmaker() as session:
         return list(await session.scalars(select(User).where(User.role == Role.ADMIN)))
 
 
@@ -87,8 +88,8 @@ async def test_ensure_master_creates_the_configured_master_once(
             "master_senha": SecretStr("senha-raiz-123"),
         }
     )
-    await ensure_master(app.state.sessionmaker, configured)
-    await ensure_master(app.state.sessionmaker, configured)
+    await ensure_master(context_of(app).sessionmaker, configured)
+    await ensure_master(context_of(app).sessionmaker, configured)
     masters = await _masters(app)
     assert [m.email for m in masters] == ["raiz@example.com"]
     assert (
@@ -100,7 +101,7 @@ async def test_ensure_master_creates_the_configured_master_once(
 async def test_ensure_master_does_nothing_when_a_master_exists_or_unset(
     app: FastAPI, settings: Settings, factory: support.Factory
 ) -> None:
-    await ensure_master(app.state.sessionmaker, settings)
+    await ensure_master(context_of(app).sessionmaker, settings)
     assert await _masters(app) == []
     existing = await factory.user(Role.ADMIN)
     configured = settings.model_copy(
@@ -109,5 +110,5 @@ async def test_ensure_master_does_nothing_when_a_master_exists_or_unset(
             "master_senha": SecretStr("senha-raiz-123"),
         }
     )
-    await ensure_master(app.state.sessionmaker, configured)
+    await ensure_master(context_of(app).sessionmaker, configured)
     assert [m.id for m in await _masters(app)] == [existing.id]

@@ -13,8 +13,8 @@ from expotv.condominiums import service as condominium_service
 from expotv.condominiums.models import Condominium
 from expotv.condominiums.schemas import CondominiumCreate, CondominiumUpdate
 from expotv.config import Settings
-from expotv.db import DbSession, utcnow
-from expotv.deps import AppSettings
+from expotv.db import utcnow
+from expotv.deps import AppSettings, DbSession
 from expotv.schemas import MAX_ID
 from expotv.ui.painel import forms, lookups, render
 from expotv.ui.painel.guard import painel_router
@@ -129,7 +129,7 @@ async def create_condominium(
         data = forms.validate(CondominiumCreate, values)
         return await condominium_service.create(session, data, user=visitor.user)
 
-    created, errors = await forms.attempt(session, create, keep=[visitor.user])
+    created, errors = await forms.attempt(request, session, create, keep=[visitor.user])
     if created is None:
         return await _form_page(
             request,
@@ -241,7 +241,7 @@ async def update_condominium(
             session, condominium, changes, user=visitor.user
         )
 
-    saved, errors = await forms.attempt(session, save, keep=[visitor.user])
+    saved, errors = await forms.attempt(request, session, save, keep=[visitor.user])
     if saved is None:
         return await _form_page(
             request,
@@ -275,7 +275,7 @@ async def delete_condominium(
         )
         return True
 
-    deleted, errors = await forms.attempt(session, delete, keep=[visitor.user])
+    deleted, errors = await forms.attempt(request, session, delete, keep=[visitor.user])
     if deleted is None:
         return await _detail_page(
             request,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
+from expotv.context import context_of
 from expotv.db import rollback
 from expotv.errors import ExpoError, Invalid
 from expotv.ui.painel.render import parse_local
@@ -152,6 +153,7 @@ def validate(model: type[M], values: Mapping[str, Any]) -> M:
 
 
 async def attempt(
+    request: Request,
     session: AsyncSession,
     action: Callable[[], Awaitable[T]],
     *,
@@ -168,7 +170,9 @@ async def attempt(
     try:
         return await action(), FormErrors()
     except (ExpoError, ValidationError, RequestValidationError) as exc:
-        await rollback(session)
+        # The context's hooks forget what the action recorded for the commit
+        # (playlist changes, conversions to queue).
+        await rollback(session, context_of(request.app).sessionmaker.hooks)
         for obj in keep:
             await session.refresh(obj)
         return None, errors_of(exc)

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expotv.ads import repository as ad_repo
 from expotv.ads.models import Ad
 from expotv.content import ContentStatus
-from expotv.db import DbSession, utcnow
-from expotv.deps import AppSettings
+from expotv.db import utcnow
+from expotv.deps import AppSettings, DbSession
 from expotv.items.repository import ItemFilters
 from expotv.notices import repository as notice_repo
 from expotv.notices.models import Notice

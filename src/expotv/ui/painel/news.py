@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth.policy import ensure_admin
 from expotv.content import ContentStatus
-from expotv.db import DbSession, utcnow
-from expotv.deps import AppSettings
+from expotv.db import utcnow
+from expotv.deps import AppSettings, DbSession
 from expotv.news import jobs as news_jobs
 from expotv.news import service as news_service
 from expotv.news.dependencies import (
@@ -140,7 +140,7 @@ async def create_news(
         data = forms.validate(NewsCreate, values)
         return await news_service.create_news(session, data, now=utcnow())
 
-    created, errors = await forms.attempt(session, create, keep=[visitor.user])
+    created, errors = await forms.attempt(request, session, create, keep=[visitor.user])
     if created is None:
         return await _news_form(
             request,
@@ -202,7 +202,7 @@ async def create_feed(
             session, data, settings=settings, resolver=resolver
         )
 
-    created, errors = await forms.attempt(session, create, keep=[visitor.user])
+    created, errors = await forms.attempt(request, session, create, keep=[visitor.user])
     if created is None:
         return await _feeds_page(
             request,
@@ -303,7 +303,9 @@ async def update_news(
         changes = forms.validate(NewsUpdate, values)
         return await news_service.update_news(session, item, changes, now=utcnow())
 
-    saved, errors = await forms.attempt(session, save, keep=[visitor.user, item])
+    saved, errors = await forms.attempt(
+        request, session, save, keep=[visitor.user, item]
+    )
     if saved is None:
         return await _news_form(
             request,

@@ -13,8 +13,8 @@ from expotv.auth import service as auth_service
 from expotv.auth.exceptions import InvalidCredentials
 from expotv.auth.ratelimit import LoginThrottle
 from expotv.auth.schemas import LoginRequest, MeUpdate
-from expotv.db import DbSession, utcnow
-from expotv.deps import AppSettings, CacheDep, ClientAddress
+from expotv.db import utcnow
+from expotv.deps import AppSettings, CacheDep, ClientAddress, DbSession
 from expotv.errors import Invalid, RateLimited
 from expotv.ui.painel import (
     condominiums,
@@ -186,7 +186,7 @@ async def update_account(
             now=utcnow(),
         )
 
-    saved, errors = await forms.attempt(session, save, keep=[visitor.user])
+    saved, errors = await forms.attempt(request, session, save, keep=[visitor.user])
     if saved is None:
         return render.view(
             request,

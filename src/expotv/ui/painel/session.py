@@ -31,7 +31,8 @@ from expotv.auth import service as auth_service
 from expotv.auth import tokens
 from expotv.auth.models import AuthSession
 from expotv.config import Settings
-from expotv.db import DbSession, utcnow
+from expotv.db import utcnow
+from expotv.deps import DbSession
 from expotv.users.models import Role, User
 from expotv.users.schemas import LEVEL_BY_ROLE
 

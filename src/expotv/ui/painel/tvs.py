@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.config import Settings
-from expotv.db import DbSession, utcnow
-from expotv.deps import AppSettings
+from expotv.db import utcnow
+from expotv.deps import AppSettings, DbSession
 from expotv.playlist.builder import ItemKind, PlaylistItem, Ratios, build_cycle
 from expotv.playlist.service import eligible_items
 from expotv.schemas import MAX_ID
@@ -304,7 +304,7 @@ async def create_tv(
         data = forms.validate(TVCreate, forms.integers(values, *RATIO_FIELDS))
         return await tv_service.create(session, data, user=visitor.user)
 
-    tv, errors = await forms.attempt(session, create, keep=[visitor.user])
+    tv, errors = await forms.attempt(request, session, create, keep=[visitor.user])
     if tv is None:
         return await _new_form(
             request,
@@ -396,7 +396,7 @@ async def set_ratios(
         changes = forms.validate(TVRatiosUpdate, forms.integers(values, *RATIO_FIELDS))
         return await tv_service.set_ratios(session, tv, changes, user=visitor.user)
 
-    saved, errors = await forms.attempt(session, save, keep=[visitor.user, tv])
+    saved, errors = await forms.attempt(request, session, save, keep=[visitor.user, tv])
     if saved is None:
         return await _tv_page(
             request,
@@ -427,7 +427,7 @@ async def update_tv(
         changes = forms.validate(TVUpdate, changes_in)
         return await tv_service.update(session, tv, changes, user=visitor.user)
 
-    saved, errors = await forms.attempt(session, save, keep=[visitor.user, tv])
+    saved, errors = await forms.attempt(request, session, save, keep=[visitor.user, tv])
     if saved is None:
         return await _tv_page(
             request,

@@ -9,7 +9,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth.policy import ensure_admin
-from expotv.db import DbSession, utcnow
+from expotv.db import utcnow
+from expotv.deps import DbSession
 from expotv.schemas import MAX_ID
 from expotv.ui.painel import forms, lookups, render
 from expotv.ui.painel.guard import painel_router
@@ -136,7 +137,7 @@ async def create_user(
     async def create() -> User:
         return await user_service.create(session, forms.validate(UserCreate, values))
 
-    created, errors = await forms.attempt(session, create, keep=[visitor.user])
+    created, errors = await forms.attempt(request, session, create, keep=[visitor.user])
     if created is None:
         values.pop("senha", None)
         return await _form_page(
@@ -213,7 +214,9 @@ async def update_user(
             now=utcnow(),
         )
 
-    saved, errors = await forms.attempt(session, save, keep=[visitor.user, account])
+    saved, errors = await forms.attempt(
+        request, session, save, keep=[visitor.user, account]
+    )
     if saved is None:
         values.pop("senha", None)
         return await _form_page(
@@ -241,7 +244,7 @@ async def delete_user(
         await user_service.delete(session, account, actor=visitor.user)
         return True
 
-    deleted, errors = await forms.attempt(session, delete, keep=[visitor.user])
+    deleted, errors = await forms.attempt(request, session, delete, keep=[visitor.user])
     if deleted is None:
         return await _account_page(request, visitor, session, user_id, errors)
     return RedirectResponse("/painel/usuarios?ok=usuario_excluido", status_code=303)

@@ -1,0 +1,177 @@
+"""One typed application context for every process, built by one factory.
+
+    open_context(settings, tv_serving=..., media_queue=..., jobs=..., feeds=...)
+
+    always        settings, engine, sessionmaker (``SessionFactory``), cache,
+                  storage, pub/sub, playlists + their invalidator (a unit-of-work
+                  hook: a commit anywhere invalidates the TVs' playlists on every
+                  instance), rate limiter, dependency probe
+    tv_serving    the TV side of ``expotv serve``: heartbeat writer, WebSocket hub,
+                  and the fan-out *listening* to other instances' invalidations
+    media_queue   where uploads queue their conversions: an in-process worker, or
+                  arq's Redis with ``EXPOTV_QUEUE_URL`` (then a unit-of-work hook)
+    jobs          the scheduler (every domain's jobs, locked across instances)
+    feeds         an outgoing HTTP client for news feeds
+
+    expotv serve      tv_serving, media_queue, feeds, jobs when EXPOTV_RUN_JOBS
+    expotv scheduler  jobs, feeds
+    expotv worker     nothing more: it converts with the base parts (arq's job)
+
+Parts a process did not ask for are ``None``; ``require`` turns that into a clear
+error where a part is mandatory (a request dependency of ``serve``).
+
+The HTTP app keeps its context on ``app.state.context`` and hands it out only
+through ``context_of(app)`` and the typed request dependencies of ``expotv.deps``
+(rather than Starlette's lifespan state: tests and the WebSocket endpoint reach the
+same object from the app, and it is one attribute, read in one place).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from expotv.cache import Cache, PubSub, create_cache, create_pubsub
+from expotv.config import Settings
+from expotv.db import SessionFactory, create_engine, create_sessionmaker
+from expotv.media.queue import MediaQueueHook, run_media
+from expotv.media.service import ConversionQueue
+from expotv.news import feeds
+from expotv.observability.health import DependencyProbe
+from expotv.playlist.fanout import InvalidationFanout
+from expotv.playlist.invalidation import PlaylistInvalidator
+from expotv.playlist.service import PlaylistService
+from expotv.realtime.hub import ConnectionHub
+from expotv.scheduler import JobParts, Scheduler, run_scheduler
+from expotv.storage import create_storage
+from expotv.storage.base import ObjectStorage
+from expotv.tvs.heartbeat import HeartbeatWriter
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(kw_only=True)
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: SessionFactory
+    cache: Cache
+    storage: ObjectStorage
+    pubsub: PubSub
+    playlists: PlaylistService
+    invalidator: PlaylistInvalidator
+    fanout: InvalidationFanout
+    health: DependencyProbe
+    heartbeats: HeartbeatWriter | None = None
+    hub: ConnectionHub | None = None
+    media_queue: ConversionQueue | None = None
+    scheduler: Scheduler | None = None
+    http: httpx.AsyncClient | None = None
+    # Name resolution for feed URLs; tests point it at loopback servers.
+    feeds_resolver: feeds.Resolver | None = field(default=None)
+
+    def job_parts(self) -> JobParts:
+        """What the scheduled jobs get of this context."""
+        return JobParts(
+            settings=self.settings,
+            engine=self.engine,
+            sessionmaker=self.sessionmaker,
+            cache=self.cache,
+            storage=self.storage,
+            http=self.http,
+        )
+
+
+def require(part: T | None, name: str) -> T:
+    """``part``, or a clear error when this process did not start it."""
+    if part is None:
+        raise RuntimeError(f"{name} não foi iniciado neste processo")
+    return part
+
+
+def context_of(app: Starlette) -> AppContext:
+    """The context ``lifespan`` built for ``app`` (the one typed accessor)."""
+    context = getattr(app.state, "context", None)
+    if not isinstance(context, AppContext):
+        raise RuntimeError("o contexto da aplicação ainda não foi criado (lifespan)")
+    return context
+
+
+@asynccontextmanager
+async def open_context(
+    settings: Settings,
+    *,
+    tv_serving: bool = False,
+    media_queue: bool = False,
+    jobs: bool = False,
+    feeds_client: bool = False,
+) -> AsyncIterator[AppContext]:
+    """Build the parts a process asks for; close them in reverse on exit."""
+    async with AsyncExitStack() as stack:
+        engine = create_engine(settings)
+        stack.push_async_callback(engine.dispose)
+        sessionmaker = create_sessionmaker(engine)
+        storage = create_storage(settings)
+        stack.push_async_callback(storage.close)
+        cache = create_cache(settings)
+        stack.push_async_callback(cache.close)
+        pubsub = await stack.enter_async_context(create_pubsub(settings, cache))
+        playlists = PlaylistService(
+            sessionmaker=sessionmaker, cache=cache, settings=settings
+        )
+        stack.push_async_callback(playlists.close)
+        # Only an instance with TVs of its own listens to the others' invalidations;
+        # every process announces its own (the worker's conversions included).
+        fanout = InvalidationFanout(pubsub, playlists, listen=tv_serving)
+        stack.push_async_callback(fanout.close)
+        invalidator = PlaylistInvalidator(playlists)
+        sessionmaker.hooks.append(invalidator)
+        context = AppContext(
+            settings=settings,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            cache=cache,
+            storage=storage,
+            pubsub=pubsub,
+            playlists=playlists,
+            invalidator=invalidator,
+            fanout=fanout,
+            health=DependencyProbe(engine, cache, storage),
+        )
+        if feeds_client:
+            context.http = await stack.enter_async_context(
+                feeds.create_http_client(settings)
+            )
+        if tv_serving:
+            context.heartbeats = HeartbeatWriter(
+                sessionmaker, flush_seconds=settings.heartbeat_flush_seconds
+            )
+            # Stopped after the hub and before the engine: the last flush writes.
+            context.heartbeats.start()
+            stack.push_async_callback(context.heartbeats.stop)
+            hub = ConnectionHub()
+            playlists.on_version_changed.append(hub.publish_version)
+            stack.callback(hub.close)
+            context.hub = hub
+        await pubsub.start()
+        if media_queue:
+            queue = await stack.enter_async_context(
+                run_media(settings, storage, sessionmaker, sweep=jobs)
+            )
+            sessionmaker.hooks.append(MediaQueueHook(queue))
+            context.media_queue = queue
+        if jobs:
+            # Last: jobs may use everything above from their first run.
+            context.scheduler = await stack.enter_async_context(
+                run_scheduler(context.job_parts())
+            )
+        yield context
