@@ -84,6 +84,7 @@ async def clean(app: FastAPI) -> AsyncIterator[None]:
     else:
         await cache.close()
     context.playlists.reset()
+    await context.limiter.reset()
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@
     open_context(settings, tv_serving=..., media_queue=..., jobs=..., feeds=...)
 
     always        settings, engine, sessionmaker (``SessionFactory``), cache,
-                  storage, pub/sub, playlists + their invalidator (a unit-of-work
-                  hook: a commit anywhere invalidates the TVs' playlists on every
-                  instance), rate limiter, dependency probe
+                  storage, pub/sub, rate limiter (login, TV-code lookups),
+                  playlists + their invalidator (a unit-of-work hook: a commit
+                  anywhere invalidates the TVs' playlists on every instance),
+                  dependency probe
     tv_serving    the TV side of ``expotv serve``: heartbeat writer, WebSocket hub,
                   and the fan-out *listening* to other instances' invalidations
     media_queue   where uploads queue their conversions: an in-process worker, or
@@ -39,6 +40,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from expotv.cache import Cache, PubSub, create_cache, create_pubsub
+from expotv.cache.ratelimit import RateLimiter
+from expotv.cache.redis import RedisCache
 from expotv.config import Settings
 from expotv.db import SessionFactory, create_engine, create_sessionmaker
 from expotv.media.queue import MediaQueueHook, run_media
@@ -70,6 +73,7 @@ class AppContext:
     playlists: PlaylistService
     invalidator: PlaylistInvalidator
     fanout: InvalidationFanout
+    limiter: RateLimiter
     health: DependencyProbe
     heartbeats: HeartbeatWriter | None = None
     hub: ConnectionHub | None = None
@@ -125,15 +129,16 @@ async def open_context(
         cache = create_cache(settings)
         stack.push_async_callback(cache.close)
         pubsub = await stack.enter_async_context(create_pubsub(settings, cache))
+        limiter = RateLimiter(cache.link if isinstance(cache, RedisCache) else None)
         playlists = PlaylistService(
-            sessionmaker=sessionmaker, cache=cache, settings=settings
+            sessionmaker=sessionmaker, cache=cache, settings=settings, limiter=limiter
         )
         stack.push_async_callback(playlists.close)
         # Only an instance with TVs of its own listens to the others' invalidations;
         # every process announces its own (the worker's conversions included).
         fanout = InvalidationFanout(pubsub, playlists, listen=tv_serving)
         stack.push_async_callback(fanout.close)
-        invalidator = PlaylistInvalidator(playlists)
+        invalidator = PlaylistInvalidator(sessionmaker, playlists)
         sessionmaker.hooks.append(invalidator)
         context = AppContext(
             settings=settings,
@@ -145,6 +150,7 @@ async def open_context(
             playlists=playlists,
             invalidator=invalidator,
             fanout=fanout,
+            limiter=limiter,
             health=DependencyProbe(engine, cache, storage),
         )
         if feeds_client:
@@ -159,7 +165,7 @@ async def open_context(
             context.heartbeats.start()
             stack.push_async_callback(context.heartbeats.stop)
             hub = ConnectionHub()
-            playlists.on_version_changed.append(hub.publish_version)
+            playlists.watched.on_version_changed.append(hub.publish_version)
             stack.callback(hub.close)
             context.hub = hub
         await pubsub.start()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from expotv.cache import Cache
+from expotv.cache.ratelimit import RateLimiter
 from expotv.config import Settings
 from expotv.context import AppContext, context_of, require
 from expotv.db import session_scope
@@ -52,6 +53,10 @@ async def get_cache(context: AppContextDep) -> Cache:
     return context.cache
 
 
+async def get_limiter(context: AppContextDep) -> RateLimiter:
+    return context.limiter
+
+
 async def get_playlists(context: AppContextDep) -> PlaylistService:
     return context.playlists
 
@@ -74,6 +79,7 @@ DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Storage = Annotated[ObjectStorage, Depends(get_storage)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
+Limiter = Annotated[RateLimiter, Depends(get_limiter)]
 Playlists = Annotated[PlaylistService, Depends(get_playlists)]
 Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
 Hub = Annotated[ConnectionHub, Depends(get_hub)]

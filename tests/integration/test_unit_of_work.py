@@ -128,15 +128,15 @@ async def test_a_failing_rollback_effect_does_not_replace_the_error(
 
 
 async def test_recorded_changes_are_applied_once_after_commit_and_dropped_on_rollback(
-    sessionmaker: SessionFactory,
+    sessionmaker: SessionFactory, app: FastAPI
 ) -> None:
     applied: list[set[int]] = []
 
-    class Sink:
+    class Recording(PlaylistInvalidator):
         async def apply(self, changes: PendingChanges) -> None:
             applied.append(set(changes.condominium_ids))
 
-    sessionmaker.hooks.append(PlaylistInvalidator(Sink()))
+    sessionmaker.hooks.append(Recording(sessionmaker, context_of(app).playlists))
     async with session_scope(sessionmaker) as session:
         content_changed(session, condominium_ids=[1])
         content_changed(session, condominium_ids=[2])

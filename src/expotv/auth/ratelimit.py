@@ -1,94 +1,52 @@
-"""Login brute-force protection, counted in the app's cache.
+"""Login brute-force protection on the one rate limiter (``cache.ratelimit``).
 
-    failure     -> +1 on the email's counter and on the client address's counter
-                   (each lives one window from its first failure)
-    limit hit   -> a block marker for the rest of that window
-    any login   -> 429 with Retry-After while a marker exists, even with the right
-                   password, so guessing on does not tell a right password apart
-    success     -> the email's counter starts over (the address's does not: an
-                   attacker could otherwise reset it with an account of its own)
+    failure     -> counted for the email and for the client address, each in a
+                   moving window of ``login_failure_window_seconds``
+    limit hit   -> every login (even with the right password, so guessing on does
+                   not tell a right password apart) is 429 with Retry-After until
+                   the oldest counted failure leaves the window
+    success     -> the email starts over (the address does not: an attacker could
+                   otherwise reset it with an account of its own)
 
-With Redis the counters are shared by every instance. A cache failure never
-blocks a login: it is logged and the attempt is allowed. A limit of 0 or less
-turns that check off.
+With Redis the counts are shared by every instance; while Redis is down each
+instance counts on its own, so an outage never blocks a login by itself. A limit
+of 0 or less turns that check off.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-from datetime import datetime
-
 from expotv.auth.exceptions import LoginBlocked
-from expotv.cache import Cache, CacheError, keys
+from expotv.cache import keys
+from expotv.cache.ratelimit import Quota, RateLimiter
 from expotv.config import Settings
-from expotv.observability.metrics import CACHE_DEGRADED
-
-log = logging.getLogger(__name__)
 
 
 class LoginThrottle:
-    def __init__(self, cache: Cache, settings: Settings) -> None:
-        self._cache = cache
-        self._window_seconds = settings.login_failure_window_seconds
-        self._max_per_email = settings.login_max_failures_per_email
-        self._max_per_address = settings.login_max_failures_per_address
+    def __init__(self, limiter: RateLimiter, settings: Settings) -> None:
+        self._limiter = limiter
+        window = settings.login_failure_window_seconds
+        self._per_email = Quota(
+            "login-email", settings.login_max_failures_per_email, window
+        )
+        self._per_address = Quota(
+            "login-address", settings.login_max_failures_per_address, window
+        )
 
-    async def ensure_allowed(self, *, email: str, address: str, now: datetime) -> None:
-        for block_key in (
-            keys.login_block_email(email),
-            keys.login_block_address(address),
-        ):
-            try:
-                blocked_until = await self._cache.get(block_key)
-            except CacheError:
-                self._degraded("check")
-                return
-            if blocked_until is not None:
-                raise LoginBlocked(retry_after=_seconds_until(blocked_until, now))
+    def _checks(self, email: str, address: str) -> list[tuple[Quota, str]]:
+        return [
+            (self._per_email, keys.email_subject(email)),
+            (self._per_address, keys.address_subject(address)),
+        ]
 
-    async def record_failure(self, *, email: str, address: str, now: datetime) -> None:
-        for counter_key, block_key, limit in (
-            (
-                keys.login_failures_email(email),
-                keys.login_block_email(email),
-                self._max_per_email,
-            ),
-            (
-                keys.login_failures_address(address),
-                keys.login_block_address(address),
-                self._max_per_address,
-            ),
-        ):
-            if limit <= 0:
-                continue
-            try:
-                count, seconds_left = await self._cache.incr(
-                    counter_key, self._window_seconds
-                )
-                if count >= limit:
-                    # seconds_left is already rounded up: floor here keeps
-                    # Retry-After within the window.
-                    until = math.floor(now.timestamp()) + seconds_left
-                    await self._cache.set(block_key, str(until).encode(), seconds_left)
-            except CacheError:
-                self._degraded("record")
+    async def ensure_allowed(self, *, email: str, address: str) -> None:
+        for quota, subject in self._checks(email, address):
+            if not await self._limiter.test(quota, subject):
+                retry_after = await self._limiter.retry_after(quota, subject)
+                raise LoginBlocked(retry_after=retry_after)
+
+    async def record_failure(self, *, email: str, address: str) -> None:
+        for quota, subject in self._checks(email, address):
+            await self._limiter.hit(quota, subject)
 
     async def record_success(self, *, email: str) -> None:
-        try:
-            await self._cache.delete(keys.login_failures_email(email))
-        except CacheError:
-            self._degraded("reset")
-
-    @staticmethod
-    def _degraded(step: str) -> None:
-        log.warning("login throttle: cache unavailable (%s); allowing", step)
-        CACHE_DEGRADED.labels(operation=f"login_throttle_{step}").inc()
-
-
-def _seconds_until(marker: bytes, now: datetime) -> int:
-    try:
-        until = int(marker.decode())
-    except (UnicodeDecodeError, ValueError):
-        return 60
-    return max(1, until - math.floor(now.timestamp()))
+        await self._limiter.clear(self._per_email, keys.email_subject(email))

@@ -20,7 +20,7 @@ from expotv.auth.schemas import (
     TokenPair,
 )
 from expotv.db import utcnow
-from expotv.deps import AppSettings, CacheDep, ClientAddress, DbSession
+from expotv.deps import AppSettings, ClientAddress, DbSession, Limiter
 from expotv.errors import ErrorOut
 from expotv.users import service as user_service
 from expotv.users.schemas import UserRead
@@ -148,7 +148,7 @@ async def login(
     credentials: LoginCredentials,
     session: DbSession,
     settings: AppSettings,
-    cache: CacheDep,
+    limiter: Limiter,
     address: ClientAddress,
 ) -> TokenPair:
     """Entra com e-mail e senha e recebe o par de tokens."""
@@ -157,7 +157,7 @@ async def login(
         email=credentials.email,
         password=credentials.password,
         address=address,
-        throttle=LoginThrottle(cache, settings),
+        throttle=LoginThrottle(limiter, settings),
         settings=settings,
         now=utcnow(),
     )

@@ -77,12 +77,12 @@ async def open_session(
     obey the same throttle and the same rules.
     """
     email = email.strip().lower()
-    await throttle.ensure_allowed(email=email, address=address, now=now)
+    await throttle.ensure_allowed(email=email, address=address)
     user = await user_repository.get_by_email(session, email)
     # An unknown email still pays for one hash check: both failures take as long.
     is_valid = await verify_in_thread(password, user.password_hash if user else None)
     if user is None or not is_valid:
-        await throttle.record_failure(email=email, address=address, now=now)
+        await throttle.record_failure(email=email, address=address)
         raise InvalidCredentials()
     if not user.is_active:
         raise InvalidCredentials()

@@ -19,26 +19,18 @@ def unknown_tv(code: str) -> str:
     return f"{PREFIX}:tv-unknown:{code.upper()}"
 
 
-def login_failures_email(email: str) -> str:
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    return f"{PREFIX}:login-fail:email:{digest}"
+def rate_limit_prefix() -> str:
+    """Where the rate limiter's counters live (``limits`` appends the rest)."""
+    return f"{PREFIX}:rate"
 
 
-def login_failures_address(address: str) -> str:
-    return f"{PREFIX}:login-fail:addr:{address}"
+def email_subject(email: str) -> str:
+    """A login e-mail as a rate-limit subject (hashed: no address in Redis)."""
+    return "email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
-def login_block_email(email: str) -> str:
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    return f"{PREFIX}:login-block:email:{digest}"
-
-
-def login_block_address(address: str) -> str:
-    return f"{PREFIX}:login-block:addr:{address}"
-
-
-def tv_lookup_rate(address: str, window: int) -> str:
-    return f"{PREFIX}:tv-rate:{address}:{window}"
+def address_subject(address: str) -> str:
+    return f"addr:{address}"
 
 
 def job_lock(name: str) -> str:

@@ -8,9 +8,10 @@ the recorded changes after the commit, never on rollback. Exactly the affected T
 by condomínio for anúncios/avisos, by TV for a TV's own changes, every TV for
 notícias.
 
-``PlaylistService.apply`` resolves condomínio and TV ids to codes with one query in
-a fresh session, deletes those TVs' cached playlists, clears the "unknown code"
-entry of a TV just created, and announces the codes to the other instances.
+``PlaylistInvalidator.apply`` resolves condomínio and TV ids to codes with one query
+in a fresh session; ``PlaylistService.invalidate`` deletes those TVs' cached
+playlists, clears the "unknown code" entry of a TV just created, and announces the
+codes to the other instances.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from expotv.playlist import repository
+from expotv.tvs.codes import normalize_code
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +66,35 @@ def take_changes(session: AsyncSession) -> PendingChanges | None:
     return pending
 
 
-class ChangeSink(Protocol):
-    async def apply(self, changes: PendingChanges) -> None: ...
+class Invalidates(Protocol):
+    """What the invalidator needs of the playback engine (``PlaylistService``)."""
+
+    async def invalidate(
+        self,
+        codes: Iterable[str] = (),
+        *,
+        all_tvs: bool = False,
+        clear_unknown: Iterable[str] = (),
+        deleted: Iterable[str] = (),
+        local_only: bool = False,
+    ) -> None: ...
+
+    def known_codes(self) -> list[str]: ...
 
 
 class PlaylistInvalidator:
-    """The unit-of-work hook that applies recorded changes after a commit."""
+    """The unit-of-work hook that applies recorded changes after a commit.
 
-    def __init__(self, playlists: ChangeSink) -> None:
+    Resolves condomínio and TV ids to codes with one query in a fresh session,
+    then invalidates exactly those TVs (and announces them to other instances).
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        playlists: Invalidates,
+    ) -> None:
+        self._sessionmaker = sessionmaker
         self._playlists = playlists
 
     async def after_commit(self, session: AsyncSession) -> None:
@@ -77,7 +102,7 @@ class PlaylistInvalidator:
         if changes is None:
             return
         try:
-            await self._playlists.apply(changes)
+            await self.apply(changes)
         except Exception:
             # The change is committed; a failed invalidation must not turn the
             # request into an error (entries still expire on their own).
@@ -85,3 +110,39 @@ class PlaylistInvalidator:
 
     async def after_rollback(self, session: AsyncSession) -> None:
         take_changes(session)
+
+    async def apply(self, changes: PendingChanges) -> None:
+        tv_ids = set(changes.tv_ids)
+        named_codes = {normalize_code(code) for code in changes.tv_codes}
+        if not (changes.all_tvs or changes.condominium_ids or tv_ids or named_codes):
+            return
+        try:
+            async with self._sessionmaker() as session:
+                if changes.all_tvs:
+                    statement = repository.all_tvs()
+                else:
+                    statement = repository.tvs_affected(
+                        condominium_ids=changes.condominium_ids,
+                        tv_ids=tv_ids,
+                        tv_codes=named_codes,
+                    )
+                rows = (await session.execute(statement)).all()
+        except Exception as exc:
+            logger.error("could not resolve the TVs to invalidate: %r", exc)
+            # Conservative: every copy this process knows of is outdated.
+            await self._playlists.invalidate(
+                {*self._playlists.known_codes(), *named_codes},
+                all_tvs=changes.all_tvs,
+            )
+            return
+        found = {row.code for row in rows}
+        created_or_named = {
+            row.code for row in rows if row.id in tv_ids or row.code in named_codes
+        }
+        await self._playlists.invalidate(
+            found | named_codes,
+            all_tvs=changes.all_tvs,
+            clear_unknown=created_or_named,
+            # Deleted: no fallback for a gone TV.
+            deleted=named_codes - found,
+        )

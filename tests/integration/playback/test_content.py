@@ -200,7 +200,10 @@ async def test_enumerating_unknown_codes_is_rate_limited(
     statements.clear()
     assert (await content(client, "YYYYY9")).status_code == 429
     assert statements.statements == []
-    # A TV already cached keeps playing.
+    # A TV already cached keeps playing, and so does one it was playing whose
+    # playlist changed meanwhile (a cache miss: the database is asked).
+    assert (await content(client, tv.code)).status_code == 200
+    await context_of(app).playlists.invalidate([tv.code])
     assert (await content(client, tv.code)).status_code == 200
     # Pings of unknown codes are lookups too.
     assert (await client.post("/app/tv/YYYYY8/ping")).status_code == 429

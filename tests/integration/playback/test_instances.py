@@ -11,7 +11,7 @@ from expotv.cache.redis import RedisCache
 from expotv.content import ContentStatus
 from expotv.context import context_of
 from expotv.db import utcnow
-from expotv.playlist.invalidation import PendingChanges
+from expotv.playlist.invalidation import PendingChanges, PlaylistInvalidator
 from expotv.playlist.service import PlaylistService
 from tests import support
 from tests.integration.playback.conftest import Arrange
@@ -37,6 +37,10 @@ def instance(app: FastAPI, cache: RedisCache) -> PlaylistService:
     )
 
 
+def invalidator(app: FastAPI, playlists: PlaylistService) -> PlaylistInvalidator:
+    return PlaylistInvalidator(context_of(app).sessionmaker, playlists)
+
+
 async def test_instances_share_one_cached_playlist_and_its_invalidation(
     app: FastAPI, arrange: Arrange, shared_cache: RedisCache
 ) -> None:
@@ -56,7 +60,7 @@ async def test_instances_share_one_cached_playlist_and_its_invalidation(
         assert stored is not None
         stored.status = ContentStatus.INACTIVE
         await session.commit()
-    await a.apply(PendingChanges(condominium_ids={condominium.id}))
+    await invalidator(app, a).apply(PendingChanges(condominium_ids={condominium.id}))
 
     after = await b.get(tv.code, client="t", now=utcnow())
     assert after.entry.version != built.entry.version
@@ -71,7 +75,7 @@ async def test_watched_tv_on_another_instance_hears_the_new_version(
     async def listen(code: str, version: str) -> None:
         heard.append((code, version))
 
-    b.on_version_changed.append(listen)
+    b.watched.on_version_changed.append(listen)
     condominium = await arrange.condominium()
     tv = await arrange.tv(condominium)
     b.watch(tv.code.lower())
@@ -84,7 +88,7 @@ async def test_watched_tv_on_another_instance_hears_the_new_version(
         published.append(codes)
 
     a.on_invalidated.append(publish)
-    await a.apply(PendingChanges(condominium_ids={condominium.id}))
+    await invalidator(app, a).apply(PendingChanges(condominium_ids={condominium.id}))
     assert published == [frozenset({tv.code})]
     # What the fan-out does on B when the message arrives.
     await b.invalidate(published[0] or (), local_only=True)

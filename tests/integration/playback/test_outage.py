@@ -49,7 +49,7 @@ async def outage(
     )
     app = create_app(settings)
     async with LifespanManager(app, startup_timeout=30):
-        context_of(app).playlists.db_retry_seconds = 0
+        context_of(app).playlists.breaker.retry_seconds = 0
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver"

@@ -15,7 +15,7 @@ from expotv.cache import MemoryCache
 from expotv.context import context_of
 from expotv.db import create_sessionmaker, utcnow
 from expotv.playlist.exceptions import PlaylistUnavailable
-from expotv.playlist.invalidation import PendingChanges
+from expotv.playlist.invalidation import PendingChanges, PlaylistInvalidator
 from expotv.playlist.service import PlaylistService, record_ping
 from expotv.tvs.heartbeat import HeartbeatWriter
 from tests.integration.playback.conftest import Arrange
@@ -90,8 +90,7 @@ async def test_after_a_failure_misses_skip_the_database_for_a_moment(
     assert sessions.opened == opened
 
     sessions.is_broken = False
-    service.db_retry_seconds = 0
-    service._db_down_until = 0.0  # the pause is over
+    service.breaker.reset()  # the pause is over
     assert not (await service.get(tv.code, client="t", now=utcnow())).is_stale
 
 
@@ -116,7 +115,8 @@ async def test_invalidation_without_the_database_outdates_every_local_copy(
     await service.get(tv.code, client="t", now=utcnow())
 
     sessions.is_broken = True
-    await service.apply(PendingChanges(condominium_ids={condominium.id}))
+    invalidator = PlaylistInvalidator(sessions, service)  # type: ignore[arg-type]
+    await invalidator.apply(PendingChanges(condominium_ids={condominium.id}))
 
     # The fresh entry is gone: the database is asked again (and, down, the copy
     # is served as stale).

@@ -14,7 +14,7 @@ from expotv.config import Settings
 from expotv.db import utcnow
 from expotv.deps import AppSettings, DbSession
 from expotv.playlist.builder import ItemKind, PlaylistItem, Ratios, build_cycle
-from expotv.playlist.service import eligible_items
+from expotv.playlist.loader import eligible_items
 from expotv.schemas import MAX_ID
 from expotv.tvs import repository as tv_repository
 from expotv.tvs import service as tv_service

@@ -1,0 +1,176 @@
+"""Where built playlists live: the shared cache and this process's copies.
+
+    shared cache   ``expotv.cache`` (in-process, or Redis shared by the instances):
+                   each TV's response body already serialized (``store.encode``),
+                   so a hit costs no database round trip and no JSON encoding;
+                   plus the "unknown code" entries (a short negative cache)
+    last known     per process (``store.LastKnown``): the last entry built or seen
+                   per code, kept past invalidations as the fallback while the
+                   database is down
+
+An invalidation bumps ``epoch``: a build that started before it is not stored as
+current (it may predate the change).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from expotv.cache import Cache, CacheError, keys
+from expotv.observability.metrics import CACHE_DEGRADED
+from expotv.playlist.exceptions import PlaylistUnavailable
+from expotv.playlist.store import LastKnown, LocalRecord, PlaylistEntry, encode
+from expotv.playlist.store import decode as decode_entry
+from expotv.tvs.codes import normalize_code
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_TV_TTL_SECONDS = 30
+LAST_KNOWN_MAX_BYTES = 256 * 1024 * 1024
+DELETE_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    entry: PlaylistEntry
+    # True when answered from the last-known copy because the database is down.
+    is_stale: bool = False
+
+
+class PlaylistCache:
+    def __init__(
+        self,
+        cache: Cache,
+        *,
+        last_known_max_bytes: int = LAST_KNOWN_MAX_BYTES,
+        on_new_version: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self._cache = cache
+        self._last_known = LastKnown(last_known_max_bytes)
+        self._on_new_version = on_new_version
+        # Bumped by every invalidation: a build that overlapped one is not cached.
+        self.epoch = 0
+
+    def __contains__(self, code: object) -> bool:
+        """A code this process has served (its copy is kept)."""
+        return code in self._last_known
+
+    def codes(self) -> list[str]:
+        return self._last_known.codes()
+
+    async def fresh(self, code: str, now_ts: float) -> PlaylistEntry | None:
+        """The current shared entry of ``code``, if any and still valid."""
+        try:
+            raw = await self._cache.get(keys.playlist(code))
+        except CacheError:
+            CACHE_DEGRADED.labels("playlist_get").inc()
+            record = self._last_known.get(code)
+            if record and record.is_current and record.entry.is_fresh(now_ts):
+                return record.entry
+            return None
+        if raw is None:
+            return None
+        record = self._last_known.get(code)
+        if record is not None and record.raw is raw:
+            entry: PlaylistEntry | None = record.entry
+        else:
+            entry = decode_entry(code, raw)
+            if entry is None:
+                return None
+            # Built by another instance: keep it as this process's fallback too.
+            self._remember(entry, raw, is_current=True)
+        assert entry is not None
+        return entry if entry.is_fresh(now_ts) else None
+
+    def fallback(self, code: str, now: datetime) -> Served:
+        """The last known copy (stale unless still current), or 503."""
+        record = self._last_known.get(code)
+        if record is None:
+            raise PlaylistUnavailable()
+        is_fresh = record.is_current and record.entry.is_fresh(now.timestamp())
+        return Served(record.entry, is_stale=not is_fresh)
+
+    async def put(self, entry: PlaylistEntry, ttl: float, *, epoch: int) -> None:
+        """Keep a built entry: shared and current unless an invalidation came
+        after ``epoch`` (then only as this process's fallback)."""
+        raw = encode(entry)
+        is_current = epoch == self.epoch
+        if is_current:
+            await self._store(entry.code, raw, ttl)
+            # An invalidation may have landed while the entry was being written.
+            if epoch != self.epoch:
+                is_current = False
+                await self._delete([keys.playlist(entry.code)])
+        self._remember(entry, raw, is_current=is_current)
+
+    async def forget(self, code: str, *, epoch: int) -> None:
+        """No TV has ``code``: no fallback, and a short "unknown" entry unless a TV
+        was created meanwhile (its invalidation bumped the epoch)."""
+        self._last_known.pop(code)
+        if epoch == self.epoch:
+            try:
+                await self._cache.set(
+                    keys.unknown_tv(code), b"1", UNKNOWN_TV_TTL_SECONDS
+                )
+            except CacheError:
+                CACHE_DEGRADED.labels("tv_unknown_set").inc()
+
+    async def is_known_unknown(self, code: str) -> bool:
+        try:
+            return await self._cache.get(keys.unknown_tv(code)) is not None
+        except CacheError:
+            CACHE_DEGRADED.labels("tv_unknown_get").inc()
+            return False
+
+    async def invalidate(
+        self,
+        codes: Iterable[str],
+        *,
+        all_tvs: bool = False,
+        clear_unknown: Iterable[str] = (),
+        deleted: Iterable[str] = (),
+    ) -> set[str]:
+        """Drop the fresh entries of ``codes`` (every known one with ``all_tvs``);
+        returns the codes dropped. ``deleted`` codes lose their fallback too."""
+        self.epoch += 1
+        targets = {normalize_code(code) for code in codes}
+        for code in deleted:
+            self._last_known.pop(code)
+        self._last_known.mark_outdated(None if all_tvs else targets)
+        if all_tvs:
+            targets.update(self._last_known.codes())
+        doomed = [keys.playlist(code) for code in sorted(targets)]
+        doomed += [keys.unknown_tv(code) for code in clear_unknown]
+        await self._delete(doomed)
+        return targets
+
+    async def _store(self, code: str, raw: bytes, ttl: float) -> None:
+        try:
+            await self._cache.set(keys.playlist(code), raw, max(1, math.ceil(ttl)))
+        except CacheError:
+            CACHE_DEGRADED.labels("playlist_set").inc()
+
+    async def _delete(self, cache_keys: list[str]) -> None:
+        try:
+            for start in range(0, len(cache_keys), DELETE_CHUNK):
+                await self._cache.delete(*cache_keys[start : start + DELETE_CHUNK])
+        except CacheError:
+            CACHE_DEGRADED.labels("playlist_delete").inc()
+
+    def _remember(self, entry: PlaylistEntry, raw: bytes, *, is_current: bool) -> None:
+        previous = self._last_known.put(LocalRecord(entry, raw, is_current))
+        if (
+            self._on_new_version is not None
+            and previous is not None
+            and previous.entry.version != entry.version
+        ):
+            self._on_new_version(entry.code, entry.version)
+
+    def reset(self) -> None:
+        """Forget every copy of this process (between tests)."""
+        self.epoch += 1
+        self._last_known.clear()
