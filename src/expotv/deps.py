@@ -15,6 +15,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from expotv.auth.ratelimit import LoginThrottle
 from expotv.cache import Cache
 from expotv.cache.ratelimit import RateLimiter
 from expotv.config import Settings
@@ -57,6 +58,10 @@ async def get_limiter(context: AppContextDep) -> RateLimiter:
     return context.limiter
 
 
+async def get_login_throttle(context: AppContextDep) -> LoginThrottle:
+    return LoginThrottle(context.limiter, context.settings)
+
+
 async def get_playlists(context: AppContextDep) -> PlaylistService:
     return context.playlists
 
@@ -80,6 +85,7 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 Storage = Annotated[ObjectStorage, Depends(get_storage)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 Limiter = Annotated[RateLimiter, Depends(get_limiter)]
+Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
 Playlists = Annotated[PlaylistService, Depends(get_playlists)]
 Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
 Hub = Annotated[ConnectionHub, Depends(get_hub)]

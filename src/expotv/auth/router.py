@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from expotv.auth import service as auth_service
 from expotv.auth.dependencies import CurrentSessionId, CurrentUser
-from expotv.auth.ratelimit import LoginThrottle
 from expotv.auth.schemas import (
     LoginRequest,
     MeUpdate,
@@ -20,7 +19,7 @@ from expotv.auth.schemas import (
     TokenPair,
 )
 from expotv.db import utcnow
-from expotv.deps import AppSettings, ClientAddress, DbSession, Limiter
+from expotv.deps import AppSettings, ClientAddress, DbSession, Throttle
 from expotv.errors import ErrorOut
 from expotv.users import service as user_service
 from expotv.users.schemas import UserRead
@@ -148,7 +147,7 @@ async def login(
     credentials: LoginCredentials,
     session: DbSession,
     settings: AppSettings,
-    limiter: Limiter,
+    throttle: Throttle,
     address: ClientAddress,
 ) -> TokenPair:
     """Entra com e-mail e senha e recebe o par de tokens."""
@@ -157,7 +156,7 @@ async def login(
         email=credentials.email,
         password=credentials.password,
         address=address,
-        throttle=LoginThrottle(limiter, settings),
+        throttle=throttle,
         settings=settings,
         now=utcnow(),
     )

@@ -11,10 +11,9 @@ from pydantic import ValidationError
 
 from expotv.auth import service as auth_service
 from expotv.auth.exceptions import InvalidCredentials
-from expotv.auth.ratelimit import LoginThrottle
 from expotv.auth.schemas import LoginRequest, MeUpdate
 from expotv.db import utcnow
-from expotv.deps import AppSettings, CacheDep, ClientAddress, DbSession
+from expotv.deps import AppSettings, ClientAddress, DbSession, Throttle
 from expotv.errors import Invalid, RateLimited
 from expotv.ui.painel import (
     condominiums,
@@ -93,7 +92,7 @@ async def login(
     request: Request,
     session: DbSession,
     settings: AppSettings,
-    cache: CacheDep,
+    throttle: Throttle,
     address: ClientAddress,
 ) -> Response:
     form = await forms.read_form(request)
@@ -111,7 +110,7 @@ async def login(
             email=credentials.email,
             password=credentials.password,
             address=address,
-            throttle=LoginThrottle(cache, settings),
+            throttle=throttle,
             settings=settings,
             now=now,
         )
