@@ -6,19 +6,36 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageSequence
 
-from expotv.media.exceptions import ImageDimensionsTooLarge, MediaUndecodable
-from expotv.media.images import THUMBNAIL_WIDTH, ProcessedImage, process_image
+from expotv.media.exceptions import (
+    AnimationTooLarge,
+    ImageDimensionsTooLarge,
+    MediaUndecodable,
+)
+from expotv.media.images import (
+    THUMBNAIL_WIDTH,
+    ImageLimits,
+    ProcessedImage,
+    count_gif_frames,
+    process_image,
+)
 from tests.integration.media import samples
 
 MAX_PIXELS = 1_000_000
 
 
 def run(
-    tmp_path: Path, data: bytes, fmt: str, max_pixels: int = MAX_PIXELS
+    tmp_path: Path,
+    data: bytes,
+    fmt: str,
+    max_pixels: int = MAX_PIXELS,
+    *,
+    max_frames: int = 600,
+    max_animation_pixels: int = 2 * MAX_PIXELS,
 ) -> ProcessedImage:
     source = tmp_path / "upload"
     source.write_bytes(data)
-    return process_image(source, fmt, tmp_path, max_pixels=max_pixels)
+    limits = ImageLimits(max_pixels, max_frames, max_animation_pixels)
+    return process_image(source, fmt, tmp_path, limits=limits)
 
 
 @pytest.mark.parametrize(
@@ -143,6 +160,34 @@ def test_decompression_bombs_are_refused_cleanly(
         run(tmp_path, samples.huge_png_header(width, height), "PNG", max_pixels=10**9)
 
 
-def test_long_animation_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ImageDimensionsTooLarge, match="animação"):
-        run(tmp_path, samples.animated_gif(), "GIF", max_pixels=32 * 24)
+def test_animation_over_its_total_pixels_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(AnimationTooLarge, match="animação grande demais: 4 quadros"):
+        run(tmp_path, samples.animated_gif(), "GIF", max_animation_pixels=3 * 32 * 24)
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP", "PNG"])
+def test_animation_over_its_frame_count_is_refused(tmp_path: Path, fmt: str) -> None:
+    with pytest.raises(AnimationTooLarge, match="o limite é 3 quadros"):
+        run(tmp_path, samples.animation(fmt, frames=4), fmt, max_frames=3)
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP", "PNG"])
+def test_animation_at_its_frame_count_is_kept_whole(tmp_path: Path, fmt: str) -> None:
+    result = run(tmp_path, samples.animation(fmt, frames=3), fmt, max_frames=3)
+
+    assert result.frames == 3
+    with Image.open(result.path) as image:
+        assert image.n_frames == 3
+
+
+def test_gif_frames_are_counted_from_the_structure_up_to_the_bound() -> None:
+    data = samples.many_frame_gif(1000)
+
+    assert count_gif_frames(data, stop_after=5000) == 1000
+    assert count_gif_frames(data, stop_after=7) == 7
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.n_frames == 1000
+    # Pillow skips bytes that start no block; so does the count.
+    assert (
+        count_gif_frames(samples.many_frame_gif(3, junk=b"\x00\x07"), stop_after=9) == 3
+    )

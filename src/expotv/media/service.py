@@ -4,8 +4,11 @@
 
     spool the upload to a temporary folder, at most the kind's size limit  (413)
       -> kind from the magic bytes                                           (415)
-      -> image: decode, orient, re-encode without metadata, thumbnail        (422)
-         video: decode up to a poster frame (thumbnail)                      (422)
+      (the rest runs in the decode pool: EXPOTV_MEDIA_DECODE_THREADS at once)
+      -> image: pixels, frames (counted, not decoded) within limits          (422)
+                decode, orient, re-encode without metadata, thumbnail        (422)
+         video: size and length from the headers within limits               (422)
+                decode up to a poster frame (thumbnail)                      (422)
            H.264 in MP4/MOV: remux now (fast, no re-encode)
            anything else: store the original as ``{uuid}.upload`` and convert
            after the commit, off the request path (``needs_processing``)
@@ -19,14 +22,18 @@ at once, and the rollback of the caller's unit of work removes the rest.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 import shutil
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
 from fastapi import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +55,7 @@ from expotv.storage import keys
 from expotv.storage.base import ObjectStorage, StorageError, content_type_for
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 CHUNK_BYTES = 1024 * 1024
 UPLOAD_CONTENT_TYPE = "application/octet-stream"
@@ -98,6 +106,21 @@ def conversion_needed(session: AsyncSession, key: str) -> None:
     session.info.setdefault(_CONVERSIONS_KEY, []).append(key)
 
 
+@functools.cache
+def _decode_pool(threads: int) -> ThreadPoolExecutor:
+    """Decoding is where an upload costs CPU and memory: a pool of its own bounds
+    how many one process runs at once (the rest wait their turn), and leaves
+    asyncio's default pool to storage and file work."""
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="expotv-decode")
+
+
+async def _decode(settings: Settings, work: Callable[[], _T]) -> _T:
+    loop = asyncio.get_running_loop()
+    # As asyncio.to_thread does: the request's context (log fields) goes along.
+    call = functools.partial(contextvars.copy_context().run, work)
+    return await loop.run_in_executor(_decode_pool(settings.media_decode_threads), call)
+
+
 def take_conversions(session: AsyncSession) -> list[str]:
     keys_: list[str] = session.info.pop(_CONVERSIONS_KEY, [])
     return keys_
@@ -121,8 +144,11 @@ async def ingest(
     """
     workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="expotv-upload-"))
     try:
-        prepared = await asyncio.to_thread(
-            _prepare, upload.file, workdir, settings, convert_inline=queue is None
+        prepared = await _decode(
+            settings,
+            functools.partial(
+                _prepare, upload.file, workdir, settings, convert_inline=queue is None
+            ),
         )
         media = await _store(session, prepared, storage=storage, now=now)
     except MediaRejected:
@@ -202,7 +228,10 @@ def _prepare(
     sniffed = spool(upload, source, settings)
     if sniffed.kind is MediaKind.IMAGE:
         image = images.process_image(
-            source, sniffed.format, workdir, max_pixels=settings.max_image_pixels
+            source,
+            sniffed.format,
+            workdir,
+            limits=images.ImageLimits.from_settings(settings),
         )
         return _Prepared(
             MediaKind.IMAGE, image.ext, image.path, image.thumbnail, None, False

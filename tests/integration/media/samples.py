@@ -71,6 +71,37 @@ def animated_gif(
     return buffer.getvalue()
 
 
+def animation(fmt: str, frames: int, size: tuple[int, int] = (24, 16)) -> bytes:
+    """An animated GIF, WebP or PNG (APNG) of distinct frames."""
+    pictures = [
+        Image.new("RGB", size, (i * 40 % 256, 255 - i * 30, 60)) for i in range(frames)
+    ]
+    buffer = io.BytesIO()
+    pictures[0].save(
+        buffer,
+        format=fmt,
+        save_all=True,
+        append_images=pictures[1:],
+        duration=100,
+        loop=0,
+    )
+    return buffer.getvalue()
+
+
+def many_frame_gif(frames: int, side: int = 1, junk: bytes = b"") -> bytes:
+    """A GIF of ``frames`` ``side``×``side`` frames, about 26 bytes each when 1×1:
+    the frame block Pillow writes for one picture, repeated (Pillow itself would
+    take minutes to save 130,000 frames). ``junk`` goes before each block."""
+    buffer = io.BytesIO()
+    Image.new("P", (side, side), 0).save(buffer, format="GIF")
+    single = buffer.getvalue()
+    descriptor = single.index(b"\x2c", 13)
+    header = b"GIF89a" + single[6:descriptor]
+    # Graphic control extension: keep the previous frame, 10 ms.
+    block = b"\x21\xf9\x04\x04\x01\x00\x00\x00" + single[descriptor:-1]
+    return header + (junk + block) * frames + b";"
+
+
 def huge_png_header(width: int, height: int) -> bytes:
     """A tiny PNG that claims enormous dimensions (a decompression bomb)."""
 
