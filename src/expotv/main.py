@@ -38,8 +38,8 @@ from expotv.playlist.router import router as playlist_router
 from expotv.realtime.router import router as realtime_router
 from expotv.tvs.router import router as tvs_router
 from expotv.ui.painel.routes import install as install_painel
-from expotv.ui.router import STATIC_DIR as UI_STATIC_DIR
-from expotv.ui.router import router as ui_router
+from expotv.ui.player.router import STATIC_DIR as PLAYER_STATIC_DIR
+from expotv.ui.player.router import router as player_router
 from expotv.users.bootstrap import ensure_master
 from expotv.users.router import router as users_router
 
@@ -96,8 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(realtime_router)
     app.include_router(media_router)
     app.include_router(observability_router)
-    app.include_router(ui_router)
-    app.mount("/ui-static", StaticFiles(directory=UI_STATIC_DIR), name="ui-static")
+    app.include_router(player_router)
+    # Under /tv/ so the player's service worker (/tv/sw.js) covers its own files.
+    app.mount(
+        "/tv/static", StaticFiles(directory=PLAYER_STATIC_DIR), name="player-static"
+    )
     install_painel(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=request_body_limit(settings))
     app.add_middleware(JsonBodyGuard)

@@ -19,9 +19,8 @@ async def test_player_plays_the_demo_playlist(
     stage = page.locator("#stage")
     await expect(stage).to_have_attribute("data-state", "tocando", timeout=10_000)
     # The demo TV's ratio starts each cycle with an aviso: a text card.
-    first = page.locator(".slide").first
-    await expect(first).to_have_attribute("data-tipo", "aviso")
-    await expect(page.locator(".card .title")).to_contain_text("elevador")
+    await expect(stage).to_have_attribute("data-tipo", "aviso")
+    await expect(page.locator(".layer.is-on .title")).to_contain_text("elevador")
     assert await stage.get_attribute("data-versao")
     await page.close()
 
