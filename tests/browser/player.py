@@ -155,7 +155,11 @@ class StubServer:
             status=200,
             content_type="application/json",
             body=json.dumps(
-                {"status": "online", "versao": self.body["versao"], "intervalo_ping": 30}
+                {
+                    "status": "online",
+                    "versao": self.body["versao"],
+                    "intervalo_ping": 30,
+                }
             ),
         )
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import AsyncIterator
+
+import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
@@ -82,3 +89,106 @@ async def test_unknown_code_gets_a_full_screen_404_page(
     assert response.status == 404
     await expect(page.locator("h1")).to_have_text("TV não encontrada")
     await page.close()
+
+
+@contextlib.asynccontextmanager
+async def admin_client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        login = await client.post(
+            "/auth/login", json={"email": "admin@expotv.local", "senha": "expotv-demo"}
+        )
+        assert login.status_code == 200, login.text
+        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        yield client
+
+
+async def test_preview_plays_the_loop_without_counting_as_the_tv(
+    browser: Browser, demo_server: DemoServer
+) -> None:
+    async with admin_client(demo_server.base_url) as api:
+        condominio = (await api.get("/condominios")).json()["items"][0]
+        created = await api.post(
+            "/tvs", json={"nome": "Prévia", "condominio_id": condominio["id"]}
+        )
+        assert created.status_code == 201, created.text
+        tv = created.json()
+        context = await browser.new_context()
+        page = await context.new_page()
+        pings: list[str] = []
+        sockets: list[str] = []
+        page.on(
+            "request",
+            lambda request: (
+                pings.append(request.url) if "/ping" in request.url else None
+            ),
+        )
+        page.on("websocket", lambda ws: sockets.append(ws.url))
+        await page.goto(f"{demo_server.base_url}/tv/{tv['codigo']}?preview=1")
+        await expect(page.locator("#stage")).to_have_attribute(
+            "data-state", "tocando", timeout=10_000
+        )
+        await page.wait_for_timeout(1500)  # a real TV pings at once
+        assert pings == []
+        assert sockets
+        assert all("preview=1" in url for url in sockets)
+        assert (
+            await page.evaluate(
+                "navigator.serviceWorker.getRegistrations().then((r) => r.length)"
+            )
+            == 0
+        )
+        assert await page.evaluate("localStorage.length") == 0
+        status = (await api.get(f"/tvs/{tv['id']}/status")).json()
+        assert status["status"] == "offline"
+        assert status["ultimo_ping"] is None
+
+        # The same page without ?preview=1 is the TV: it pings, the TV is online.
+        await page.goto(f"{demo_server.base_url}/tv/{tv['codigo']}")
+        await expect(page.locator("#stage")).to_have_attribute(
+            "data-state", "tocando", timeout=10_000
+        )
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            status = (await api.get(f"/tvs/{tv['id']}/status")).json()
+            if (
+                status["status"] == "online"
+                or asyncio.get_running_loop().time() > deadline
+            ):
+                break
+            await asyncio.sleep(0.3)
+        assert pings
+        assert status["status"] == "online"
+        await context.close()
+        await api.delete(f"/tvs/{tv['id']}")
+
+
+async def test_player_page_uses_relative_urls_and_no_inline_script(
+    demo_server: DemoServer,
+) -> None:
+    code = demo_server.tv_codes[0]
+    async with httpx.AsyncClient(base_url=demo_server.base_url) as client:
+        page = await client.get(f"/tv/{code}", headers={"Host": "evil.example"})
+        worker = await client.get("/tv/sw.js")
+        missing = await client.get("/tv/ZZZZZZ", headers={"Host": "evil.example"})
+    assert page.status_code == 200
+    assert worker.status_code == 200
+    assert worker.headers["content-type"].startswith("text/javascript")
+    for response in (page, missing):
+        html = response.text
+        assert "evil.example" not in html
+        assert "style=" not in html
+        assert "<style" not in html
+        for url in re.findall(r'(?:src|href)="([^"]*)"', html):
+            assert not re.match(r"^(?:[a-z]+:|//|/)", url), url
+        for script in re.findall(r"<script([^>]*)>", html):
+            assert "src=" in script or 'type="application/json"' in script, script
+    config = json.loads(
+        re.search(
+            r'<script type="application/json" id="expotv-config">(.*?)</script>',
+            page.text,
+            re.S,
+        ).group(1)  # type: ignore[union-attr]
+    )
+    assert config["codigo"] == code
+    assert config["preview"] is False
+    assert config["conteudo"] == f"../app/tv/{code}/content"

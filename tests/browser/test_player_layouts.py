@@ -87,8 +87,10 @@ def check_fitted(measured: dict[str, Any], shape: str) -> None:
         where = f"{shape} {entry['cls']}"
         box = entry["box"]
         # Inside the screen and clear of the corner (clock and condomínio).
-        assert box["left"] >= 0 and box["top"] >= 0, where
-        assert box["right"] <= width + 0.5 and box["bottom"] <= height + 0.5, where
+        assert box["left"] >= 0, where
+        assert box["top"] >= 0, where
+        assert box["right"] <= width + 0.5, where
+        assert box["bottom"] <= height + 0.5, where
         assert not overlaps(box, measured["corner"]), where
         assert entry["scrollW"] <= entry["clientW"] + 1, f"{where}: transborda"
         if entry["cls"].startswith("title"):
@@ -133,25 +135,34 @@ def layouts(media: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     picture = media["imagem"]
     return {
         "aviso": aviso(1),
-        "aviso-2000": aviso(2, titulo="Obras na cobertura do Bloco B",
-                            mensagem=long_text(2000)),
-        "aviso-foto": aviso(3, titulo="Festa junina no salão de festas",
-                            archive_url=picture["archive_url"], tipo_midia="imagem",
-                            thumbnail_url=picture["thumbnail_url"],
-                            mensagem=long_text(1200)),
+        "aviso-2000": aviso(
+            2, titulo="Obras na cobertura do Bloco B", mensagem=long_text(2000)
+        ),
+        "aviso-foto": aviso(
+            3,
+            titulo="Festa junina no salão de festas",
+            archive_url=picture["archive_url"],
+            tipo_midia="imagem",
+            thumbnail_url=picture["thumbnail_url"],
+            mensagem=long_text(1200),
+        ),
         "noticia-longa": noticia(
             4,
             titulo="Prefeitura anuncia novo calendário de coleta seletiva com "
             "horários ampliados em todos os bairros da zona sul a partir de janeiro",
             resumo=long_text(900),
         ),
-        "noticia-foto": noticia(5, archive_url=picture["archive_url"],
-                                tipo_midia="imagem"),
+        "noticia-foto": noticia(
+            5, archive_url=picture["archive_url"], tipo_midia="imagem"
+        ),
         "anuncio": anuncio(6, picture),
         "anuncio-video": anuncio(7, media["video"]),
-        "emergencia": aviso(8, titulo="Vazamento de gás no Bloco A",
-                            mensagem="Saia pelas escadas. Não use os elevadores nem "
-                            "acione interruptores. Os bombeiros já foram chamados."),
+        "emergencia": aviso(
+            8,
+            titulo="Vazamento de gás no Bloco A",
+            mensagem="Saia pelas escadas. Não use os elevadores nem "
+            "acione interruptores. Os bombeiros já foram chamados.",
+        ),
     }
 
 

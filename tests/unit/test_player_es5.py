@@ -91,9 +91,7 @@ def es5_violations(source: str) -> list[str]:
             problems.append(f"{where}: {kind}")
         elif kind == "VariableDeclaration" and node.kind != "var":
             problems.append(f"{where}: {node.kind}")
-        elif kind == "Property" and (
-            node.computed or node.method or node.shorthand
-        ):
+        elif kind == "Property" and (node.computed or node.method or node.shorthand):
             problems.append(f"{where}: propriedade ES2015")
         elif kind in {"FunctionDeclaration", "FunctionExpression"} and (
             node.generator

@@ -22,6 +22,7 @@
   var scope = self.registration.scope;
   var listed = null; // url -> true, loaded from LISTS on first use
   var inflight = {}; // url -> Promise of a stored copy
+  var queue = Promise.resolve();
 
   self.addEventListener("install", function (event) {
     event.waitUntil(self.skipWaiting());
@@ -63,7 +64,13 @@
   self.addEventListener("message", function (event) {
     var data = event.data || {};
     if (data.tipo === "midias" && typeof data.codigo === "string" && data.urls) {
-      event.waitUntil(keep(data.codigo, data.urls));
+      // One list at a time, in the order they came: the last one wins.
+      queue = queue.then(function () {
+        return keepFiles(data.arquivos || []);
+      }).then(function () {
+        return keep(data.codigo, data.urls);
+      }).then(null, function () { return null; });
+      event.waitUntil(queue);
     }
   });
 
@@ -109,6 +116,22 @@
         }
         throw error;
       });
+    });
+  }
+
+  // The player page and its files (only those under the worker's scope), when
+  // missing: a TV that reboots offline opens them from here.
+  function keepFiles(urls) {
+    return caches.open(PAGES).then(function (cache) {
+      return Promise.all(urls.filter(function (url) {
+        return typeof url === "string" && url.indexOf(scope) === 0;
+      }).map(function (url) {
+        return cache.match(url).then(function (hit) {
+          return hit || fetch(url, { credentials: "same-origin" }).then(function (response) {
+            return response.ok ? cache.put(url, response) : null;
+          });
+        }).then(null, function () { return null; });
+      }));
     });
   }
 

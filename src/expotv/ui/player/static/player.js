@@ -386,7 +386,19 @@
         }
       }
     }
-    worker.active.postMessage({ tipo: "midias", codigo: cfg.codigo, urls: urls });
+    // The page and its own files too: on the first visit they were loaded before
+    // the worker existed, and a reboot offline needs them.
+    var files = [window.location.href.split("#")[0].split("?")[0]];
+    var nodes = document.querySelectorAll("link[href], script[src]");
+    for (i = 0; i < nodes.length; i++) {
+      files.push(nodes[i].href || nodes[i].src);
+    }
+    worker.active.postMessage({
+      tipo: "midias",
+      codigo: cfg.codigo,
+      urls: urls,
+      arquivos: files
+    });
   }
 
   // Playback -----------------------------------------------------------------
@@ -604,7 +616,9 @@
     buffer.start = function () {
       if (buffer.video) {
         try {
-          buffer.video.currentTime = 0;
+          if (buffer.video.currentTime > 0) {
+            buffer.video.currentTime = 0;
+          }
           var played = buffer.video.play();
           if (played && played.then) {
             played.then(null, function () { /* autoplay refused: poster stays */ });
