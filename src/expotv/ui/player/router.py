@@ -18,8 +18,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from expotv.deps import AppSettings
+from expotv.deps import AppContextDep, AppSettings
 from expotv.tvs import codes
 from expotv.tvs import repository as tv_repository
 
@@ -50,11 +51,12 @@ async def player_page(
     request: Request,
     codigo: Annotated[str, PathParam(max_length=64)],
     settings: AppSettings,
+    context: AppContextDep,
     preview: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
     """O player em tela cheia que o navegador da TV abre."""
     code = codes.normalize_code(codigo)
-    known = await _tv_exists(request, code)
+    known = await _tv_exists(context.sessionmaker, code)
     if known is False:
         return TEMPLATES.TemplateResponse(
             request, "player_404.html", {"codigo": codigo[:16]}, status_code=404
@@ -90,11 +92,13 @@ def player_config(code: str, *, is_preview: bool, ping_seconds: int) -> dict[str
     }
 
 
-async def _tv_exists(request: Request, code: str) -> bool | None:
+async def _tv_exists(
+    sessionmaker: async_sessionmaker[AsyncSession], code: str
+) -> bool | None:
     if not codes.is_well_formed(code):
         return False
     try:
-        async with request.app.state.sessionmaker() as session:
+        async with sessionmaker() as session:
             return await tv_repository.code_exists(session, code)
     except (SQLAlchemyError, OSError):
         return None
