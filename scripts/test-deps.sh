@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs besides Python packages: the local services (started if
-# down) and Debian's Chromium (browser tests) and promtool (alert rule tests).
+# down), Debian's Chromium (browser tests), promtool (alert rule tests), and axe-core
+# from the npm registry (the dashboard's accessibility check, tests/browser).
 set -euo pipefail
 
 apt_install() {
@@ -17,9 +18,18 @@ apt_install() {
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v promtool >/dev/null || need+=(prometheus)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "instalando pacotes do sistema: ${need[*]}"
   apt_install "${need[@]}"
+fi
+
+# The exact versions of tests/browser/package-lock.json, once per lock change.
+browser_deps=tests/browser
+if [ ! -f "$browser_deps/node_modules/.package-lock.json" ] \
+  || [ "$browser_deps/package-lock.json" -nt "$browser_deps/node_modules/.package-lock.json" ]; then
+  echo "instalando axe-core (npm ci)"
+  npm ci --prefix "$browser_deps" --no-audit --no-fund --loglevel=error
 fi
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

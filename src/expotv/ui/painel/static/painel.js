@@ -104,6 +104,12 @@ function setupTvPolling() {
 
 // A logout in another tab (or anywhere) ends this page too.
 function setupSessionWatch(polling) {
+  if (document.querySelector("[data-signed-out]")) {
+    // Told only now that the server has ended the session: a tab that moved
+    // earlier would still find it alive.
+    channel?.postMessage("saiu");
+    return;
+  }
   if (!document.querySelector("[data-logout]")) return;
   const check = async () => {
     if (document.hidden) return;
@@ -115,14 +121,9 @@ function setupSessionWatch(polling) {
   };
   document.addEventListener("visibilitychange", check);
   if (!polling) setInterval(check, SESSION_CHECK_MS);
-  if (channel) {
-    channel.addEventListener("message", (event) => {
-      if (event.data === "saiu") toLogin();
-    });
-    document.querySelector("[data-logout]").form.addEventListener("submit", () => {
-      channel.postMessage("saiu");
-    });
-  }
+  channel?.addEventListener("message", (event) => {
+    if (event.data === "saiu") toLogin();
+  });
 }
 
 function dropFlashFromAddress() {

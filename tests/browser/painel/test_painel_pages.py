@@ -1,0 +1,64 @@
+"""Every page, on a desktop and on a phone: no serious or critical axe-core finding,
+and a screenshot kept as a test artifact (test-artifacts/painel/)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.async_api import Browser
+
+from tests.browser.painel.conftest import (
+    Painel,
+    axe_violations,
+    new_context,
+    screenshot,
+)
+
+pytestmark = pytest.mark.browser
+
+# (who, path, artifact name); {tv}, {condo}, {user} are filled in from the fixture.
+PAGES = [
+    (None, "/login", "login"),
+    ("sindico", "/painel", "inicio"),
+    ("sindico", "/painel/tvs", "tvs"),
+    ("sindico", "/painel/tvs/{tv}", "tv"),
+    ("sindico", "/painel/tvs/nova", "tv-nova"),
+    ("sindico", "/painel/condominios", "condominios"),
+    ("sindico", "/painel/condominios/{condo}", "condominio"),
+    ("sindico", "/painel/condominios/novo", "condominio-novo"),
+    ("sindico", "/painel/noticias", "noticias"),
+    ("sindico", "/painel/conta", "conta"),
+    ("sindico", "/painel/tvs/999999", "nao-encontrada"),
+    ("visitante", "/painel/tvs/{tv}", "tv-visitante"),
+    ("master", "/painel", "inicio-master"),
+    ("master", "/painel/usuarios", "usuarios"),
+    ("master", "/painel/usuarios/novo", "usuario-novo"),
+    ("master", "/painel/usuarios/2", "usuario"),
+    ("master", "/painel/condominios/{condo}/editar", "condominio-editar"),
+    ("master", "/painel/noticias/nova", "noticia-nova"),
+    ("master", "/painel/noticias/1", "noticia"),
+    ("master", "/painel/noticias/fontes", "fontes"),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "name"), PAGES, ids=[name for _, _, name in PAGES]
+)
+async def test_page_is_accessible_on_desktop_and_phone(
+    browser: Browser, painel: Painel, who: str | None, path: str, name: str
+) -> None:
+    url = painel.url(path.format(tv=painel.tv_ids[0], condo=painel.condominium_id))
+    for phone in (False, True):
+        context = await new_context(browser, painel, who, phone=phone)
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error, seen=errors: seen.append(str(error)))
+        await page.goto(url)
+        await page.wait_for_load_state("networkidle")
+        found = await axe_violations(page)
+        if painel.database == "sqlite":
+            await screenshot(page, f"{name}-{'celular' if phone else 'desktop'}")
+        await context.close()
+        assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+        assert not errors, errors
