@@ -59,6 +59,10 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     database_echo: bool = False
+    # A database that accepts connections and never answers (a failover, a dead
+    # balancer) must cost a bounded time: connecting, and each statement.
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_statement_timeout_seconds: float = Field(default=30.0, gt=0)
     redis_url: str | None = None
     # Test runs and side-by-side deployments sharing one Redis pick their own.
     redis_key_prefix: str = Field(default="expotv", pattern=r"^[A-Za-z0-9_.-]+$")

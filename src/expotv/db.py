@@ -9,6 +9,7 @@ wait for the commit (cache invalidation, WebSocket nudges) are queued with
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -123,6 +124,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
         echo=settings.database_echo,
+        connect_args=_timeouts(url, settings),
         isolation_level="READ COMMITTED",
         pool_pre_ping=True,
         pool_recycle=1800,
@@ -130,6 +132,23 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=20,
         pool_timeout=10,
     )
+
+
+def _timeouts(url: str, settings: Settings) -> dict[str, Any]:
+    """Client-side bounds, so a server that accepts and never answers (a
+    black-holed failover) fails fast enough for the TV path's circuit breaker:
+    connecting (TCP and handshake) and each statement, pool pre-ping included."""
+    connect = settings.database_connect_timeout_seconds
+    statement = settings.database_statement_timeout_seconds
+    if url.startswith("postgresql+asyncpg"):
+        return {"timeout": connect, "command_timeout": statement}
+    if url.startswith("mysql+asyncmy"):
+        # read_timeout also covers the handshake: connect_timeout is TCP only.
+        return {
+            "connect_timeout": max(1, math.ceil(connect)),
+            "read_timeout": statement,
+        }
+    return {}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -114,7 +114,10 @@ class PlaylistService:
                 self.build_timeout_seconds,
             )
         except TimeoutError:
+            # The build goes on (and fills the cache if it ends well), but a
+            # database this slow is as good as down for the misses behind it.
             logger.warning("playlist build of %s timed out", code)
+            self.breaker.record_failure()
             return self.store.fallback(code, now)
         except Exception as exc:
             # Every failure on the database path (see breaker.py).

@@ -22,17 +22,26 @@ from tests.integration.playback.conftest import Arrange
 
 
 class Sessions:
-    """The app's sessionmaker, or one whose database file cannot be opened."""
+    """The app's sessionmaker, or one whose database file cannot be opened, or
+    one whose every statement raises ``failure`` (a driver's own exception)."""
 
     def __init__(self, working: Any, broken: Any) -> None:
         self.working, self.broken = working, broken
         self.is_broken = False
+        self.failure: Exception | None = None
         self.opened = 0
 
     def __call__(self) -> AsyncSession:
         self.opened += 1
         maker = self.broken if self.is_broken else self.working
         session: AsyncSession = maker()
+        if self.failure is not None:
+            failure = self.failure
+
+            async def execute(*_args: Any, **_kwargs: Any) -> Any:
+                raise failure
+
+            session.execute = execute  # type: ignore[method-assign]
         return session
 
 
@@ -73,6 +82,43 @@ async def test_known_tv_gets_its_last_playlist_marked_stale(
     assert stale.entry.body == fresh.entry.body
     assert pinged.entry.version == fresh.entry.version
     assert heartbeats.pending == 1
+    with pytest.raises(PlaylistUnavailable):
+        await service.get("NOVA23", client="t", now=utcnow())
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        # asyncmy, when a balancer accepts the connection and closes it at once.
+        RuntimeError("Transport does not expose socket instance"),
+        ConnectionResetError(104, "Connection reset by peer"),
+        TimeoutError(),
+    ],
+    ids=["runtime-error", "reset", "timeout"],
+)
+async def test_any_failure_on_the_database_path_serves_the_copy(
+    failure: Exception,
+    service: PlaylistService,
+    sessions: Sessions,
+    arrange: Arrange,
+    app: FastAPI,
+) -> None:
+    condominium = await arrange.condominium()
+    tv = await arrange.tv(condominium)
+    fresh = await service.get(tv.code, client="t", now=utcnow())
+    await service.invalidate([tv.code])
+
+    sessions.failure = failure
+    stale = await service.get(tv.code, client="t", now=utcnow())
+    heartbeats = HeartbeatWriter(context_of(app).sessionmaker, flush_seconds=60)
+    service.breaker.reset()
+    pinged = await record_ping(service, heartbeats, tv.code, client="t", now=utcnow())
+
+    assert stale.is_stale
+    assert stale.entry.body == fresh.entry.body
+    assert pinged.is_stale
+    assert heartbeats.pending == 1
+    assert service.breaker.is_open
     with pytest.raises(PlaylistUnavailable):
         await service.get("NOVA23", client="t", now=utcnow())
 
