@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     feeds_interval_seconds: int = 900
     feeds_timeout_seconds: float = 10.0
     feeds_max_bytes: int = 5 * 1024 * 1024
+    # Newest entries taken from one collection of a source, and notícias of one
+    # source that play at once (older ones expire).
+    feeds_max_items_per_fetch: int = Field(default=50, ge=1)
+    feeds_max_items_per_source: int = Field(default=100, ge=1)
     news_max_age_seconds: int = 3 * 86400
 
     max_image_bytes: int = 5 * 1024 * 1024

@@ -384,7 +384,7 @@ def test_images_come_from_media_thumbnail_and_enclosures() -> None:
         '<media:content url="javascript:alert(1)" medium="image"/></item>',
     )
 
-    images = {e.title: e.image_url for e in feeds.parse(content, now=NOW)}
+    images = {e.title: e.image_url for e in feeds.parse(content, now=NOW, max_items=50)}
 
     assert images == {
         "Thumb": "https://a.com/t.jpg",
@@ -401,7 +401,7 @@ def test_entries_are_keyed_by_guid_then_link_then_title() -> None:
         "<item><title>C</title></item>",
     )
 
-    keys = [e.guid_hash for e in feeds.parse(content, now=NOW)]
+    keys = [e.guid_hash for e in feeds.parse(content, now=NOW, max_items=50)]
 
     assert keys == [
         feeds.guid_hash("g"),
@@ -419,7 +419,9 @@ def test_publication_dates_are_utc_and_never_in_the_future() -> None:
         "<item><guid>3</guid><title>Undated</title></item>",
     )
 
-    dates = {e.title: e.published_at for e in feeds.parse(content, now=NOW)}
+    dates = {
+        e.title: e.published_at for e in feeds.parse(content, now=NOW, max_items=50)
+    }
 
     assert dates == {
         "Past": NOW - timedelta(hours=1),
@@ -431,13 +433,13 @@ def test_publication_dates_are_utc_and_never_in_the_future() -> None:
 def test_entry_without_title_takes_its_summary() -> None:
     content = _rss("<item><guid>1</guid><description>Só texto</description></item>")
 
-    [entry] = feeds.parse(content, now=NOW)
+    [entry] = feeds.parse(content, now=NOW, max_items=50)
 
     assert entry.title == "Só texto"
 
 
 def test_valid_feed_without_entries_is_empty() -> None:
-    assert feeds.parse(_rss(), now=NOW) == []
+    assert feeds.parse(_rss(), now=NOW, max_items=50) == []
 
 
 @pytest.mark.parametrize(
@@ -446,7 +448,7 @@ def test_valid_feed_without_entries_is_empty() -> None:
 )
 def test_what_is_not_a_feed_is_an_error(content: bytes) -> None:
     with pytest.raises(feeds.FeedError):
-        feeds.parse(content, now=NOW)
+        feeds.parse(content, now=NOW, max_items=50)
 
 
 def test_charset_of_the_http_header_is_honoured() -> None:
@@ -456,7 +458,79 @@ def test_charset_of_the_http_header_is_honoured() -> None:
     ).encode("latin-1")
 
     [entry] = feeds.parse(
-        content, now=NOW, content_type="application/rss+xml; charset=ISO-8859-1"
+        content,
+        now=NOW,
+        max_items=50,
+        content_type="application/rss+xml; charset=ISO-8859-1",
     )
 
     assert entry.title == "Ação no condomínio"
+
+
+def _dated(guid: str, hours_ago: int) -> str:
+    moment = (NOW - timedelta(hours=hours_ago)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return (
+        f"<item><guid>{guid}</guid><title>{guid}</title>"
+        f"<pubDate>{moment}</pubDate></item>"
+    )
+
+
+def test_only_the_newest_entries_are_taken_newest_first() -> None:
+    content = _rss(_dated("c", 3), _dated("a", 1), _dated("d", 4), _dated("b", 2))
+
+    taken = feeds.parse(content, now=NOW, max_items=2)
+
+    assert [entry.title for entry in taken] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("document", "expected_tail"),
+    [
+        (
+            _rss(*(f"<item><title>{i}</title></item>" for i in range(5))),
+            b"</channel></rss>",
+        ),
+        (
+            b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+            + b"".join(b"<entry><title>%d</title></entry>" % i for i in range(5))
+            + b"</feed>",
+            b"</feed>",
+        ),
+        (
+            # RSS 1.0: the items follow the channel, with a namespace prefix here.
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            b'xmlns:r="http://purl.org/rss/1.0/"><r:channel><r:title>T</r:title>'
+            b"</r:channel>"
+            + b"".join(
+                b'<r:item rdf:about="x%d"><r:title>%d</r:title></r:item>' % (i, i)
+                for i in range(5)
+            )
+            + b"</rdf:RDF>",
+            b"</rdf:RDF>",
+        ),
+    ],
+    ids=["rss2", "atom", "rdf"],
+)
+def test_a_long_feed_is_cut_to_its_first_entries_and_stays_well_formed(
+    document: bytes, expected_tail: bytes
+) -> None:
+    cut = feeds.first_entries(document, 2)
+
+    assert cut.endswith(expected_tail)
+    parsed = feeds.feedparser.parse(cut)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert [entry.title for entry in parsed.entries] == ["0", "1"]
+    assert feeds.first_entries(document, 5) == document
+
+
+def test_a_feed_of_120000_entries_is_read_up_to_the_bound() -> None:
+    content = _rss(*(f"<item><title>t{i}</title></item>" for i in range(120_000)))
+
+    read = feeds.first_entries(content, feeds.MAX_ENTRIES_READ)
+    taken = feeds.parse(content, now=NOW, max_items=50)
+    # A configured cap above the bound is honoured.
+    more = feeds.parse(content, now=NOW, max_items=1500)
+
+    assert read.count(b"<item>") == feeds.MAX_ENTRIES_READ
+    assert len(taken) == 50
+    assert len(more) == 1500

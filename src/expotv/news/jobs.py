@@ -98,7 +98,10 @@ async def collect_feed(
         )
         if result.content is not None:
             entries = await feeds.parse_in_thread(
-                result.content, now=now, content_type=result.content_type
+                result.content,
+                now=now,
+                max_items=settings.feeds_max_items_per_fetch,
+                content_type=result.content_type,
             )
     except feeds.FeedError as exc:
         error = str(exc)
@@ -118,6 +121,7 @@ async def collect_feed(
             feed,
             now=now,
             max_age=timedelta(seconds=settings.news_max_age_seconds),
+            max_live=settings.feeds_max_items_per_source,
             error=error,
             result=result,
             entries=entries,

@@ -117,6 +117,40 @@ async def insert_unless_known(session: AsyncSession, values: dict[str, Any]) -> 
     return bool(getattr(result, "rowcount", 0))
 
 
+async def retire_all_but_newest(
+    session: AsyncSession, feed_id: int, *, keep: int, now: datetime
+) -> int:
+    """Store "expirado" on the source's playing notícias past its ``keep`` newest
+    (by publication, as listed); returns how many changed."""
+    newest_first = func.coalesce(NewsItem.published_at, NewsItem.created_at)
+    playing = and_(NewsItem.feed_id == feed_id, NewsItem.plays(now))
+    boundary = (
+        await session.execute(
+            select(newest_first, NewsItem.id)
+            .where(playing)
+            .order_by(newest_first.desc(), NewsItem.id.desc())
+            .offset(keep - 1)
+            .limit(1)
+        )
+    ).one_or_none()
+    if boundary is None:
+        return 0
+    moment, last_id = boundary
+    result = await session.execute(
+        update(NewsItem)
+        .where(
+            playing,
+            or_(
+                newest_first < moment,
+                and_(newest_first == moment, NewsItem.id < last_id),
+            ),
+        )
+        .values(status=ContentStatus.EXPIRED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def expire_due(session: AsyncSession, *, now: datetime, cutoff: datetime) -> int:
     """Store "expirado" on notícias whose time is up; returns how many changed.
 

@@ -200,6 +200,7 @@ async def record_collection(
     *,
     now: datetime,
     max_age: timedelta,
+    max_live: int,
     error: str | None = None,
     result: feeds.FetchResult | None = None,
     entries: Sequence[feeds.ParsedEntry] = (),
@@ -208,7 +209,9 @@ async def record_collection(
 
     Returns how many notícias were created. Entries already known for this feed
     (same guid hash) are left untouched; entries already past ``max_age`` are
-    kept as "expirado", so they are known next time and never play.
+    kept as "expirado", so they are known next time and never play. Of the
+    source's playing notícias, only the ``max_live`` newest keep playing: the
+    older ones become "expirado" (known, so never collected again).
     """
     feed.last_fetched_at = now
     if error is not None:
@@ -255,6 +258,9 @@ async def record_collection(
             created += 1
             playable = playable or status is ContentStatus.ACTIVE
     if playable:
+        await news_repository.retire_all_but_newest(
+            session, feed.id, keep=max_live, now=now
+        )
         content_changed(session, all_tvs=True)
     return created
 

@@ -92,14 +92,24 @@ async def test_collection_with_nothing_new_invalidates_nothing(
         loaded = await session.get(NewsFeed, feed.id)
         assert loaded is not None
         created = await news_service.record_collection(
-            session, loaded, now=utcnow(), max_age=max_age, entries=[_entry("a")]
+            session,
+            loaded,
+            now=utcnow(),
+            max_age=max_age,
+            max_live=100,
+            entries=[_entry("a")],
         )
         await session.commit()
     async with context_of(app).sessionmaker() as session:
         loaded = await session.get(NewsFeed, feed.id)
         assert loaded is not None
         again = await news_service.record_collection(
-            session, loaded, now=utcnow(), max_age=max_age, entries=[_entry("a")]
+            session,
+            loaded,
+            now=utcnow(),
+            max_age=max_age,
+            max_live=100,
+            entries=[_entry("a")],
         )
 
         assert (created, again) == (1, 0)
@@ -120,6 +130,7 @@ async def test_collecting_only_entries_past_the_age_limit_invalidates_nothing(
             loaded,
             now=utcnow(),
             max_age=timedelta(days=1),
+            max_live=100,
             entries=[_entry("old", age=timedelta(days=2))],
         )
 
