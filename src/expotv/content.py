@@ -119,33 +119,28 @@ def shows_status_sql(
     return and_(cls.status == status, is_live_sql(cls, now))
 
 
+def _enum(enum: type[StrEnum], length: int) -> Enum:
+    """Stored as its lower-case values in a VARCHAR (no native ENUM to migrate)."""
+    return Enum(
+        enum,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
 def status_column(
     default: ContentStatus = ContentStatus.ACTIVE, *, index: bool = True
 ) -> Mapped[ContentStatus]:
-    return mapped_column(
-        Enum(
-            ContentStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-            validate_strings=True,
-        ),
-        default=default,
-        index=index,
-    )
+    return mapped_column(_enum(ContentStatus, 16), default=default, index=index)
 
 
 class MediaMixin:
     """An item's uploaded file: the stored objects and their public URLs."""
 
     media_kind: Mapped[MediaKind | None] = mapped_column(
-        Enum(
-            MediaKind,
-            native_enum=False,
-            length=8,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=None,
+        _enum(MediaKind, 8), default=None
     )
     media_key: Mapped[str | None] = mapped_column(String(255), default=None)
     archive_url: Mapped[str | None] = mapped_column(String(1024), default=None)

@@ -8,27 +8,30 @@ pipeline and storage.
 from __future__ import annotations
 
 import io
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from fastapi import UploadFile
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expotv.ads.models import Ad
+from expotv.ads.kind import AD
+from expotv.ads.schemas import AdCreate
 from expotv.auth.passwords import hash_password
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
-from expotv.content import ContentStatus
 from expotv.db import create_engine, create_sessionmaker, session_scope, utcnow
-from expotv.media import service as media_service
+from expotv.items import service as items
+from expotv.items.scope import load_scope
+from expotv.items.service import AnyKind
 from expotv.news.models import NewsItem
-from expotv.notices.models import Notice
+from expotv.notices.kind import NOTICE
+from expotv.notices.schemas import NoticeCreate
 from expotv.storage import create_storage
 from expotv.storage.base import ObjectStorage
 from expotv.tvs import codes
@@ -112,29 +115,8 @@ def clip(title: str, seconds: int = 4, fps: int = 12) -> bytes:
     return buffer.getvalue()
 
 
-async def _store(
-    session: AsyncSession,
-    storage: ObjectStorage,
-    settings: Settings,
-    data: bytes,
-    filename: str,
-    now: datetime,
-) -> media_service.StoredMedia:
-    with tempfile.TemporaryFile() as fh:
-        fh.write(data)
-        fh.seek(0)
-        upload = UploadFile(file=fh, filename=filename, size=len(data))
-        return await media_service.ingest(
-            session, upload, storage=storage, settings=settings, now=now
-        )
-
-
-def _apply_media(item: Ad | Notice, media: media_service.StoredMedia) -> None:
-    item.media_kind = media.kind
-    item.media_key = media.key
-    item.archive_url = media.url
-    item.thumbnail_key = media.thumbnail_key
-    item.thumbnail_url = media.thumbnail_url
+def _upload(data: bytes, filename: str) -> UploadFile:
+    return UploadFile(file=io.BytesIO(data), filename=filename, size=len(data))
 
 
 async def fill(
@@ -173,6 +155,26 @@ async def fill(
         tv_codes.append(code)
         session.add(TV(code=code, name=name, condominium_id=condo.id))
 
+    # Through the item service, as the API creates them: media ingest (the
+    # video converted or remuxed), default duration, signers, status.
+    async def create(
+        kind: AnyKind,
+        user: User,
+        data: Any,
+        upload: bytes | None,
+        filename: str = "a.png",
+    ) -> None:
+        scope = await load_scope(session, user, with_signers=kind.scope_has_signers)
+        await items.create(
+            session,
+            kind,
+            data,
+            upload=None if upload is None else _upload(upload, filename),
+            context=items.WriteContext(
+                scope=scope, storage=storage, settings=settings, now=now
+            ),
+        )
+
     ads = [
         ("Pizzaria Bella Napoli", "20% de desconto às terças", ("#9d0208", "#370617")),
         ("Academia FitLife", "Primeira semana grátis", ("#2a9d8f", "#264653")),
@@ -183,44 +185,21 @@ async def fill(
         ),
     ]
     for index, (name, subtitle, colors) in enumerate(ads):
-        ad = Ad(
+        ad = AdCreate(
             name=name,
+            condominium_ids=[condo.id],
             advertiser_name=name,
             advertiser_phone=f"(11) 9{index + 1}234-5678",
             duration_seconds=8,
-            created_by_id=master.id,
-            created_at=now + timedelta(seconds=index),
         )
-        _apply_media(
-            ad,
-            await _store(
-                session,
-                storage,
-                settings,
-                picture(name, subtitle, colors),
-                "a.png",
-                now,
-            ),
-        )
-        ad.condominiums = [condo]
-        session.add(ad)
-
-    video_ad = Ad(
+        await create(AD, master, ad, picture(name, subtitle, colors))
+    video_ad = AdCreate(
         name="Pet Shop Amigo Fiel",
+        condominium_ids=[condo.id],
         advertiser_name="Pet Shop Amigo Fiel",
         advertiser_phone="(11) 94444-1234",
-        created_by_id=master.id,
-        created_at=now + timedelta(seconds=10),
     )
-    video = await _store(
-        session, storage, settings, clip("Pet Shop Amigo Fiel"), "pet.mp4", now
-    )
-    _apply_media(video_ad, video)
-    video_ad.duration_seconds = video.duration_seconds or 4
-    if video.needs_processing:
-        video_ad.status = ContentStatus.PROCESSING
-    video_ad.condominiums = [condo]
-    session.add(video_ad)
+    await create(AD, master, video_ad, clip("Pet Shop Amigo Fiel"), "pet.mp4")
 
     notices = [
         (
@@ -238,17 +217,9 @@ async def fill(
             "Recicláveis às segundas e quintas. Separe papel, plástico, metal e vidro.",
         ),
     ]
-    for index, (name, message) in enumerate(notices):
-        notice = Notice(
-            name=name,
-            message=message,
-            duration_seconds=15,
-            created_by_id=manager.id,
-            created_at=now + timedelta(seconds=index),
-        )
-        notice.condominiums = [condo]
-        notice.signers = [manager]
-        session.add(notice)
+    for name, message in notices:
+        notice = NoticeCreate(name=name, message=message, condominium_ids=[condo.id])
+        await create(NOTICE, manager, notice, None)
 
     news = [
         ("Feira orgânica volta à praça neste sábado", "Produtores da região ..."),

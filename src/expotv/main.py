@@ -14,7 +14,6 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from expotv.ads.router import router as ads_router
 from expotv.auth.dependencies import get_current_user
 from expotv.auth.router import router as auth_router
 from expotv.condominiums.router import router as condominiums_router
@@ -26,11 +25,12 @@ from expotv.errors import (
     install_error_handlers,
 )
 from expotv.instance import InstanceHeaderMiddleware
+from expotv.items.kinds import KINDS as ITEM_KINDS
+from expotv.items.router import item_router
 from expotv.json_guard import JsonBodyGuard
 from expotv.media.limits import BodySizeLimitMiddleware, request_body_limit
 from expotv.media.router import router as media_router
 from expotv.news.router import router as news_router
-from expotv.notices.router import router as notices_router
 from expotv.observability.install import install as install_observability
 from expotv.observability.install import instrumented
 from expotv.observability.router import router as observability_router
@@ -89,8 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router, **management)
     app.include_router(condominiums_router, **management)
     app.include_router(tvs_router, **management)
-    app.include_router(ads_router, **management)
-    app.include_router(notices_router, **management)
+    for kind in ITEM_KINDS:
+        app.include_router(item_router(kind), **management)
     app.include_router(news_router, **management)
     app.include_router(playlist_router, responses=PUBLIC_RESPONSES)
     app.include_router(realtime_router)

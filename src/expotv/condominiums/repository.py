@@ -5,7 +5,6 @@ from typing import Any, cast
 from sqlalchemy import (
     CursorResult,
     Select,
-    Table,
     delete,
     exists,
     func,
@@ -16,11 +15,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from expotv.ads.models import Ad, ad_condominium
 from expotv.auth.policy import readable_condominium_ids, writable_condominium_ids
 from expotv.condominiums.models import Condominium
 from expotv.content import ContentStatus
-from expotv.notices.models import Notice, notice_condominium
+from expotv.items.kinds import MODELS as ITEM_MODELS
+from expotv.items.models import ContentItem
 from expotv.tvs.models import TV
 from expotv.users.models import Role, User
 
@@ -114,26 +113,24 @@ async def detach_items(session: AsyncSession, condominium_id: int) -> None:
     their creator may retarget them. One still being converted keeps converting and
     ends ``inativo``. Expired and failed items keep their status.
     """
-    await _detach(session, Ad, ad_condominium, "ad_id", condominium_id)
-    await _detach(session, Notice, notice_condominium, "notice_id", condominium_id)
+    for model in ITEM_MODELS:
+        await _detach(session, model, condominium_id)
 
 
 async def _detach(
-    session: AsyncSession,
-    model: type[Ad] | type[Notice],
-    link: Table,
-    item_key: str,
-    condominium_id: int,
+    session: AsyncSession, model: type[ContentItem], condominium_id: int
 ) -> None:
-    item_column = link.c[item_key]
+    item_column, target_column = model.link_columns()
     affected = list(
         await session.scalars(
-            select(item_column).where(link.c.condominium_id == condominium_id)
+            select(item_column).where(target_column == condominium_id)
         )
     )
     if not affected:
         return
-    await session.execute(delete(link).where(link.c.condominium_id == condominium_id))
+    await session.execute(
+        delete(model.condominium_link).where(target_column == condominium_id)
+    )
     untargeted = (
         model.id.in_(affected),
         ~exists().where(item_column == model.id),

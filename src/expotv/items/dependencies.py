@@ -13,24 +13,25 @@ from expotv.db import utcnow
 from expotv.deps import DbSession
 from expotv.items.repository import ItemFilters
 from expotv.items.scope import Scope, load_scope
-from expotv.schemas import MAX_ID
+from expotv.schemas import RowId
 
 RequestTime = Annotated[datetime, Depends(utcnow)]
 
 
 def item_filters(
-    condominio_id: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="só os que passam neste")
+    condominium_id: Annotated[
+        RowId | None,
+        Query(alias="condominio_id", description="só os que passam neste"),
     ] = None,
     status: Annotated[
         ContentStatus | None,
         Query(description="status como mostrado (expirado inclui os vencidos)"),
     ] = None,
-    q: Annotated[
-        str | None, Query(max_length=200, description="trecho do nome")
+    query: Annotated[
+        str | None, Query(alias="q", max_length=200, description="trecho do nome")
     ] = None,
 ) -> ItemFilters:
-    return ItemFilters(condominium_id=condominio_id, status=status, query=q)
+    return ItemFilters(condominium_id=condominium_id, status=status, query=query)
 
 
 Filters = Annotated[ItemFilters, Depends(item_filters)]
@@ -40,4 +41,6 @@ async def condominium_scope(user: CurrentUser, session: DbSession) -> Scope:
     return await load_scope(session, user)
 
 
-ItemScope = Annotated[Scope, Depends(condominium_scope)]
+async def signer_scope(user: CurrentUser, session: DbSession) -> Scope:
+    """The scope of a kind whose responses name síndicos (``sindico_ids``)."""
+    return await load_scope(session, user, with_signers=True)

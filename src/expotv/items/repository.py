@@ -1,7 +1,7 @@
-"""SQL pieces shared by the ads and notices repositories.
+"""The item queries, for any kind (``select()`` builders; nothing here executes).
 
-Each domain describes its table once (``ItemTable``); the conditions here are the
-only place that decides visibility, expiry and the list filters, so a list, its
+These conditions are the only place that decides visibility and the list filters,
+and liveness comes from the model's hybrids (``expotv.content``), so a list, its
 total and the quota count agree with what a single read shows.
 """
 
@@ -11,35 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    exists,
-    func,
-    select,
-    true,
-)
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql.schema import Column
+from sqlalchemy import ColumnElement, Select, exists, func, select, true
+from sqlalchemy.orm import selectinload
 
 from expotv.auth import policy
-from expotv.content import ContentStatus, ExpiringMixin
+from expotv.content import ContentStatus
+from expotv.items.kind import ContentKind
+from expotv.items.models import ContentItem
 from expotv.users.models import User
 
-Q = TypeVar("Q", bound=Select[Any])
-
-
-@dataclass(frozen=True, slots=True)
-class ItemTable:
-    model: type[ExpiringMixin]
-    id: InstrumentedAttribute[int]
-    name: InstrumentedAttribute[str]
-    status: InstrumentedAttribute[ContentStatus]
-    expires_at: InstrumentedAttribute[datetime | None]
-    created_by_id: InstrumentedAttribute[int | None]
-    # The association table item <-> condomínio.
-    link_item_id: Column[Any]
-    link_condominium_id: Column[Any]
+ItemT = TypeVar("ItemT", bound=ContentItem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,49 +30,75 @@ class ItemFilters:
     query: str | None = None
 
 
-def visible_to(table: ItemTable, user: User) -> ColumnElement[bool]:
+def visible_to(model: type[ContentItem], user: User) -> ColumnElement[bool]:
     """Items targeting at least one condomínio the user may read."""
     readable = policy.readable_condominium_ids(user)
     if readable is None:
         return true()
-    return exists().where(
-        table.link_item_id == table.id,
-        table.link_condominium_id.in_(readable),
-    )
+    item_id, condominium_id = model.link_columns()
+    return exists().where(item_id == model.id, condominium_id.in_(readable))
 
 
-def targeting(table: ItemTable, condominium_id: int, user: User) -> ColumnElement[bool]:
+def targeting(
+    model: type[ContentItem], condominium_id: int, user: User
+) -> ColumnElement[bool]:
     """Items targeting ``condominium_id``, only when the user may read it (so a
     filter by another tenant's condomínio gives an empty page, not a hint)."""
+    item_id, target_id = model.link_columns()
+    conditions = [item_id == model.id, target_id == condominium_id]
     readable = policy.readable_condominium_ids(user)
-    conditions = [
-        table.link_item_id == table.id,
-        table.link_condominium_id == condominium_id,
-    ]
     if readable is not None:
-        conditions.append(table.link_condominium_id.in_(readable))
+        conditions.append(target_id.in_(readable))
     return exists().where(*conditions)
 
 
-def filtered(
-    query: Q, table: ItemTable, *, user: User, filters: ItemFilters, now: datetime
-) -> Q:
-    query = query.where(visible_to(table, user))
+def _loaded(kind: ContentKind[ItemT, Any, Any, Any]) -> Select[ItemT]:
+    model = kind.model
+    relations = (model.condominiums, *kind.loads)
+    return select(model).options(*(selectinload(r) for r in relations))
+
+
+def list_visible(
+    kind: ContentKind[ItemT, Any, Any, Any],
+    user: User,
+    filters: ItemFilters,
+    *,
+    now: datetime,
+) -> Select[ItemT]:
+    model = kind.model
+    query = _loaded(kind).where(visible_to(model, user))
     if filters.condominium_id is not None:
-        query = query.where(targeting(table, filters.condominium_id, user))
+        query = query.where(targeting(model, filters.condominium_id, user))
     if filters.status is not None:
-        query = query.where(table.model.shows_status(filters.status, now))
+        query = query.where(model.shows_status(filters.status, now))
     if filters.query:
-        query = query.where(table.name.icontains(filters.query, autoescape=True))
-    return query.order_by(table.id)
+        query = query.where(model.name.icontains(filters.query, autoescape=True))
+    return query.order_by(model.id)
+
+
+def get_visible(
+    kind: ContentKind[ItemT, Any, Any, Any],
+    user: User,
+    item_id: int,
+    *,
+    for_update: bool = False,
+) -> Select[ItemT]:
+    model = kind.model
+    query = _loaded(kind).where(model.id == item_id, visible_to(model, user))
+    # Locking serialises concurrent changes of one item (media replaced twice).
+    return query.with_for_update() if for_update else query
 
 
 def count_live_created_by(
-    table: ItemTable, user_id: int, now: datetime, *, exclude_id: int | None = None
+    model: type[ContentItem],
+    user_id: int,
+    now: datetime,
+    *,
+    exclude_id: int | None = None,
 ) -> Select[int]:
-    query = select(func.count(table.id)).where(
-        table.created_by_id == user_id, table.model.is_live(now)
+    query = select(func.count(model.id)).where(
+        model.created_by_id == user_id, model.is_live(now)
     )
     if exclude_id is not None:
-        query = query.where(table.id != exclude_id)
+        query = query.where(model.id != exclude_id)
     return query

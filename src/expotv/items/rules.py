@@ -8,33 +8,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from expotv.condominiums.models import Condominium
-from expotv.content import ContentStatus, MediaKind, is_past
+from expotv.content import ContentStatus, Lifecycle, is_past
 
 
-class ContentItem(Protocol):
-    """What ``Ad`` and ``Notice`` share (their columns, seen on an instance)."""
+class Requested(Lifecycle, Protocol):
+    """An item with the status it asked for (``ativo`` or ``inativo``)."""
 
-    id: int
-    name: str
-    status: ContentStatus
-    requested_status: ContentStatus
-    expires_at: datetime | None
-    duration_seconds: int
-    media_kind: MediaKind | None
-    media_key: str | None
-    archive_url: str | None
-    thumbnail_key: str | None
-    thumbnail_url: str | None
-    media_error: str | None
-    created_by_id: int | None
-    created_at: datetime
-    updated_at: datetime
-    condominiums: list[Condominium]
+    @property
+    def requested_status(self) -> ContentStatus: ...
 
 
 def next_status(
-    item: ContentItem,
+    item: Requested,
     *,
     requested: ContentStatus | None,
     media_changed: bool,

@@ -1,24 +1,22 @@
-"""Field types and the read shape shared by anúncios and avisos.
+"""Field types and the bodies every kind of item shares: create, update, read.
 
-Request models use ``MISSING`` for "left out" (a partial ``PUT`` changes only what
-was sent) and ``None`` for "cleared"; fields that can not be cleared leave ``None``
-out of their type, so an explicit ``null`` is a 422 naming the field and the JSON
-schema stays truthful.
+A kind's schemas subclass ``ItemCreate``, ``ItemUpdate`` (a ``PartialModel``: see
+``expotv.schemas`` for the idiom) and ``ItemRead``, adding only its own fields.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import MISSING, AfterValidator, Field, StringConstraints
 
 from expotv.content import ContentStatus, MediaKind
 from expotv.errors import ErrorOut
-from expotv.schemas import ReadModel, RowId
-
-T = TypeVar("T")
-R = TypeVar("R")
+from expotv.items.models import ContentItem
+from expotv.items.scope import Scope
+from expotv.schemas import ApiModel, PartialModel, ReadModel, RowId
 
 MAX_TARGETS = 500
 # MariaDB's DATETIME ends at year 9999; a converted offset must not overflow it.
@@ -66,7 +64,37 @@ Expiry = Annotated[
 RequestedStatus = Literal["ativo", "inativo"]
 
 
+class ItemCreate(ApiModel):
+    """What every kind of item is created with; a kind adds its own fields."""
+
+    name: ItemName = Field(alias="nome")
+    condominium_ids: TargetIds = Field(alias="condominios_ids")
+    status: RequestedStatus = "ativo"
+    expires_at: Expiry | None = Field(default=None, alias="data_expiracao")
+    # A kind re-declares it to document its own default.
+    duration_seconds: Duration | None = Field(default=None, alias="duracao")
+
+
+class ItemUpdate(PartialModel):
+    """Only the fields sent change; ``null`` clears the optional ones."""
+
+    name: ItemName | MISSING = Field(default=MISSING, alias="nome")
+    condominium_ids: TargetIds | MISSING = Field(
+        default=MISSING, alias="condominios_ids"
+    )
+    status: RequestedStatus | MISSING = MISSING
+    expires_at: Expiry | None | MISSING = Field(default=MISSING, alias="data_expiracao")
+    duration_seconds: Duration | MISSING = Field(default=MISSING, alias="duracao")
+
+
 class ItemRead(ReadModel):
+    """An item as shown at ``now`` to the caller of ``scope``."""
+
+    # Id lists show only what the caller may see: field -> the filter that does it.
+    SCOPED: ClassVar[dict[str, Callable[[Scope, Iterable[int]], list[int]]]] = {
+        "condominium_ids": Scope.visible_condominiums
+    }
+
     name: str = Field(alias="nome")
     condominium_ids: list[int] = Field(alias="condominios_ids")
     status: ContentStatus
@@ -77,6 +105,17 @@ class ItemRead(ReadModel):
     media_error: str | None = Field(alias="erro_midia")
     duration_seconds: int = Field(alias="duracao")
     created_by_id: int | None = Field(alias="criado_por_id")
+
+    @classmethod
+    def present(cls, item: ContentItem, *, scope: Scope, now: datetime) -> Self:
+        scoped = {
+            name: visible(scope, getattr(item, name))
+            for name, visible in cls.SCOPED.items()
+        }
+        values = {
+            name: getattr(item, name) for name in cls.model_fields if name not in scoped
+        }
+        return cls.model_validate({**values, **scoped, "status": item.status_at(now)})
 
 
 # 401/403/404 are documented where the routers are included (``main``).

@@ -28,24 +28,24 @@ class Scope:
     signer_ids: frozenset[int] | None
 
     def visible_condominiums(self, ids: Iterable[int]) -> list[int]:
-        if self.condominium_ids is None:
-            return sorted(ids)
-        return sorted(i for i in ids if i in self.condominium_ids)
+        return _visible(self.condominium_ids, ids)
 
     def hidden_condominiums(self, ids: Iterable[int]) -> set[int]:
-        if self.condominium_ids is None:
-            return set()
-        return {i for i in ids if i not in self.condominium_ids}
+        return _hidden(self.condominium_ids, ids)
 
     def visible_signers(self, ids: Iterable[int]) -> list[int]:
-        if self.signer_ids is None:
-            return sorted(ids)
-        return sorted(i for i in ids if i in self.signer_ids)
+        return _visible(self.signer_ids, ids)
 
     def hidden_signers(self, ids: Iterable[int]) -> set[int]:
-        if self.signer_ids is None:
-            return set()
-        return {i for i in ids if i not in self.signer_ids}
+        return _hidden(self.signer_ids, ids)
+
+
+def _visible(allowed: frozenset[int] | None, ids: Iterable[int]) -> list[int]:
+    return sorted(ids if allowed is None else (i for i in ids if i in allowed))
+
+
+def _hidden(allowed: frozenset[int] | None, ids: Iterable[int]) -> set[int]:
+    return set() if allowed is None else {i for i in ids if i not in allowed}
 
 
 async def load_scope(

@@ -1,56 +1,105 @@
-"""Rules anúncios and avisos share: targets, quota, expiry, status and media.
+"""Content items of any kind: list, read, create, change and delete, with the rules.
 
-The domain services (``ads.service``, ``notices.service``) call these inside their
-unit of work; nothing here commits.
+A create checks, in this order: level, media present (if the kind requires it),
+expiry, targets (404), the kind's own fields (4xx), quota (403, early and
+unlocked so a refused upload is not stored); then it stores the media and takes
+the quota again under the user's lock before inserting. An update checks the same
+things for what it changes. Nothing here commits: the request's unit of work does,
+and the TVs' playlists are invalidated after that commit (``content_changed``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
+from fastapi import UploadFile
+from pydantic import MISSING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth import policy
 from expotv.condominiums.models import Condominium
-from expotv.content import ContentStatus, is_live, is_past
-from expotv.errors import Forbidden, QuotaExceeded
+from expotv.config import Settings
+from expotv.content import ContentStatus, is_past
 from expotv.items import repository as items_repo
-from expotv.items.exceptions import ExpiryInPast, TargetNotFound
-from expotv.items.rules import ContentItem, next_status
+from expotv.items.exceptions import (
+    ExpiryInPast,
+    ItemNotFound,
+    ItemNotOwned,
+    ItemQuotaExceeded,
+    MediaRequired,
+    TargetNotFound,
+)
+from expotv.items.kind import ContentKind, CreateT, UpdateT
+from expotv.items.models import ContentItem
+from expotv.items.rules import next_status
 from expotv.items.scope import Scope
 from expotv.media import service as media_service
 from expotv.media.service import StoredMedia
+from expotv.pagination import PageParams, PageResult, paginate
 from expotv.playlist.invalidation import content_changed
 from expotv.storage.base import ObjectStorage
 from expotv.users.models import Role, User
 
+ItemT = TypeVar("ItemT", bound=ContentItem)
+AnyKind = ContentKind[Any, Any, Any, Any]
+
 
 @dataclass(frozen=True, slots=True)
-class ItemKind:
-    """What differs between anúncios and avisos for the shared rules."""
+class WriteContext:
+    """What a create or an update needs besides its body: who writes (and what it
+    sees), when, and where media go."""
 
-    table: items_repo.ItemTable
-    limit_of: Callable[[User], int]
-    quota_exceeded: Callable[[int], QuotaExceeded]
-    not_owned: Callable[[], Forbidden]
-
-
-def ensure_future(expires_at: datetime | None, now: datetime) -> None:
-    if is_past(expires_at, now):
-        raise ExpiryInPast()
+    scope: Scope
+    storage: ObjectStorage
+    settings: Settings
+    now: datetime
 
 
-def ensure_can_change(kind: ItemKind, item: ContentItem, user: User) -> None:
+async def list_visible(
+    session: AsyncSession,
+    kind: ContentKind[ItemT, Any, Any, Any],
+    *,
+    user: User,
+    filters: items_repo.ItemFilters,
+    page: PageParams,
+    now: datetime,
+) -> PageResult[ItemT]:
+    query = items_repo.list_visible(kind, user, filters, now=now)
+    return await paginate(session, query, page)
+
+
+async def get_visible(
+    session: AsyncSession,
+    kind: ContentKind[ItemT, Any, Any, Any],
+    item_id: int,
+    *,
+    user: User,
+    for_update: bool = False,
+) -> ItemT:
+    query = items_repo.get_visible(kind, user, item_id, for_update=for_update)
+    item = await session.scalar(query)
+    if item is None:
+        raise ItemNotFound(kind.names)
+    return item
+
+
+def ensure_can_change(kind: AnyKind, item: ContentItem, user: User) -> None:
     """Visitantes write nothing; a Síndico changes only what it created.
 
     Called once the item is known to be visible (a hidden one is already a 404).
     """
     policy.ensure_can_write(user)
     if user.role is Role.MANAGER and item.created_by_id != user.id:
-        raise kind.not_owned()
+        raise ItemNotOwned(kind.names)
+
+
+def ensure_future(expires_at: datetime | None, now: datetime) -> None:
+    if is_past(expires_at, now):
+        raise ExpiryInPast()
 
 
 async def writable_condominiums(
@@ -70,19 +119,9 @@ async def writable_condominiums(
     return found
 
 
-async def retarget(
-    session: AsyncSession, item: ContentItem, ids: list[int], *, scope: Scope
-) -> None:
-    """Replace the targets the caller sees; the ones it can not see stay."""
-    chosen = await writable_condominiums(session, ids, user=scope.user)
-    hidden = scope.hidden_condominiums(c.id for c in item.condominiums)
-    kept = [c for c in item.condominiums if c.id in hidden]
-    item.condominiums = sorted([*chosen, *kept], key=lambda c: c.id)
-
-
 async def ensure_quota(
     session: AsyncSession,
-    kind: ItemKind,
+    kind: AnyKind,
     user: User,
     *,
     now: datetime,
@@ -100,76 +139,89 @@ async def ensure_quota(
     if lock:
         await session.execute(policy.quota_lock_statement(user.id))
     query = items_repo.count_live_created_by(
-        kind.table, user.id, now, exclude_id=exclude_id
+        kind.model, user.id, now, exclude_id=exclude_id
     )
     if lock:
         query = query.with_for_update()
     used = await session.scalar(query) or 0
     limit = kind.limit_of(user)
     if used >= limit:
-        raise kind.quota_exceeded(limit)
+        raise ItemQuotaExceeded(kind.names, limit)
 
 
-def set_media(
+async def create(
     session: AsyncSession,
-    item: ContentItem,
-    stored: StoredMedia | None,
+    kind: ContentKind[ItemT, CreateT, Any, Any],
+    data: CreateT,
     *,
-    storage: ObjectStorage,
-) -> None:
-    """Point ``item`` at ``stored`` (or at nothing); the old objects go after commit."""
-    media_service.discard_after_commit(
-        session, storage, item.media_key, item.thumbnail_key
+    upload: UploadFile | None,
+    context: WriteContext,
+) -> ItemT:
+    scope, storage, now = context.scope, context.storage, context.now
+    user = scope.user
+    policy.ensure_can_write(user)
+    if upload is None and kind.media_required:
+        raise MediaRequired(kind.names)
+    ensure_future(data.expires_at, now)
+    requested = ContentStatus(data.status)
+    item = kind.model()
+    item.name = data.name
+    item.requested_status = requested
+    item.expires_at = data.expires_at
+    item.created_by_id = user.id
+    item.condominiums = await writable_condominiums(
+        session, data.condominium_ids, user=user
     )
-    item.media_kind = stored.kind if stored else None
-    item.media_key = stored.key if stored else None
-    item.archive_url = stored.url if stored else None
-    item.thumbnail_key = stored.thumbnail_key if stored else None
-    item.thumbnail_url = stored.thumbnail_url if stored else None
-    item.media_error = None
+    await kind.fill(session, item, data, scope=scope)
+    await ensure_quota(session, kind, user, now=now, lock=False)
+    stored = await _ingest(session, upload, context)
+    await ensure_quota(session, kind, user, now=now, lock=True)
+    item.status = _initial_status(requested, stored)
+    item.duration_seconds = data.duration_seconds or kind.default_duration(stored)
+    set_media(session, item, stored, storage=storage)
+    session.add(item)
+    await session.flush()
+    content_changed(session, condominium_ids=item.condominium_ids)
+    return item
 
 
-def discard_media(
-    session: AsyncSession, item: ContentItem, *, storage: ObjectStorage
-) -> None:
-    media_service.discard_after_commit(
-        session, storage, item.media_key, item.thumbnail_key
-    )
-
-
-def initial_status(
-    requested: ContentStatus, stored: StoredMedia | None
-) -> ContentStatus:
-    if stored is not None and stored.needs_processing:
-        return ContentStatus.PROCESSING
-    return requested
-
-
-def targets_of(item: ContentItem) -> set[int]:
-    return {c.id for c in item.condominiums}
-
-
-def playlists_changed(session: AsyncSession, *target_sets: Iterable[int]) -> None:
-    ids: set[int] = set()
-    for targets in target_sets:
-        ids.update(targets)
-    content_changed(session, condominium_ids=ids)
-
-
-async def finish_update(
+async def update(
     session: AsyncSession,
-    kind: ItemKind,
-    item: ContentItem,
+    kind: ContentKind[ItemT, Any, UpdateT, Any],
+    item: ItemT,
+    changes: UpdateT,
     *,
-    scope: Scope,
-    requested: ContentStatus | None,
-    stored: StoredMedia | None,
-    media_changed: bool,
-    was_live: bool,
-    old_targets: set[int],
-    now: datetime,
-) -> None:
-    """The end of every update: status, quota when revived, flush, invalidation."""
+    upload: UploadFile | None,
+    context: WriteContext,
+) -> ItemT:
+    """Change the fields sent. ``item`` was loaded visible and checked changeable.
+
+    Targets (and, for avisos, síndicos) the caller can not see stay when it
+    replaces the list.
+    """
+    scope, storage, now = context.scope, context.storage, context.now
+    old_targets = item.condominium_ids
+    was_live = item.is_live(now)
+    if changes.expires_at is not MISSING:
+        ensure_future(changes.expires_at, now)
+    if changes.condominium_ids is not MISSING:
+        await _retarget(session, item, changes.condominium_ids, scope=scope)
+    await kind.apply(session, item, changes, scope=scope)
+
+    previous = item.media_kind
+    stored = await _ingest(session, upload, context)
+    media_changed = stored is not None
+    if stored is not None:
+        set_media(session, item, stored, storage=storage)
+        duration = kind.duration_for_new_media(item, stored, previous=previous)
+        if duration is not None and changes.duration_seconds is MISSING:
+            item.duration_seconds = duration
+    elif kind.removes_media(changes) and item.media_key is not None:
+        set_media(session, item, None, storage=storage)
+        media_changed = True
+    changes.copy_sent(item, "name", "expires_at", "duration_seconds")
+
+    requested = None if changes.status is MISSING else ContentStatus(changes.status)
     item.status = next_status(
         item,
         requested=requested,
@@ -181,21 +233,79 @@ async def finish_update(
         item.requested_status = requested
     # Also when only the targets (another table) changed.
     item.updated_at = now
-    if not was_live and is_live(item, now):
+    if not was_live and item.is_live(now):
         # Bringing an expired item back takes a slot like a new one.
         await ensure_quota(
             session, kind, scope.user, now=now, lock=True, exclude_id=item.id
         )
     await session.flush()
-    playlists_changed(session, old_targets, targets_of(item))
+    content_changed(session, condominium_ids=old_targets | item.condominium_ids)
+    return item
 
 
 async def delete(
     session: AsyncSession, item: ContentItem, *, storage: ObjectStorage
 ) -> None:
     """Delete ``item``; its media go once the deletion commits."""
-    targets = targets_of(item)
-    discard_media(session, item, storage=storage)
+    targets = item.condominium_ids
+    _discard_media(session, item, storage=storage)
     await session.delete(item)
     await session.flush()
-    playlists_changed(session, targets)
+    content_changed(session, condominium_ids=targets)
+
+
+async def _retarget(
+    session: AsyncSession, item: ContentItem, ids: list[int], *, scope: Scope
+) -> None:
+    """Replace the targets the caller sees; the ones it can not see stay."""
+    chosen = await writable_condominiums(session, ids, user=scope.user)
+    hidden = scope.hidden_condominiums(item.condominium_ids)
+    kept = [c for c in item.condominiums if c.id in hidden]
+    item.condominiums = sorted([*chosen, *kept], key=lambda c: c.id)
+
+
+async def _ingest(
+    session: AsyncSession, upload: UploadFile | None, context: WriteContext
+) -> StoredMedia | None:
+    if upload is None:
+        return None
+    return await media_service.ingest(
+        session,
+        upload,
+        storage=context.storage,
+        settings=context.settings,
+        now=context.now,
+    )
+
+
+def _initial_status(
+    requested: ContentStatus, stored: StoredMedia | None
+) -> ContentStatus:
+    if stored is not None and stored.needs_processing:
+        return ContentStatus.PROCESSING
+    return requested
+
+
+def set_media(
+    session: AsyncSession,
+    item: ContentItem,
+    stored: StoredMedia | None,
+    *,
+    storage: ObjectStorage,
+) -> None:
+    """Point ``item`` at ``stored`` (or at nothing); the old objects go after commit."""
+    _discard_media(session, item, storage=storage)
+    item.media_kind = stored.kind if stored else None
+    item.media_key = stored.key if stored else None
+    item.archive_url = stored.url if stored else None
+    item.thumbnail_key = stored.thumbnail_key if stored else None
+    item.thumbnail_url = stored.thumbnail_url if stored else None
+    item.media_error = None
+
+
+def _discard_media(
+    session: AsyncSession, item: ContentItem, *, storage: ObjectStorage
+) -> None:
+    media_service.discard_after_commit(
+        session, storage, item.media_key, item.thumbnail_key
+    )

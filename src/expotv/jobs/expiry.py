@@ -1,4 +1,4 @@
-"""Expire anúncios and avisos whose ``data_expiracao`` has passed.
+"""Expire content items (anúncios, avisos) whose ``data_expiracao`` has passed.
 
 Readers already treat such items as expired; the job makes the stored status agree
 (so lists filter and quotas count correctly) and tells the affected TVs.
@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from expotv.ads.models import Ad, ad_condominium
 from expotv.config import Settings
 from expotv.content import ContentStatus
 from expotv.db import session_scope
-from expotv.notices.models import Notice, notice_condominium
+from expotv.items.kinds import MODELS
 from expotv.playlist.invalidation import content_changed
 
 _CHUNK = 500
@@ -34,11 +33,7 @@ async def expire_items(session: AsyncSession, *, now: datetime) -> int:
     """Mark expired anúncios and avisos; returns how many changed."""
     changed = 0
     condominium_ids: set[int] = set()
-    targets: tuple[tuple[type[Ad] | type[Notice], Table, str], ...] = (
-        (Ad, ad_condominium, "ad_id"),
-        (Notice, notice_condominium, "notice_id"),
-    )
-    for model, link, item_column in targets:
+    for model in MODELS:
         rows = (
             await session.execute(
                 select(model.id, model.status).where(model.is_expiry_due(now))
@@ -59,13 +54,12 @@ async def expire_items(session: AsyncSession, *, now: datetime) -> int:
                 .execution_options(synchronize_session=False)
             )
             changed += result.rowcount or 0
+        item_id, target_id = model.link_columns()
         for start in range(0, len(playing), _CHUNK):
             chunk = playing[start : start + _CHUNK]
             condominium_ids.update(
                 await session.scalars(
-                    select(link.c.condominium_id)
-                    .where(link.c[item_column].in_(chunk))
-                    .distinct()
+                    select(target_id).where(item_id.in_(chunk)).distinct()
                 )
             )
     if condominium_ids:

@@ -8,7 +8,7 @@ commit or rollback, or one whose deletion after a commit failed.
 Objects younger than ``min_age`` are never touched: they may belong to an upload
 whose unit of work has not committed yet. The anúncios and avisos tables are the
 only owners of ``imagem/`` and ``video/`` keys; a new owner must be added to
-``tasks.MEDIA_MODELS``.
+``items.kinds.MODELS``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from expotv.content import ContentStatus
+from expotv.items.kinds import MODELS as ITEM_MODELS
 from expotv.media.service import delete_quietly
-from expotv.media.tasks import MEDIA_MODELS
 from expotv.storage import keys
 from expotv.storage.base import ObjectStorage
 
@@ -34,7 +34,7 @@ async def referenced_keys(sessionmaker: async_sessionmaker[AsyncSession]) -> set
     """Every key an item points at, and the originals still waiting for conversion."""
     found: set[str] = set()
     async with sessionmaker() as session:
-        for model in MEDIA_MODELS:
+        for model in ITEM_MODELS:
             rows = await session.execute(
                 select(model.media_key, model.thumbnail_key, model.status)
             )

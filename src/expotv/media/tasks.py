@@ -24,7 +24,6 @@ import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -34,10 +33,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from expotv.ads.models import Ad
 from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
 from expotv.db import session_scope
+from expotv.items.kinds import MODELS as ITEM_MODELS
 from expotv.media import video
 from expotv.media.exceptions import (
     ConversionFailed,
@@ -46,14 +45,12 @@ from expotv.media.exceptions import (
 )
 from expotv.media.service import delete_quietly
 from expotv.media.validation import HEAD_BYTES, sniff
-from expotv.notices.models import Notice
 from expotv.playlist.invalidation import content_changed
 from expotv.storage import keys
 from expotv.storage.base import ObjectNotFound, ObjectStorage, StorageError
 
 logger = logging.getLogger(__name__)
 
-MEDIA_MODELS: Sequence[type[Ad] | type[Notice]] = (Ad, Notice)
 
 ORIGINAL_MISSING = (
     "o arquivo enviado não foi encontrado para a conversão; envie-o de novo"
@@ -181,7 +178,7 @@ def _transcode(
 
 async def _is_waiting(ctx: MediaContext, key: str) -> bool:
     async with ctx.sessionmaker() as session:
-        for model in MEDIA_MODELS:
+        for model in ITEM_MODELS:
             found = await session.scalar(
                 select(model.id).where(
                     model.media_key == key, model.status == ContentStatus.PROCESSING
@@ -194,7 +191,7 @@ async def _is_waiting(ctx: MediaContext, key: str) -> bool:
 
 async def _finish(ctx: MediaContext, key: str, *, error: str | None) -> Outcome:
     async with session_scope(ctx.sessionmaker) as session:
-        for model in MEDIA_MODELS:
+        for model in ITEM_MODELS:
             item: Any = await session.scalar(
                 select(model)
                 .where(model.media_key == key)
@@ -223,7 +220,7 @@ async def pending_keys(sessionmaker: async_sessionmaker[AsyncSession]) -> list[s
     """Media keys of items still waiting for a conversion (start-up sweep)."""
     found: list[str] = []
     async with sessionmaker() as session:
-        for model in MEDIA_MODELS:
+        for model in ITEM_MODELS:
             rows = await session.scalars(
                 select(model.media_key)
                 .where(

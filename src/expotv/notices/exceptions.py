@@ -1,24 +1,6 @@
 from __future__ import annotations
 
-from expotv.errors import Forbidden, Invalid, NotFound, QuotaExceeded
-
-
-class NoticeNotFound(NotFound):
-    code = "notice_not_found"
-    detail = "aviso não encontrado"
-
-
-class NoticeNotOwned(Forbidden):
-    code = "notice_not_owned"
-    detail = "você só pode alterar os avisos que criou"
-
-
-class NoticeQuotaExceeded(QuotaExceeded):
-    code = "notice_quota_exceeded"
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"limite de avisos atingido ({limit})")
-        self.limit = limit
+from expotv.errors import Invalid
 
 
 class SignerInvalid(Invalid):

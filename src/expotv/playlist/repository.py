@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
-from expotv.ads.models import Ad, ad_condominium
+from expotv.ads.models import Ad
 from expotv.condominiums.models import Condominium
+from expotv.items.models import ContentItem
 from expotv.news.models import NewsItem
-from expotv.notices.models import Notice, notice_condominium
+from expotv.notices.models import Notice
 from expotv.tvs.models import TV
 
 Rows = Select[*tuple[Any, ...]]
@@ -34,49 +36,40 @@ def tv_by_code(code: str) -> Rows:
     )
 
 
-def eligible_ads(condominium_id: int, now: datetime) -> Rows:
+def eligible_items(
+    model: type[ContentItem],
+    condominium_id: int,
+    now: datetime,
+    *own: InstrumentedAttribute[Any],
+) -> Rows:
+    """Items of one kind that play in ``condominium_id`` now, in playlist order;
+    ``own`` adds the kind's columns a TV shows (an aviso's text)."""
+    item_id, target_id = model.link_columns()
     return (
         select(
-            Ad.id,
-            Ad.name,
-            Ad.created_at,
-            Ad.duration_seconds,
-            Ad.status,
-            Ad.expires_at,
-            Ad.archive_url,
-            Ad.media_kind,
-            Ad.thumbnail_url,
+            model.id,
+            model.name,
+            model.created_at,
+            model.duration_seconds,
+            model.status,
+            model.expires_at,
+            model.archive_url,
+            model.media_kind,
+            model.thumbnail_url,
+            *own,
         )
-        .join(ad_condominium, ad_condominium.c.ad_id == Ad.id)
-        .where(
-            ad_condominium.c.condominium_id == condominium_id,
-            Ad.plays(now),
-        )
-        .order_by(Ad.created_at, Ad.id)
+        .join(model.condominium_link, item_id == model.id)
+        .where(target_id == condominium_id, model.plays(now))
+        .order_by(model.created_at, model.id)
     )
+
+
+def eligible_ads(condominium_id: int, now: datetime) -> Rows:
+    return eligible_items(Ad, condominium_id, now)
 
 
 def eligible_notices(condominium_id: int, now: datetime) -> Rows:
-    return (
-        select(
-            Notice.id,
-            Notice.name,
-            Notice.created_at,
-            Notice.duration_seconds,
-            Notice.status,
-            Notice.expires_at,
-            Notice.archive_url,
-            Notice.media_kind,
-            Notice.thumbnail_url,
-            Notice.message,
-        )
-        .join(notice_condominium, notice_condominium.c.notice_id == Notice.id)
-        .where(
-            notice_condominium.c.condominium_id == condominium_id,
-            Notice.plays(now),
-        )
-        .order_by(Notice.created_at, Notice.id)
-    )
+    return eligible_items(Notice, condominium_id, now, Notice.message)
 
 
 def eligible_news(now: datetime, *, limit: int) -> Rows:

@@ -1,12 +1,5 @@
 from __future__ import annotations
 
-import pytest
+from tests.integration.items.helpers import kind, world
 
-from expotv.users.models import User
-from tests.integration.ads.helpers import World, build_world
-from tests.support import Factory
-
-
-@pytest.fixture
-async def world(factory: Factory, admin: User, admin_headers: dict[str, str]) -> World:
-    return await build_world(factory, admin, admin_headers)
+__all__ = ["kind", "world"]

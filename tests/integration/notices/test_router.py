@@ -1,23 +1,22 @@
+"""What only avisos do: the text, the síndicos who sign, the optional file.
+
+Everything avisos share with anúncios is tested once for both kinds in
+``tests/integration/items/test_router.py``.
+"""
+
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from expotv.condominiums.models import Condominium
 from expotv.config import Settings
-from expotv.notices.models import Notice
-from expotv.users.models import Role
-from tests.integration.ads.helpers import (
+from tests.integration.items.helpers import (
     World,
     browser_form,
     png_file,
-    set_columns,
     stored_path,
 )
-from tests.support import Factory
 
 
 async def post_notice(
@@ -234,93 +233,3 @@ async def test_partial_update_keeps_signers_and_replaces_visible_ones(
     )
     assert cleared.status_code == 200, cleared.text
     assert cleared.json()["sindico_ids"] == []
-
-
-async def test_notice_levels_and_visibility(
-    client: httpx.AsyncClient, world: World
-) -> None:
-    notice = await post_notice(client, world.a_headers, [world.condo_a.id])
-    by_admin = await post_notice(client, world.admin_headers, [world.condo_a.id])
-    url = f"/avisos/{notice['id']}"
-
-    assert (await client.get(url, headers=world.b_headers)).status_code == 404
-    assert (
-        await client.put(url, json={"nome": "x"}, headers=world.b_headers)
-    ).status_code == 404
-    assert (await client.get(url, headers=world.viewer_headers)).status_code == 200
-    assert (
-        await client.put(url, json={"nome": "x"}, headers=world.viewer_headers)
-    ).status_code == 403
-    assert (await client.delete(url, headers=world.viewer_headers)).status_code == 403
-    await post_notice(client, world.viewer_headers, [world.condo_a.id], expect=403)
-    await post_notice(client, world.a_headers, [world.condo_b.id], expect=404)
-    # Visible to A, but not created by A.
-    other = f"/avisos/{by_admin['id']}"
-    assert (
-        await client.put(other, json={"nome": "x"}, headers=world.a_headers)
-    ).status_code == 403
-
-    listing = await client.get("/avisos", headers=world.viewer_headers)
-    assert listing.json()["total"] == 2
-    assert (await client.get("/avisos", headers=world.b_headers)).json()["total"] == 0
-
-    assert (await client.delete(url, headers=world.a_headers)).status_code == 204
-    assert (await client.get(url, headers=world.a_headers)).status_code == 404
-
-
-async def test_notice_list_filters_and_expiry_on_read(
-    client: httpx.AsyncClient, world: World, factory: Factory
-) -> None:
-    water = await post_notice(
-        client, world.admin_headers, [world.condo_a.id], nome="Água"
-    )
-    gas = await post_notice(client, world.admin_headers, [world.condo_b.id], nome="Gás")
-    await set_columns(
-        factory, Notice, gas["id"], expires_at=datetime.now(UTC) - timedelta(days=1)
-    )
-
-    async def ids(**params: Any) -> list[int]:
-        response = await client.get(
-            "/avisos", params=params, headers=world.admin_headers
-        )
-        assert response.status_code == 200
-        return [n["id"] for n in response.json()["items"]]
-
-    assert await ids() == [water["id"], gas["id"]]
-    assert await ids(status="expirado") == [gas["id"]]
-    assert await ids(status="ativo") == [water["id"]]
-    assert await ids(condominio_id=world.condo_b.id) == [gas["id"]]
-    assert await ids(q="gua") == [water["id"]]
-
-    # Moving the expiry to the future brings it back.
-    revived = await client.put(
-        f"/avisos/{gas['id']}",
-        json={"data_expiracao": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
-        headers=world.admin_headers,
-    )
-    assert revived.json()["status"] == "ativo"
-
-
-async def test_notice_quota_and_its_race(
-    client: httpx.AsyncClient, world: World, factory: Factory
-) -> None:
-    manager = await factory.user(Role.MANAGER, notice_limit=1)
-    headers = await factory.headers(manager)
-    await set_columns(factory, Condominium, world.condo_a2.id, manager_id=manager.id)
-
-    results = await asyncio.gather(
-        client.post(
-            "/avisos",
-            json={"nome": "1", "mensagem": "m", "condominios_ids": [world.condo_a2.id]},
-            headers=headers,
-        ),
-        client.post(
-            "/avisos",
-            json={"nome": "2", "mensagem": "m", "condominios_ids": [world.condo_a2.id]},
-            headers=headers,
-        ),
-    )
-
-    assert sorted(r.status_code for r in results) == [201, 403]
-    refused = next(r for r in results if r.status_code == 403)
-    assert refused.json()["detail"] == "limite de avisos atingido (1)"

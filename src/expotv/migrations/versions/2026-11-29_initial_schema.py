@@ -3,9 +3,13 @@
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-29 01:43:26.776154
+
+The content-item tables (``ad``, ``notice``) and the association tables are built
+by the helpers at the bottom, one per shape; the DDL is what autogenerate wrote.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -30,8 +34,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("etag", sa.String(length=255), nullable=True),
         sa.Column("last_modified", sa.String(length=64), nullable=True),
-        sa.Column("created_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", expotv.db.UTCDateTime(), nullable=False),
+        *_timestamps(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_news_feed")),
     )
     op.create_table(
@@ -58,80 +61,15 @@ def upgrade() -> None:
         sa.Column("ad_limit", sa.Integer(), nullable=False),
         sa.Column("notice_limit", sa.Integer(), nullable=False),
         sa.Column("condominium_limit", sa.Integer(), nullable=False),
-        sa.Column("created_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", expotv.db.UTCDateTime(), nullable=False),
+        *_timestamps(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user")),
         sa.UniqueConstraint("email", name=op.f("uq_user_email")),
     )
-    op.create_table(
+    _content_item_table(
         "ad",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("advertiser_phone", sa.String(length=40), nullable=False),
         sa.Column("advertiser_name", sa.String(length=200), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum(
-                "ativo",
-                "inativo",
-                "expirado",
-                "processando",
-                "erro",
-                name="contentstatus",
-                native_enum=False,
-                length=16,
-            ),
-            nullable=False,
-        ),
-        sa.Column(
-            "requested_status",
-            sa.Enum(
-                "ativo",
-                "inativo",
-                "expirado",
-                "processando",
-                "erro",
-                name="contentstatus",
-                native_enum=False,
-                length=16,
-            ),
-            nullable=False,
-        ),
-        sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", expotv.db.UTCDateTime(), nullable=True),
-        sa.Column("duration_seconds", sa.Integer(), nullable=False),
-        sa.Column(
-            "media_kind",
-            sa.Enum("imagem", "video", name="mediakind", native_enum=False, length=8),
-            nullable=True,
-        ),
-        sa.Column("media_key", sa.String(length=255), nullable=True),
-        sa.Column("archive_url", sa.String(length=1024), nullable=True),
-        sa.Column("thumbnail_key", sa.String(length=255), nullable=True),
-        sa.Column("thumbnail_url", sa.String(length=1024), nullable=True),
-        sa.Column("media_error", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["user.id"],
-            name=op.f("fk_ad_created_by_id_user"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_ad")),
     )
-    with op.batch_alter_table("ad", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_ad_created_by_id"), ["created_by_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_ad_expires_at"), ["expires_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_ad_status"), ["status"], unique=False)
-        batch_op.create_index(
-            "ix_ad_status_expires_at", ["status", "expires_at"], unique=False
-        )
-
     op.create_table(
         "auth_session",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -139,18 +77,10 @@ def upgrade() -> None:
         sa.Column("created_at", expotv.db.UTCDateTime(), nullable=False),
         sa.Column("expires_at", expotv.db.UTCDateTime(), nullable=False),
         sa.Column("revoked_at", expotv.db.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user.id"],
-            name=op.f("fk_auth_session_user_id_user"),
-            ondelete="CASCADE",
-        ),
+        _foreign_key("auth_session", "user_id", "user", "CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_session")),
     )
-    with op.batch_alter_table("auth_session", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_auth_session_user_id"), ["user_id"], unique=False
-        )
+    _indexes("auth_session", "user_id")
 
     op.create_table(
         "condominium",
@@ -158,20 +88,11 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("address", sa.String(length=500), nullable=False),
         sa.Column("manager_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["manager_id"],
-            ["user.id"],
-            name=op.f("fk_condominium_manager_id_user"),
-            ondelete="SET NULL",
-        ),
+        *_timestamps(),
+        _foreign_key("condominium", "manager_id", "user", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_condominium")),
     )
-    with op.batch_alter_table("condominium", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_condominium_manager_id"), ["manager_id"], unique=False
-        )
+    _indexes("condominium", "manager_id")
 
     op.create_table(
         "news_item",
@@ -181,194 +102,23 @@ def upgrade() -> None:
         sa.Column("image_url", sa.String(length=1024), nullable=True),
         sa.Column("source", sa.String(length=200), nullable=False),
         sa.Column("link", sa.String(length=1024), nullable=True),
-        sa.Column(
-            "status",
-            sa.Enum(
-                "ativo",
-                "inativo",
-                "expirado",
-                "processando",
-                "erro",
-                name="contentstatus",
-                native_enum=False,
-                length=16,
-            ),
-            nullable=False,
-        ),
+        _status("status"),
         sa.Column("published_at", expotv.db.UTCDateTime(), nullable=True),
         sa.Column("feed_id", sa.Integer(), nullable=True),
         sa.Column("guid_hash", sa.String(length=64), nullable=True),
-        sa.Column("created_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", expotv.db.UTCDateTime(), nullable=False),
+        *_timestamps(),
         sa.Column("expires_at", expotv.db.UTCDateTime(), nullable=True),
         sa.Column("duration_seconds", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["feed_id"],
-            ["news_feed.id"],
-            name=op.f("fk_news_item_feed_id_news_feed"),
-            ondelete="SET NULL",
-        ),
+        _foreign_key("news_item", "feed_id", "news_feed", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_news_item")),
         sa.UniqueConstraint("feed_id", "guid_hash", name="uq_news_item_feed_guid"),
     )
-    with op.batch_alter_table("news_item", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_news_item_expires_at"), ["expires_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_news_item_feed_id"), ["feed_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_news_item_status"), ["status"], unique=False
-        )
-        batch_op.create_index(
-            "ix_news_item_status_expires_at", ["status", "expires_at"], unique=False
-        )
+    _indexes("news_item", "expires_at", "feed_id", "status", with_status_expiry=True)
 
-    op.create_table(
-        "notice",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("message", sa.Text(), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum(
-                "ativo",
-                "inativo",
-                "expirado",
-                "processando",
-                "erro",
-                name="contentstatus",
-                native_enum=False,
-                length=16,
-            ),
-            nullable=False,
-        ),
-        sa.Column(
-            "requested_status",
-            sa.Enum(
-                "ativo",
-                "inativo",
-                "expirado",
-                "processando",
-                "erro",
-                name="contentstatus",
-                native_enum=False,
-                length=16,
-            ),
-            nullable=False,
-        ),
-        sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", expotv.db.UTCDateTime(), nullable=True),
-        sa.Column("duration_seconds", sa.Integer(), nullable=False),
-        sa.Column(
-            "media_kind",
-            sa.Enum("imagem", "video", name="mediakind", native_enum=False, length=8),
-            nullable=True,
-        ),
-        sa.Column("media_key", sa.String(length=255), nullable=True),
-        sa.Column("archive_url", sa.String(length=1024), nullable=True),
-        sa.Column("thumbnail_key", sa.String(length=255), nullable=True),
-        sa.Column("thumbnail_url", sa.String(length=1024), nullable=True),
-        sa.Column("media_error", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["user.id"],
-            name=op.f("fk_notice_created_by_id_user"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notice")),
-    )
-    with op.batch_alter_table("notice", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_notice_created_by_id"), ["created_by_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_notice_expires_at"), ["expires_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_notice_status"), ["status"], unique=False)
-        batch_op.create_index(
-            "ix_notice_status_expires_at", ["status", "expires_at"], unique=False
-        )
-
-    op.create_table(
-        "ad_condominium",
-        sa.Column("ad_id", sa.Integer(), nullable=False),
-        sa.Column("condominium_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["ad_id"],
-            ["ad.id"],
-            name=op.f("fk_ad_condominium_ad_id_ad"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["condominium_id"],
-            ["condominium.id"],
-            name=op.f("fk_ad_condominium_condominium_id_condominium"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint(
-            "ad_id", "condominium_id", name=op.f("pk_ad_condominium")
-        ),
-    )
-    with op.batch_alter_table("ad_condominium", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_ad_condominium_condominium_id"),
-            ["condominium_id"],
-            unique=False,
-        )
-
-    op.create_table(
-        "notice_condominium",
-        sa.Column("notice_id", sa.Integer(), nullable=False),
-        sa.Column("condominium_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["condominium_id"],
-            ["condominium.id"],
-            name=op.f("fk_notice_condominium_condominium_id_condominium"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["notice_id"],
-            ["notice.id"],
-            name=op.f("fk_notice_condominium_notice_id_notice"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint(
-            "notice_id", "condominium_id", name=op.f("pk_notice_condominium")
-        ),
-    )
-    with op.batch_alter_table("notice_condominium", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_notice_condominium_condominium_id"),
-            ["condominium_id"],
-            unique=False,
-        )
-
-    op.create_table(
-        "notice_signer",
-        sa.Column("notice_id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["notice_id"],
-            ["notice.id"],
-            name=op.f("fk_notice_signer_notice_id_notice"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user.id"],
-            name=op.f("fk_notice_signer_user_id_user"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("notice_id", "user_id", name=op.f("pk_notice_signer")),
-    )
-    with op.batch_alter_table("notice_signer", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_notice_signer_user_id"), ["user_id"], unique=False
-        )
+    _content_item_table("notice", sa.Column("message", sa.Text(), nullable=False))
+    _association_table("ad_condominium", "ad", "condominium")
+    _association_table("notice_condominium", "notice", "condominium")
+    _association_table("notice_signer", "notice", "user")
 
     op.create_table(
         "refresh_token",
@@ -376,18 +126,10 @@ def upgrade() -> None:
         sa.Column("session_id", sa.String(length=32), nullable=False),
         sa.Column("expires_at", expotv.db.UTCDateTime(), nullable=False),
         sa.Column("used_at", expotv.db.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["auth_session.id"],
-            name=op.f("fk_refresh_token_session_id_auth_session"),
-            ondelete="CASCADE",
-        ),
+        _foreign_key("refresh_token", "session_id", "auth_session", "CASCADE"),
         sa.PrimaryKeyConstraint("jti", name=op.f("pk_refresh_token")),
     )
-    with op.batch_alter_table("refresh_token", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_refresh_token_session_id"), ["session_id"], unique=False
-        )
+    _indexes("refresh_token", "session_id")
 
     op.create_table(
         "tv",
@@ -406,49 +148,14 @@ def upgrade() -> None:
         sa.Column("news_ratio", sa.Integer(), nullable=False),
         sa.Column("app_version", sa.String(length=64), nullable=True),
         sa.Column("resolution", sa.String(length=32), nullable=True),
-        sa.Column("created_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", expotv.db.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["condominium_id"],
-            ["condominium.id"],
-            name=op.f("fk_tv_condominium_id_condominium"),
-            ondelete="CASCADE",
-        ),
+        *_timestamps(),
+        _foreign_key("tv", "condominium_id", "condominium", "CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tv")),
         sa.UniqueConstraint("code", name=op.f("uq_tv_code")),
     )
-    with op.batch_alter_table("tv", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_tv_condominium_id"), ["condominium_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_tv_status"), ["status"], unique=False)
+    _indexes("tv", "condominium_id", "status")
 
-    op.create_table(
-        "viewer_condominium",
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("condominium_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["condominium_id"],
-            ["condominium.id"],
-            name=op.f("fk_viewer_condominium_condominium_id_condominium"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user.id"],
-            name=op.f("fk_viewer_condominium_user_id_user"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint(
-            "user_id", "condominium_id", name=op.f("pk_viewer_condominium")
-        ),
-    )
-    with op.batch_alter_table("viewer_condominium", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_viewer_condominium_condominium_id"),
-            ["condominium_id"],
-            unique=False,
-        )
+    _association_table("viewer_condominium", "user", "condominium")
 
     # ### end Alembic commands ###
 
@@ -470,3 +177,94 @@ def downgrade() -> None:
     op.drop_table("user")
     op.drop_table("news_feed")
     op.drop_table("job_run")
+
+
+def _status(name: str) -> sa.Column[str]:
+    return sa.Column(
+        name,
+        sa.Enum(
+            "ativo",
+            "inativo",
+            "expirado",
+            "processando",
+            "erro",
+            name="contentstatus",
+            native_enum=False,
+            length=16,
+        ),
+        nullable=False,
+    )
+
+
+def _content_item_table(table: str, *own: sa.Column[Any]) -> None:
+    """An anúncio or aviso table: the columns every kind has around its own."""
+    op.create_table(
+        table,
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        *own,
+        _status("status"),
+        _status("requested_status"),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        *_timestamps(),
+        sa.Column("expires_at", expotv.db.UTCDateTime(), nullable=True),
+        sa.Column("duration_seconds", sa.Integer(), nullable=False),
+        sa.Column(
+            "media_kind",
+            sa.Enum("imagem", "video", name="mediakind", native_enum=False, length=8),
+            nullable=True,
+        ),
+        sa.Column("media_key", sa.String(length=255), nullable=True),
+        sa.Column("archive_url", sa.String(length=1024), nullable=True),
+        sa.Column("thumbnail_key", sa.String(length=255), nullable=True),
+        sa.Column("thumbnail_url", sa.String(length=1024), nullable=True),
+        sa.Column("media_error", sa.Text(), nullable=True),
+        _foreign_key(table, "created_by_id", "user", "SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+    )
+    _indexes(table, "created_by_id", "expires_at", "status", with_status_expiry=True)
+
+
+def _association_table(table: str, owner: str, target: str) -> None:
+    """``{owner}_id`` and ``{target}_id``: the key, cascading (as in ``db``)."""
+    key = (f"{owner}_id", f"{target}_id")
+    # The foreign keys in the order autogenerate wrote them: by constraint name.
+    parents = sorted((owner, target), key=lambda parent: f"{parent}_id_{parent}")
+    op.create_table(
+        table,
+        *(sa.Column(column, sa.Integer(), nullable=False) for column in key),
+        *(_foreign_key(table, f"{p}_id", p, "CASCADE") for p in parents),
+        sa.PrimaryKeyConstraint(*key, name=op.f(f"pk_{table}")),
+    )
+    _indexes(table, f"{target}_id")
+
+
+def _timestamps() -> tuple[sa.Column[Any], ...]:
+    return (
+        sa.Column("created_at", expotv.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", expotv.db.UTCDateTime(), nullable=False),
+    )
+
+
+def _foreign_key(
+    table: str, column: str, parent: str, ondelete: str
+) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        [column],
+        [f"{parent}.id"],
+        name=op.f(f"fk_{table}_{column}_{parent}"),
+        ondelete=ondelete,
+    )
+
+
+def _indexes(table: str, *columns: str, with_status_expiry: bool = False) -> None:
+    """One index per column, then (status, expires_at) for lists and expiry scans."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.create_index(
+                batch_op.f(f"ix_{table}_{column}"), [column], unique=False
+            )
+        if with_status_expiry:
+            batch_op.create_index(
+                f"ix_{table}_status_expires_at", ["status", "expires_at"], unique=False
+            )

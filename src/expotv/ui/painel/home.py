@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request, Response
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expotv.ads import repository as ad_repo
-from expotv.ads.models import Ad
 from expotv.content import ContentStatus
 from expotv.db import utcnow
 from expotv.deps import AppSettings, DbSession
+from expotv.items import repository as items_repo
+from expotv.items.kind import ContentKind
+from expotv.items.kinds import KINDS as ITEM_KINDS
 from expotv.items.repository import ItemFilters
-from expotv.notices import repository as notice_repo
-from expotv.notices.models import Notice
 from expotv.pagination import PageParams, paginate
 from expotv.tvs import service as tv_service
 from expotv.tvs.models import TVStatus
@@ -39,13 +36,12 @@ SHOWN_ITEMS = 5
 class Kind:
     label: str
     path: str
-    model: type[Ad] | type[Notice]
-    listing: Callable[..., Select[Any]]
+    kind: ContentKind[Any, Any, Any, Any]
 
 
-KINDS = (
-    Kind("Anúncio", "anuncios", Ad, ad_repo.list_visible),
-    Kind("Aviso", "avisos", Notice, notice_repo.list_visible),
+KINDS = tuple(
+    Kind(kind.names.singular.capitalize(), kind.names.path.strip("/"), kind)
+    for kind in ITEM_KINDS
 )
 
 
@@ -71,9 +67,10 @@ async def _items(
     total = 0
     lines: list[ItemLine] = []
     for kind in KINDS:
-        query = kind.listing(user, ItemFilters(status=status), now=now)
+        filters = ItemFilters(status=status)
+        query = items_repo.list_visible(kind.kind, user, filters, now=now)
         if expiring_before is not None:
-            query = query.where(kind.model.expires_at <= expiring_before)
+            query = query.where(kind.kind.model.expires_at <= expiring_before)
         page = await paginate(session, query, PageParams(limit=SHOWN_ITEMS, offset=0))
         total += page.total
         lines += [

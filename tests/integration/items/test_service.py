@@ -1,41 +1,48 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, UploadFile
 from sqlalchemy.exc import IntegrityError
 
-from expotv.ads import service as ad_service
-from expotv.ads.schemas import AdCreate
 from expotv.config import Settings
 from expotv.context import context_of
 from expotv.db import session_scope, utcnow
+from expotv.items import service as items
+from expotv.items.kinds import KINDS
 from expotv.items.scope import Scope
 from expotv.users.models import Role, User
-from tests.integration.ads.helpers import World, png_bytes, stored_files
+from tests.integration.items.helpers import World, png_bytes, stored_files
 
 
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.names.code)
 async def test_a_failing_insert_after_the_media_was_stored_leaves_no_file(
-    app: FastAPI, world: World, settings: Settings
+    app: FastAPI, world: World, settings: Settings, kind: Any
 ) -> None:
     before = stored_files(settings)
     # A creator that does not exist: the insert breaks its foreign key, after
     # the upload was already stored.
-    ghost = User(id=2_000_000_000, name="Fantasma", role=Role.ADMIN, ad_limit=10)
-    data = AdCreate(name="Órfão", condominium_ids=[world.condo_a.id])
+    ghost = User(id=2_000_000_000, name="Fantasma", role=Role.ADMIN)
+    data = kind.create_schema.model_validate(
+        {"nome": "Órfão", "mensagem": "m", "condominios_ids": [world.condo_a.id]}
+    )
     upload = UploadFile(io.BytesIO(png_bytes()), filename="a.png")
 
     with pytest.raises(IntegrityError):
         async with session_scope(context_of(app).sessionmaker) as session:
-            await ad_service.create(
+            await items.create(
                 session,
+                kind,
                 data,
                 upload=upload,
-                scope=Scope(user=ghost, condominium_ids=None, signer_ids=None),
-                storage=context_of(app).storage,
-                settings=settings,
-                now=utcnow(),
+                context=items.WriteContext(
+                    scope=Scope(user=ghost, condominium_ids=None, signer_ids=None),
+                    storage=context_of(app).storage,
+                    settings=settings,
+                    now=utcnow(),
+                ),
             )
 
     assert stored_files(settings) == before

@@ -1,4 +1,5 @@
-"""Arranging anúncio/aviso tests: tenants, images, stored files (shared by notices)."""
+"""Arranging anúncio/aviso tests: tenants, images, stored files, and each kind
+as a ``KindCase`` so one test covers both."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from PIL import Image
 from sqlalchemy import update
 
+from expotv.ads.models import Ad
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
+from expotv.notices.models import Notice
 from expotv.users.models import Role, User, viewer_condominium
 from tests.support import Factory
 
@@ -117,3 +122,75 @@ def browser_form(fields: dict[str, str], empty_file: str) -> tuple[bytes, str]:
         b"",
     ]
     return b"\r\n".join(lines), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.fixture
+async def world(factory: Factory, admin: User, admin_headers: dict[str, str]) -> World:
+    return await build_world(factory, admin, admin_headers)
+
+
+@dataclass(frozen=True)
+class KindCase:
+    """One kind of item as the API shows it, for tests that hold for every kind."""
+
+    path: str
+    model: type[Any]
+    code: str
+    # As in "limite de anúncios atingido (N)".
+    plural: str
+    limit_field: str
+    # ``tipo`` in a TV's playlist.
+    playlist_type: str
+    # A field of the kind's own (required if it has one), as ``post`` sends it.
+    own_field: tuple[str, str]
+
+    async def post(
+        self,
+        client: httpx.AsyncClient,
+        headers: dict[str, str],
+        condominium_ids: list[int],
+        *,
+        expect: int = 201,
+        color: str = "red",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Create one with a picture (multipart), every required field filled."""
+        name, value = self.own_field
+        data: dict[str, Any] = {
+            "nome": "Item de teste",
+            "condominios_ids": [str(i) for i in condominium_ids],
+            name: value,
+            **fields,
+        }
+        response = await client.post(
+            self.path, data=data, files=png_file(color), headers=headers
+        )
+        assert response.status_code == expect, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+AD = KindCase(
+    path="/anuncios",
+    model=Ad,
+    code="ad",
+    plural="anúncios",
+    limit_field="ad_limit",
+    playlist_type="anuncio",
+    own_field=("nome_anunciante", "José"),
+)
+NOTICE = KindCase(
+    path="/avisos",
+    model=Notice,
+    code="notice",
+    plural="avisos",
+    limit_field="notice_limit",
+    playlist_type="aviso",
+    own_field=("mensagem", "A água será cortada amanhã das 8h às 12h."),
+)
+
+
+@pytest.fixture(params=[AD, NOTICE], ids=["anuncios", "avisos"])
+def kind(request: pytest.FixtureRequest) -> KindCase:
+    case: KindCase = request.param
+    return case
