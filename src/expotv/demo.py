@@ -262,18 +262,20 @@ async def run_demo(
             tv_codes = await fill(session, storage, settings, utcnow())
     finally:
         await engine.dispose()
-    print("Dados de demonstração criados.")  # noqa: T201
     _print_access(tv_codes, base_url)
+    print("(dados de demonstração criados agora)")  # noqa: T201
     return DemoResult(created=True, tv_codes=tv_codes)
 
 
 def _print_access(tv_codes: list[str], base_url: str) -> None:
+    # The dashboard comes first: it is where a síndico starts.
     lines = [
-        f"Entre como Master: {MASTER_EMAIL} / senha {DEMO_PASSWORD};",
-        f"ou como síndica: {MANAGER_EMAIL} / senha {DEMO_PASSWORD}.",
-        f"API e documentação: {base_url}/docs",
+        f"Painel do EXPO TV: {base_url}/painel",
+        f"  entre como síndica: {MANAGER_EMAIL}  senha: {DEMO_PASSWORD}",
+        f"  ou como Master:     {MASTER_EMAIL}  senha: {DEMO_PASSWORD}",
     ]
-    lines += [f"Player da TV: {base_url}/tv/{code}" for code in tv_codes]
+    lines += [f"Player da TV (abra na tela): {base_url}/tv/{code}" for code in tv_codes]
+    lines.append(f"API e documentação: {base_url}/docs")
     print("\n".join(lines))  # noqa: T201
 
 

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field, ValidationError
 from expotv.ui.painel import forms
 from expotv.ui.painel.guard import safe_next
 from expotv.ui.painel.render import (
+    date_presets,
     format_bytes,
     format_datetime,
     format_duration,
     format_elapsed,
-    input_value,
     parse_local,
+    zone_label,
 )
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -27,7 +28,6 @@ def test_dates_are_brazilian_and_in_the_given_zone() -> None:
     assert format_datetime(NOW, SAO_PAULO) == "06/12/2026 12:00"
     assert format_datetime(NOW, ZoneInfo("America/Manaus")) == "06/12/2026 11:00"
     assert format_datetime(None, SAO_PAULO) == ""
-    assert input_value(NOW, SAO_PAULO) == "2026-12-06T12:00"
 
 
 def test_typed_dates_are_read_in_the_zone() -> None:
@@ -50,6 +50,15 @@ def test_typed_dates_are_read_in_the_zone() -> None:
 )
 def test_elapsed_time(delta: timedelta, text: str) -> None:
     assert format_elapsed(NOW - delta, NOW) == text
+
+
+def test_expiry_presets_end_the_day_in_the_zone() -> None:
+    assert date_presets(NOW, SAO_PAULO) == [
+        ("Hoje", "06/12/2026 23:59"),
+        ("Em 7 dias", "13/12/2026 23:59"),
+        ("Em 30 dias", "05/01/2027 23:59"),
+    ]
+    assert zone_label(SAO_PAULO) == "Sao Paulo"
 
 
 def test_durations_and_sizes() -> None:

@@ -30,7 +30,7 @@ TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 
 DATE_FORMAT = "%d/%m/%Y"
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"
-# The value an <input type="datetime-local"> reads and sends.
+# What an <input type="datetime-local"> sends (scripts and API clients may too).
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -54,10 +54,6 @@ def format_datetime(value: datetime | None, zone: ZoneInfo) -> str:
 
 def format_date(value: datetime | None, zone: ZoneInfo) -> str:
     return "" if value is None else to_local(value, zone).strftime(DATE_FORMAT)
-
-
-def input_value(value: datetime | None, zone: ZoneInfo) -> str:
-    return "" if value is None else to_local(value, zone).strftime(INPUT_FORMAT)
 
 
 def parse_local(text: str, zone: ZoneInfo) -> datetime:
@@ -128,11 +124,6 @@ def _date_filter(context: Context, value: datetime | None) -> str:
 
 
 @pass_context
-def _input_filter(context: Context, value: datetime | None) -> str:
-    return input_value(value, context["zone"])
-
-
-@pass_context
 def _elapsed_filter(context: Context, value: datetime | None) -> str:
     now: datetime = context["now"]
     return format_elapsed(value, now)
@@ -149,7 +140,6 @@ TEMPLATES.env.globals["items_pages"] = False
 TEMPLATES.env.filters.update(
     datahora=_datetime_filter,
     data=_date_filter,
-    datahora_input=_input_filter,
     ha=_elapsed_filter,
     iso=_iso_filter,
     duracao=format_duration,
@@ -173,15 +163,32 @@ def page(
     )
 
 
+def zone_label(zone: ZoneInfo) -> str:
+    """``America/Sao_Paulo`` -> ``Sao Paulo`` (how the zone is named on forms)."""
+    return zone.key.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def date_presets(now: datetime, zone: ZoneInfo) -> list[tuple[str, str]]:
+    """Quick picks for an expiry: the end of today, of a week, of a month."""
+    end_of_today = to_local(now, zone).replace(hour=23, minute=59, second=0)
+    return [
+        (label, (end_of_today + timedelta(days=days)).strftime(DATETIME_FORMAT))
+        for label, days in (("Hoje", 0), ("Em 7 dias", 7), ("Em 30 dias", 30))
+    ]
+
+
 def base_context(request: Request, visitor: Any, section: str) -> dict[str, Any]:
     """What every page's layout needs: who is signed in, the zone, the CSRF token."""
     settings = request.app.state.settings
+    now = datetime.now(settings.zone)
     return {
         "me": visitor,
         "csrf": visitor.csrf if visitor is not None else "",
         "section": section,
         "zone": settings.zone,
-        "now": datetime.now(settings.zone),
+        "zone_label": zone_label(settings.zone),
+        "date_presets": date_presets(now, settings.zone),
+        "now": now,
         "ok": request.query_params.get("ok", ""),
     }
 

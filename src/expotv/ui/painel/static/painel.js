@@ -126,6 +126,33 @@ function setupSessionWatch(polling) {
   });
 }
 
+// dd/mm/aaaa HH:MM typed as digits: the separators appear by themselves.
+function formatDateDigits(digits) {
+  const parts = [digits.slice(0, 2), digits.slice(2, 4), digits.slice(4, 8)];
+  let text = parts.filter(Boolean).join("/");
+  if (digits.length > 8) text += " " + digits.slice(8, 10);
+  if (digits.length > 10) text += ":" + digits.slice(10, 12);
+  return text;
+}
+
+function setupDateFields() {
+  for (const input of document.querySelectorAll("[data-datetime]")) {
+    input.addEventListener("input", (event) => {
+      if (event.inputType && event.inputType.startsWith("delete")) return;
+      const digits = input.value.replace(/\D/g, "").slice(0, 12);
+      input.value = formatDateDigits(digits);
+    });
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-fill]");
+    if (!button) return;
+    const input = document.getElementById(button.dataset.fill);
+    input.value = button.dataset.value;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    input.focus();
+  });
+}
+
 function dropFlashFromAddress() {
   const url = new URL(location.href);
   if (url.searchParams.has("ok")) {
@@ -137,6 +164,7 @@ function dropFlashFromAddress() {
 setupMenu();
 setupConfirm();
 setupCopy();
+setupDateFields();
 setupSessionWatch(setupTvPolling());
 dropFlashFromAddress();
 
