@@ -143,15 +143,21 @@ def _position(digits: str) -> int:
 
 
 async def _read(path: Path, start: int, length: int) -> AsyncIterator[bytes]:
-    handle = await asyncio.to_thread(path.open, "rb")
-    try:
-        await asyncio.to_thread(handle.seek, start)
-        remaining = length
-        while remaining > 0:
-            chunk = await asyncio.to_thread(handle.read, min(CHUNK_BYTES, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        await asyncio.to_thread(handle.close)
+    # No handle is held across a yield: when a client goes away mid-stream (a TV
+    # dropping a video it was preloading) the response stops iterating without
+    # closing this generator, and a held file would stay open until collected.
+    position, end = start, start + length
+    while position < end:
+        chunk = await asyncio.to_thread(
+            _read_chunk, path, position, min(CHUNK_BYTES, end - position)
+        )
+        if not chunk:
+            break
+        position += len(chunk)
+        yield chunk
+
+
+def _read_chunk(path: Path, offset: int, size: int) -> bytes:
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read(size)
