@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageStat
+from PIL import Image, ImageDraw, ImageStat
 from playwright.async_api import Browser, BrowserContext, Page, Route
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "player"
@@ -192,7 +192,32 @@ async def wait_playing(page: Page, item_id: int | None = None) -> None:
 
 async def screenshot(page: Page, name: str) -> bytes:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return await page.screenshot(path=ARTIFACTS / f"{name}.png")
+    return await page.screenshot(path=ARTIFACTS / f"{name}.png", animations="disabled")
+
+
+def landscape_jpeg(width: int = 1200, height: int = 800) -> bytes:
+    """A photo-like picture (sky, sun, hills) for the notícia layouts."""
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        t = y / height
+        draw.line(
+            [(0, y), (width, y)],
+            fill=(int(40 + 180 * t), int(90 + 120 * t), int(200 - 40 * t)),
+        )
+    draw.ellipse(
+        (width * 0.62, height * 0.18, width * 0.78, height * 0.42), fill=(255, 214, 120)
+    )
+    for i, (shade, top) in enumerate(((46, 0.55), (34, 0.66), (22, 0.78))):
+        points = [(0, height)]
+        for x in range(0, width + 1, width // 12):
+            bump = math.sin(x / width * math.pi * (2 + i) + i) * height * 0.05
+            points.append((x, height * top + bump))
+        points.append((width, height))
+        draw.polygon(points, fill=(shade, 90 + shade * 2, 50 + shade))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=82)
+    return out.getvalue()
 
 
 def frame_problem(png: bytes) -> str | None:

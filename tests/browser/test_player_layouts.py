@@ -21,6 +21,7 @@ from tests.browser.player import (
     anuncio,
     aviso,
     content,
+    landscape_jpeg,
     long_text,
     new_player_page,
     noticia,
@@ -152,9 +153,7 @@ def layouts(media: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "horários ampliados em todos os bairros da zona sul a partir de janeiro",
             resumo=long_text(900),
         ),
-        "noticia-foto": noticia(
-            5, archive_url=picture["archive_url"], tipo_midia="imagem"
-        ),
+        "noticia-foto": noticia(5, archive_url=PHOTO, tipo_midia="imagem"),
         "anuncio": anuncio(6, picture),
         "anuncio-video": anuncio(7, media["video"]),
         "emergencia": aviso(
@@ -167,6 +166,7 @@ def layouts(media: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 FITTED = ("aviso-2000", "noticia-longa", "aviso-foto")
+PHOTO = "/media/exemplo/paisagem.jpg"
 
 
 @pytest.fixture(params=list(SHAPES))
@@ -174,6 +174,11 @@ async def shaped_page(
     request: pytest.FixtureRequest, browser: Browser
 ) -> AsyncIterator[tuple[str, Page]]:
     context, page = await new_player_page(browser, request.param)
+    photo = landscape_jpeg()
+    await page.route(
+        f"**{PHOTO}",
+        lambda route: route.fulfill(body=photo, content_type="image/jpeg"),
+    )
     yield request.param, page
     await context.close()
 
