@@ -9,6 +9,8 @@
                   dependency probe
     tv_serving    the TV side of ``expotv serve``: heartbeat writer, WebSocket hub,
                   and the fan-out *listening* to other instances' invalidations
+    (presence: the online rule with the pings not written yet, this process's
+    and, with Redis, every instance's)
     media_queue   where uploads queue their conversions: an in-process worker, or
                   arq's Redis with ``EXPOTV_QUEUE_URL`` (then a unit-of-work hook)
     jobs          the scheduler (every domain's jobs, locked across instances)
@@ -56,6 +58,8 @@ from expotv.scheduler import JobParts, Scheduler, run_scheduler
 from expotv.storage import create_storage
 from expotv.storage.base import ObjectStorage
 from expotv.tvs.heartbeat import HeartbeatWriter
+from expotv.tvs.pings import SharedPings
+from expotv.tvs.presence import CombinedPings, PendingPings, Presence
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,7 @@ class AppContext:
     invalidator: PlaylistInvalidator
     fanout: InvalidationFanout
     limiter: RateLimiter
+    presence: Presence
     health: DependencyProbe
     heartbeats: HeartbeatWriter | None = None
     hub: ConnectionHub | None = None
@@ -91,6 +96,7 @@ class AppContext:
             sessionmaker=self.sessionmaker,
             cache=self.cache,
             storage=self.storage,
+            presence=self.presence,
             http=self.http,
         )
 
@@ -139,6 +145,21 @@ async def open_context(
         fanout = InvalidationFanout(pubsub, playlists, listen=tv_serving)
         stack.push_async_callback(fanout.close)
         invalidator = PlaylistInvalidator(sessionmaker, playlists)
+        shared_pings = (
+            SharedPings(cache.link, keep_seconds=settings.tv_offline_after_seconds)
+            if isinstance(cache, RedisCache)
+            else None
+        )
+        heartbeats = (
+            HeartbeatWriter(
+                sessionmaker,
+                flush_seconds=settings.heartbeat_flush_seconds,
+                shared=shared_pings,
+            )
+            if tv_serving
+            else None
+        )
+        pending: list[PendingPings] = [p for p in (heartbeats, shared_pings) if p]
         sessionmaker.hooks.append(invalidator)
         context = AppContext(
             settings=settings,
@@ -151,19 +172,22 @@ async def open_context(
             invalidator=invalidator,
             fanout=fanout,
             limiter=limiter,
+            presence=Presence(
+                CombinedPings(*pending),
+                offline_after_seconds=settings.tv_offline_after_seconds,
+            ),
             health=DependencyProbe(engine, cache, storage),
         )
         if feeds_client:
             context.http = await stack.enter_async_context(
                 feeds.create_http_client(settings)
             )
-        if tv_serving:
-            context.heartbeats = HeartbeatWriter(
-                sessionmaker, flush_seconds=settings.heartbeat_flush_seconds
-            )
+        if heartbeats is not None:
             # Stopped after the hub and before the engine: the last flush writes.
-            context.heartbeats.start()
-            stack.push_async_callback(context.heartbeats.stop)
+            heartbeats.start()
+            stack.push_async_callback(heartbeats.stop)
+            context.heartbeats = heartbeats
+        if tv_serving:
             hub = ConnectionHub()
             playlists.watched.on_version_changed.append(hub.publish_version)
             stack.callback(hub.close)

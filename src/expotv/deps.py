@@ -25,6 +25,7 @@ from expotv.playlist.service import PlaylistService
 from expotv.realtime.hub import ConnectionHub
 from expotv.storage.base import ObjectStorage
 from expotv.tvs.heartbeat import HeartbeatWriter
+from expotv.tvs.presence import Presence
 
 
 # HTTPConnection rather than Request: the WebSocket endpoint uses these too.
@@ -70,6 +71,10 @@ async def get_heartbeats(context: AppContextDep) -> HeartbeatWriter:
     return require(context.heartbeats, "o gravador de pings")
 
 
+async def get_presence(context: AppContextDep) -> Presence:
+    return context.presence
+
+
 async def get_hub(context: AppContextDep) -> ConnectionHub:
     return require(context.hub, "o hub de WebSockets")
 
@@ -89,4 +94,5 @@ Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
 Playlists = Annotated[PlaylistService, Depends(get_playlists)]
 Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
 Hub = Annotated[ConnectionHub, Depends(get_hub)]
+PresenceDep = Annotated[Presence, Depends(get_presence)]
 ClientAddress = Annotated[str, Depends(client_address)]

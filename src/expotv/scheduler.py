@@ -49,7 +49,8 @@ from expotv.media.jobs import sweep_orphans
 from expotv.news.jobs import collect_feeds, expire_collected
 from expotv.observability.metrics import JOB_RUNS
 from expotv.storage.base import ObjectStorage
-from expotv.tvs.jobs import mark_offline
+from expotv.tvs.jobs import refresh_gauges
+from expotv.tvs.presence import Presence
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ class JobParts:
     sessionmaker: async_sessionmaker[AsyncSession]
     cache: Cache
     storage: ObjectStorage
+    presence: Presence
     http: httpx.AsyncClient | None = None
 
 
@@ -176,7 +178,7 @@ def build_jobs(parts: JobParts) -> list[Job]:
     cache = parts.cache
 
     async def tv_monitor(now: datetime) -> object:
-        return await mark_offline(sessionmaker, settings, now=now)
+        return await refresh_gauges(sessionmaker, parts.presence, now=now)
 
     async def content_expiry(now: datetime) -> object:
         items = await expire_content(sessionmaker, settings, now=now)

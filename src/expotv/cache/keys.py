@@ -33,6 +33,11 @@ def address_subject(address: str) -> str:
     return f"addr:{address}"
 
 
+def tv_pings() -> str:
+    """Sorted set of the pings not written yet (every instance's)."""
+    return f"{PREFIX}:tv-pings"
+
+
 def job_lock(name: str) -> str:
     return f"{PREFIX}:lock:job:{name}"
 

@@ -12,7 +12,7 @@ from expotv.condominiums.schemas import (
     CondominiumRead,
     CondominiumUpdate,
 )
-from expotv.deps import AppSettings, DbSession
+from expotv.deps import DbSession, PresenceDep
 from expotv.pagination import Page, Pagination, page_of
 from expotv.schemas import RowId
 from expotv.tvs.dependencies import RequestTime
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/condominios", tags=["condominios"])
 async def list_condominiums(
     user: CurrentUser,
     session: DbSession,
-    settings: AppSettings,
+    presence: PresenceDep,
     now: RequestTime,
     page: Pagination,
     q: Annotated[
@@ -36,7 +36,11 @@ async def list_condominiums(
     result = await service.list_visible(
         session, user=user, params=page, text=q, manager_id=sindico_id
     )
-    return page_of(result, lambda c: service.to_read(c, now=now, settings=settings))
+    pending = await presence.pending(tv for c in result.items for tv in c.tvs)
+    return page_of(
+        result,
+        lambda c: service.to_read(c, now=now, presence=presence, pending=pending),
+    )
 
 
 @router.post("", response_model=CondominiumRead, status_code=status.HTTP_201_CREATED)
@@ -44,20 +48,20 @@ async def create_condominium(
     data: CondominiumCreate,
     user: CurrentUser,
     session: DbSession,
-    settings: AppSettings,
+    presence: PresenceDep,
     now: RequestTime,
 ) -> CondominiumRead:
     """Cria um condomínio (um Síndico vira o síndico dele, dentro do seu limite)."""
     condominium = await service.create(session, data, user=user)
-    return service.to_read(condominium, now=now, settings=settings)
+    return await service.read(condominium, now=now, presence=presence)
 
 
 @router.get("/{condominium_id}", response_model=CondominiumRead)
 async def get_condominium(
-    condominium: VisibleCondominium, settings: AppSettings, now: RequestTime
+    condominium: VisibleCondominium, presence: PresenceDep, now: RequestTime
 ) -> CondominiumRead:
     """Mostra um condomínio com as suas TVs."""
-    return service.to_read(condominium, now=now, settings=settings)
+    return await service.read(condominium, now=now, presence=presence)
 
 
 @router.put("/{condominium_id}", response_model=CondominiumRead)
@@ -66,12 +70,12 @@ async def update_condominium(
     condominium: VisibleCondominium,
     user: CurrentUser,
     session: DbSession,
-    settings: AppSettings,
+    presence: PresenceDep,
     now: RequestTime,
 ) -> CondominiumRead:
     """Altera nome, endereço ou síndico de um condomínio (corpo parcial)."""
     condominium = await service.update(session, condominium, changes, user=user)
-    return service.to_read(condominium, now=now, settings=settings)
+    return await service.read(condominium, now=now, presence=presence)
 
 
 @router.delete("/{condominium_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,17 +24,21 @@ from expotv.condominiums.schemas import (
     CondominiumTV,
     CondominiumUpdate,
 )
-from expotv.config import Settings
 from expotv.pagination import PageParams, PageResult, paginate
 from expotv.playlist.invalidation import content_changed
 from expotv.tvs import repository as tv_repository
-from expotv.tvs import service as tv_service
+from expotv.tvs.presence import Presence
 from expotv.users.models import Role, User
 
 
 def to_read(
-    condominium: Condominium, *, now: datetime, settings: Settings
+    condominium: Condominium,
+    *,
+    now: datetime,
+    presence: Presence,
+    pending: Mapping[int, datetime],
 ) -> CondominiumRead:
+    """``pending``: its TVs' pings not written yet (``presence.pending``)."""
     return CondominiumRead(
         id=condominium.id,
         name=condominium.name,
@@ -44,13 +49,20 @@ def to_read(
                 id=tv.id,
                 code=tv.code,
                 name=tv.name,
-                status=tv_service.status_at(tv.last_seen_at, now, settings),
+                status=presence.status(tv, now, pending),
             )
             for tv in condominium.tvs
         ],
         created_at=condominium.created_at,
         updated_at=condominium.updated_at,
     )
+
+
+async def read(
+    condominium: Condominium, *, now: datetime, presence: Presence
+) -> CondominiumRead:
+    pending = await presence.pending(condominium.tvs)
+    return to_read(condominium, now=now, presence=presence, pending=pending)
 
 
 async def list_visible(

@@ -244,7 +244,7 @@ async def record_ping(
     """A TV's heartbeat: remembered in memory (written in batches), answered with
     the TV's current versao."""
     served = await playlists.get(code, client=client, now=now)
-    heartbeats.record(
+    await heartbeats.record(
         served.entry.tv_id,
         seen_at=now,
         app_version=app_version,

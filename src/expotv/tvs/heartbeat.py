@@ -3,12 +3,16 @@
 A ping only records ``code -> last time, app version, resolution`` in this process;
 every ``heartbeat_flush_seconds`` one UPDATE per chunk of TVs writes them::
 
-    UPDATE tv SET last_seen_at = CASE id WHEN 1 THEN ... END, status = 'online'
-    WHERE id IN (1, ...)
+    UPDATE tv SET last_seen_at = CASE id WHEN 1 THEN ... END WHERE id IN (1, ...)
 
 so 100,000 TVs pinging every 30 s cost a few statements a second, not 3,300. A
 flush that fails (database down) puts its pings back and the next one retries;
 the last flush runs at shutdown.
+
+Until written, a ping is "pending": reads ask for pending pings (``presence``) so
+that a status read right after a ping says online. With Redis each ping is also
+shared with the other instances (``pings.SharedPings``, one round trip), and the
+instance that writes it removes it there.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -24,7 +29,8 @@ from sqlalchemy import Table, Update, case, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from expotv.db import UTCDateTime
-from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.models import TV
+from expotv.tvs.pings import SharedPings
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +64,6 @@ def batch_update(beats: list[tuple[int, Beat]]) -> Update:
             {tv_id: literal(beat.seen_at, UTCDateTime()) for tv_id, beat in beats},
             value=table.c.id,
         ),
-        "status": TVStatus.ONLINE,
         # A heartbeat is not an edit of the TV.
         "updated_at": table.c.updated_at,
     }
@@ -82,8 +87,10 @@ class HeartbeatWriter:
         *,
         flush_seconds: float,
         chunk_size: int = CHUNK_SIZE,
+        shared: SharedPings | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._shared = shared
         self._flush_seconds = flush_seconds
         self._chunk_size = chunk_size
         self._pending: dict[int, Beat] = {}
@@ -95,7 +102,7 @@ class HeartbeatWriter:
     def pending(self) -> int:
         return len(self._pending)
 
-    def record(
+    async def record(
         self,
         tv_id: int,
         *,
@@ -109,11 +116,21 @@ class HeartbeatWriter:
             self._pending[tv_id] = beat
         else:
             known.merge(beat)
+        if self._shared is not None:
+            await self._shared.record(tv_id, seen_at)
 
-    def last_seen(self, tv_id: int) -> datetime | None:
-        """A ping not written yet (for reads that must not lag behind a flush)."""
-        beat = self._pending.get(tv_id) or self._writing.get(tv_id)
-        return beat.seen_at if beat else None
+    def _last_seen(self, tv_id: int) -> datetime | None:
+        beats = [b for b in (self._pending.get(tv_id), self._writing.get(tv_id)) if b]
+        return max((beat.seen_at for beat in beats), default=None)
+
+    async def seen(self, tv_ids: Collection[int]) -> dict[int, datetime]:
+        """This process's pings of ``tv_ids`` not written yet."""
+        found = {tv_id: self._last_seen(tv_id) for tv_id in tv_ids}
+        return {tv_id: seen for tv_id, seen in found.items() if seen is not None}
+
+    async def seen_since(self, since: datetime) -> dict[int, datetime]:
+        found = await self.seen({*self._pending, *self._writing})
+        return {tv_id: seen for tv_id, seen in found.items() if seen >= since}
 
     async def flush(self) -> int:
         """Write the pending heartbeats; returns how many TVs were written.
@@ -134,6 +151,10 @@ class HeartbeatWriter:
                     async with self._sessionmaker() as session, session.begin():
                         await session.execute(batch_update(chunk))
                     written += len(chunk)
+                    if self._shared is not None:
+                        await self._shared.written(
+                            (tv_id, beat.seen_at) for tv_id, beat in chunk
+                        )
             except BaseException:
                 self._put_back(items[written:])
                 raise

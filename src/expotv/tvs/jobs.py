@@ -1,66 +1,29 @@
-"""The TV monitor: TVs silent past ``tv_offline_after_seconds`` become offline.
+"""The TV monitor: the online/offline gauges, by the one rule of ``presence``.
 
-Idempotent and cheap (one UPDATE, one aggregate): safe to run on any instance; the
-scheduler decides where and how often.
+There is no stored status to update (a TV's status is computed on read), so the
+monitor only counts: one aggregate, safe on any instance; the scheduler decides
+where and how often.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import cast
+from datetime import datetime
 
-from sqlalchemy import Table, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from expotv.config import Settings
-from expotv.db import session_scope
 from expotv.observability.metrics import TVS_OFFLINE, TVS_ONLINE
-from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.presence import Presence
 
 
-async def mark_offline(
+async def refresh_gauges(
     sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
+    presence: Presence,
     *,
     now: datetime,
-) -> int:
-    """Mark silent TVs offline and refresh the online/offline gauges.
-
-    Returns how many TVs went offline in this run.
-    """
-    online_since = now - timedelta(seconds=settings.tv_offline_after_seconds)
-    table = cast(Table, TV.__table__)
-    is_silent = or_(table.c.last_seen_at.is_(None), table.c.last_seen_at < online_since)
-    async with session_scope(sessionmaker) as session:
-        result = await session.execute(
-            update(table)
-            .where(table.c.status == TVStatus.ONLINE, is_silent)
-            # Going offline is not an edit of the TV.
-            .values(status=TVStatus.OFFLINE, updated_at=table.c.updated_at)
-        )
-        counts = (
-            await session.execute(
-                select(
-                    func.count(),
-                    func.coalesce(
-                        func.sum(
-                            case(
-                                (
-                                    and_(
-                                        table.c.last_seen_at.is_not(None),
-                                        table.c.last_seen_at >= online_since,
-                                    ),
-                                    1,
-                                ),
-                                else_=0,
-                            )
-                        ),
-                        0,
-                    ),
-                ).select_from(table)
-            )
-        ).one()
-    total, online = int(counts[0]), int(counts[1])
+) -> dict[str, int]:
+    """Set ``expotv_tvs_online`` / ``expotv_tvs_offline`` for ``now``."""
+    async with sessionmaker() as session:
+        online, total = await presence.count(session, now)
     TVS_ONLINE.set(online)
     TVS_OFFLINE.set(total - online)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return {"online": online, "offline": total - online}

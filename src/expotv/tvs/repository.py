@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth.policy import readable_condominium_ids
 from expotv.tvs.codes import CODE_LENGTH, normalize_code
-from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.models import TV
 from expotv.users.models import User
 
 
@@ -31,13 +29,6 @@ def visible_to(user: User) -> Select[TV]:
     if readable is not None:
         query = query.where(TV.condominium_id.in_(readable))
     return query
-
-
-def status_condition(status: TVStatus, online_since: datetime) -> ColumnElement[bool]:
-    """SQL form of ``service.status_at``: online iff seen since ``online_since``."""
-    if status is TVStatus.ONLINE:
-        return and_(TV.last_seen_at.is_not(None), TV.last_seen_at >= online_since)
-    return or_(TV.last_seen_at.is_(None), TV.last_seen_at < online_since)
 
 
 def search(query: Select[TV], text: str) -> Select[TV]:

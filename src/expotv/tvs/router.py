@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from expotv.auth.dependencies import CurrentUser
-from expotv.deps import AppSettings, DbSession
+from expotv.deps import AppSettings, DbSession, PresenceDep
 from expotv.pagination import Page, Pagination, page_of
 from expotv.schemas import RowId
 from expotv.tvs import service
@@ -27,6 +27,7 @@ async def list_tvs(
     user: CurrentUser,
     session: DbSession,
     settings: AppSettings,
+    presence: PresenceDep,
     now: RequestTime,
     page: Pagination,
     condominio_id: Annotated[RowId | None, Query()] = None,
@@ -42,11 +43,16 @@ async def list_tvs(
         params=page,
         now=now,
         settings=settings,
+        presence=presence,
         condominium_id=condominio_id,
         status=status,
         text=q,
     )
-    return page_of(result, lambda tv: service.to_read(tv, now=now, settings=settings))
+    pending = await presence.pending(result.items)
+    return page_of(
+        result,
+        lambda tv: service.to_read(tv, now=now, presence=presence, pending=pending),
+    )
 
 
 @router.post("", response_model=TVRead, status_code=status.HTTP_201_CREATED)
@@ -54,18 +60,18 @@ async def create_tv(
     data: TVCreate,
     user: CurrentUser,
     session: DbSession,
-    settings: AppSettings,
+    presence: PresenceDep,
     now: RequestTime,
 ) -> TVRead:
     """Cadastra uma TV num condomínio; o código dela é gerado."""
     tv = await service.create(session, data, user=user)
-    return service.to_read(tv, now=now, settings=settings)
+    return await service.read(tv, now=now, presence=presence)
 
 
 @router.get("/{tv_id}", response_model=TVRead)
-async def get_tv(tv: VisibleTV, settings: AppSettings, now: RequestTime) -> TVRead:
+async def get_tv(tv: VisibleTV, presence: PresenceDep, now: RequestTime) -> TVRead:
     """Mostra uma TV."""
-    return service.to_read(tv, now=now, settings=settings)
+    return await service.read(tv, now=now, presence=presence)
 
 
 @router.put("/{tv_id}", response_model=TVRead)
@@ -74,12 +80,12 @@ async def update_tv(
     tv: VisibleTV,
     user: CurrentUser,
     session: DbSession,
-    settings: AppSettings,
+    presence: PresenceDep,
     now: RequestTime,
 ) -> TVRead:
     """Altera nome, condomínio ou proporções de uma TV (corpo parcial)."""
     tv = await service.update(session, tv, changes, user=user)
-    return service.to_read(tv, now=now, settings=settings)
+    return await service.read(tv, now=now, presence=presence)
 
 
 @router.delete("/{tv_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -90,10 +96,10 @@ async def delete_tv(tv: VisibleTV, user: CurrentUser, session: DbSession) -> Non
 
 @router.get("/{tv_id}/status", response_model=TVStatusRead)
 async def get_tv_status(
-    tv: VisibleTV, settings: AppSettings, now: RequestTime
+    tv: VisibleTV, presence: PresenceDep, now: RequestTime
 ) -> TVStatusRead:
     """Diz se a TV está online e há quantos segundos foi o último ping."""
-    return service.to_status_read(tv, now=now, settings=settings)
+    return await service.status_read(tv, now=now, presence=presence)
 
 
 @router.put("/{tv_id}/proporcao", response_model=TVRead)
@@ -102,9 +108,9 @@ async def set_tv_ratios(
     tv: VisibleTV,
     user: CurrentUser,
     session: DbSession,
-    settings: AppSettings,
+    presence: PresenceDep,
     now: RequestTime,
 ) -> TVRead:
     """Define quantos anúncios, avisos e notícias a TV exibe por ciclo."""
     tv = await service.set_ratios(session, tv, changes, user=user)
-    return service.to_read(tv, now=now, settings=settings)
+    return await service.read(tv, now=now, presence=presence)

@@ -1,12 +1,14 @@
 """TV management: codes, proportions, computed status and who may change what.
 
-A TV's ``status`` is computed on read from ``last_seen_at`` (``status_at``); the
-stored column is the monitor job's copy, used for metrics.
+A TV's ``status`` is computed on read by the one rule of ``presence`` (its last
+ping, written or still pending, within ``tv_offline_after_seconds``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -21,27 +23,24 @@ from expotv.playlist.invalidation import content_changed
 from expotv.tvs import repository
 from expotv.tvs.codes import generate_code
 from expotv.tvs.exceptions import InvalidRatios, TVCodeUnavailable, TVNotFound
-from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.models import TV, TVStatus, was_seen_since
+from expotv.tvs.presence import NoPendingPings, Presence, last_seen, online_since
 from expotv.tvs.schemas import TVCreate, TVRatiosUpdate, TVRead, TVStatusRead, TVUpdate
 from expotv.users.models import User
+
+EMPTY: Mapping[int, datetime] = MappingProxyType({})
 
 # With 31**6 codes a collision is already rare; a handful of retries makes a
 # failure practically impossible while bounding the work.
 _CODE_ATTEMPTS = 8
 
 
-def online_since(now: datetime, settings: Settings) -> datetime:
-    """The oldest ping that still counts as online at ``now``."""
-    return now - timedelta(seconds=settings.tv_offline_after_seconds)
-
-
 def status_at(
     last_seen_at: datetime | None, now: datetime, settings: Settings
 ) -> TVStatus:
-    """Online iff the last ping is within ``tv_offline_after_seconds`` of ``now``."""
-    if last_seen_at is not None and last_seen_at >= online_since(now, settings):
-        return TVStatus.ONLINE
-    return TVStatus.OFFLINE
+    """The rule of ``presence`` on a known last ping (no pending pings)."""
+    since = online_since(now, settings.tv_offline_after_seconds)
+    return TVStatus.ONLINE if was_seen_since(last_seen_at, since) else TVStatus.OFFLINE
 
 
 def seconds_since(last_seen_at: datetime | None, now: datetime) -> int | None:
@@ -50,14 +49,21 @@ def seconds_since(last_seen_at: datetime | None, now: datetime) -> int | None:
     return max(0, int((now - last_seen_at).total_seconds()))
 
 
-def to_read(tv: TV, *, now: datetime, settings: Settings) -> TVRead:
+def to_read(
+    tv: TV,
+    *,
+    now: datetime,
+    presence: Presence,
+    pending: Mapping[int, datetime] = EMPTY,
+) -> TVRead:
+    """``pending``: the TV's pings not written yet (``presence.pending``)."""
     return TVRead(
         id=tv.id,
         code=tv.code,
         name=tv.name,
         condominium_id=tv.condominium_id,
-        status=status_at(tv.last_seen_at, now, settings),
-        last_seen_at=tv.last_seen_at,
+        status=presence.status(tv, now, pending),
+        last_seen_at=last_seen(tv, pending),
         ad_ratio=tv.ad_ratio,
         notice_ratio=tv.notice_ratio,
         news_ratio=tv.news_ratio,
@@ -66,13 +72,19 @@ def to_read(tv: TV, *, now: datetime, settings: Settings) -> TVRead:
     )
 
 
-def to_status_read(tv: TV, *, now: datetime, settings: Settings) -> TVStatusRead:
+async def read(tv: TV, *, now: datetime, presence: Presence) -> TVRead:
+    return to_read(tv, now=now, presence=presence, pending=await presence.pending([tv]))
+
+
+async def status_read(tv: TV, *, now: datetime, presence: Presence) -> TVStatusRead:
+    pending = await presence.pending([tv])
+    seen = last_seen(tv, pending)
     return TVStatusRead(
         id=tv.id,
         code=tv.code,
-        status=status_at(tv.last_seen_at, now, settings),
-        last_seen_at=tv.last_seen_at,
-        seconds_since_last_seen=seconds_since(tv.last_seen_at, now),
+        status=presence.status(tv, now, pending),
+        last_seen_at=seen,
+        seconds_since_last_seen=seconds_since(seen, now),
     )
 
 
@@ -89,17 +101,21 @@ async def list_visible(
     params: PageParams,
     now: datetime,
     settings: Settings,
+    presence: Presence | None = None,
     condominium_id: int | None = None,
     status: TVStatus | None = None,
     text: str | None = None,
 ) -> PageResult[TV]:
+    """``presence`` counts the pings not written yet in the ``status`` filter
+    (without it, only the written ones)."""
     query = repository.visible_to(user)
     if condominium_id is not None:
         query = query.where(TV.condominium_id == condominium_id)
     if status is not None:
-        query = query.where(
-            repository.status_condition(status, online_since(now, settings))
+        presence = presence or Presence(
+            NoPendingPings(), offline_after_seconds=settings.tv_offline_after_seconds
         )
+        query = query.where(await presence.condition(status, now))
     if text:
         query = repository.search(query, text)
     return await paginate(session, query.order_by(TV.id), params)
@@ -134,7 +150,6 @@ async def create(session: AsyncSession, data: TVCreate, *, user: User) -> TV:
             code=code,
             name=data.name,
             condominium_id=data.condominium_id,
-            status=TVStatus.OFFLINE,
             ad_ratio=data.ad_ratio,
             notice_ratio=data.notice_ratio,
             news_ratio=data.news_ratio,

@@ -10,15 +10,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from expotv.context import context_of
 from expotv.db import create_sessionmaker, utcnow
 from expotv.observability.metrics import TVS_OFFLINE, TVS_ONLINE
 from expotv.tvs.heartbeat import HeartbeatWriter
-from expotv.tvs.jobs import mark_offline
-from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.jobs import refresh_gauges
+from expotv.tvs.models import TV
 from tests.integration.playback.conftest import Arrange, StatementLog, version_of
 
 
@@ -127,7 +126,6 @@ async def test_pings_are_written_in_batches_not_one_update_each(
     assert len(statements.updates()) == 1
     for tv in tvs:
         stored = await load_tv(app, tv.id)
-        assert stored.status is TVStatus.ONLINE
         assert stored.last_seen_at is not None
         assert stored.last_seen_at >= started - timedelta(seconds=1)
         assert stored.app_version == "1.2"
@@ -151,7 +149,7 @@ async def test_one_statement_per_chunk_for_many_tvs(
     now = utcnow()
     for n in range(4):
         for tv in tvs:
-            writer.record(tv.id, seen_at=now + timedelta(seconds=n))
+            await writer.record(tv.id, seen_at=now + timedelta(seconds=n))
 
     statements.clear()
     assert await writer.flush() == 25
@@ -179,12 +177,12 @@ async def test_failed_flush_keeps_the_pings_for_the_next_one(
     sessions = Switchable(context_of(app).sessionmaker, create_sessionmaker(engine))
     writer = HeartbeatWriter(sessions, flush_seconds=60)  # type: ignore[arg-type]
     seen = utcnow()
-    writer.record(tv.id, seen_at=seen, app_version="3.0")
+    await writer.record(tv.id, seen_at=seen, app_version="3.0")
     try:
         with pytest.raises(Exception, match="unable to open database"):
             await writer.flush()
         assert writer.pending == 1
-        writer.record(tv.id, seen_at=seen + timedelta(seconds=30))
+        await writer.record(tv.id, seen_at=seen + timedelta(seconds=30))
 
         sessions.is_broken = False
         assert await writer.flush() == 1
@@ -201,38 +199,33 @@ async def test_stopping_the_writer_flushes_what_is_left(
     tv = await arrange.tv(await arrange.condominium())
     writer = HeartbeatWriter(context_of(app).sessionmaker, flush_seconds=3600)
     writer.start()
-    writer.record(tv.id, seen_at=utcnow())
+    seen_at = utcnow()
+    await writer.record(tv.id, seen_at=seen_at)
     await writer.stop()
-    assert (await load_tv(app, tv.id)).status is TVStatus.ONLINE
+    assert (await load_tv(app, tv.id)).last_seen_at == seen_at
 
 
-async def test_monitor_marks_silent_tvs_offline_and_sets_the_gauges(
+async def test_monitor_counts_by_the_online_rule_and_sets_the_gauges(
     app: FastAPI, arrange: Arrange
 ) -> None:
     condominium = await arrange.condominium()
     now = utcnow()
     settings = context_of(app).settings
     silent_for = timedelta(seconds=settings.tv_offline_after_seconds + 1)
-    fresh = await arrange.tv(
-        condominium, status=TVStatus.ONLINE, last_seen_at=now - timedelta(seconds=5)
-    )
-    silent = await arrange.tv(
-        condominium, status=TVStatus.ONLINE, last_seen_at=now - silent_for
-    )
-    never = await arrange.tv(condominium, status=TVStatus.ONLINE)
-    await arrange.tv(condominium)
+    await arrange.tv(condominium, last_seen_at=now - timedelta(seconds=5))
+    silent = await arrange.tv(condominium, last_seen_at=now - silent_for)
+    await arrange.tv(condominium)  # never pinged
+    # Pinged, not written yet: online too.
+    pending = await arrange.tv(condominium, last_seen_at=now - silent_for)
+    heartbeats = context_of(app).heartbeats
+    assert heartbeats is not None
+    await heartbeats.record(pending.id, seen_at=now)
 
-    assert await mark_offline(context_of(app).sessionmaker, settings, now=now) == 2
-    assert await mark_offline(context_of(app).sessionmaker, settings, now=now) == 0
+    counts = await refresh_gauges(
+        context_of(app).sessionmaker, context_of(app).presence, now=now
+    )
 
-    async with context_of(app).sessionmaker() as session:
-        rows = {
-            row.id: row.status
-            for row in await session.execute(select(TV.id, TV.status))
-        }
-    assert rows[fresh.id] is TVStatus.ONLINE
-    assert rows[silent.id] is TVStatus.OFFLINE
-    assert rows[never.id] is TVStatus.OFFLINE
+    assert counts == {"online": 2, "offline": 2}
+    assert TVS_ONLINE._value.get() == 2
+    assert TVS_OFFLINE._value.get() == 2
     assert (await load_tv(app, silent.id)).updated_at == silent.updated_at
-    assert TVS_ONLINE._value.get() == 1
-    assert TVS_OFFLINE._value.get() == 3
