@@ -21,6 +21,14 @@ but the registry and a migration):
                         revision's ``_content_item_table`` and
                         ``_association_table`` show the shape)
     playlist/builder.py a category and its place in the cycle, if TVs play it
+
+A field every kind gains (the scheduling issue's ``data_inicio``, ``horarios``,
+``tvs_ids``) is written once: a column (or ``{table}_tv``, built beside
+``{table}_condominium`` in ``ContentItem.__init_subclass__``) in ``items.models``,
+the field in ``ItemCreate``/``ItemUpdate``/``ItemRead`` (an id list also in
+``ItemRead.SCOPED``), its rule in ``items.service``'s shared create/update, and one
+migration for every kind's table. A field of one kind (avisos' ``emergencia``)
+goes in that kind's model and schemas and its ``fill``/``apply`` hooks.
 """
 
 from __future__ import annotations
