@@ -198,6 +198,19 @@ def test_ingress_keeps_tv_sockets_and_uploads(overlay: str) -> None:
     assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "60m"
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_api_trusts_the_ingress_for_client_addresses(overlay: str) -> None:
+    api = find(overlay, "Deployment", "expotv-api")
+    env = {
+        e["name"]: e for e in api["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+
+    assert env["FORWARDED_ALLOW_IPS"]["value"] == "*"
+    assert env["EXPOTV_INSTANCE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == (
+        "metadata.name"
+    )
+
+
 def test_jobs_run_outside_the_api() -> None:
     config = find("production", "ConfigMap", "expotv-config")["data"]
 
