@@ -19,15 +19,18 @@ from fastapi import APIRouter, FastAPI, File, Form, UploadFile
 from sqlalchemy import func, select
 
 from expotv.ads.models import Ad
+from expotv.condominiums.models import Condominium
 from expotv.config import Settings
-from expotv.content import ContentStatus
+from expotv.content import ContentStatus, MediaKind
 from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.deps import AppSettings, DbSession, Storage
 from expotv.errors import Unavailable
 from expotv.main import create_app
 from expotv.media import service as media_service
+from expotv.users.models import User
 from tests.integration.media import samples
+from tests.support import Factory
 
 IMAGE_LIMIT = 40_000
 VIDEO_LIMIT = 150_000
@@ -38,6 +41,67 @@ SMALL_LIMITS: dict[str, Any] = {
 }
 
 fault_router = APIRouter()
+
+
+class RecordingQueue:
+    """A conversion queue that only remembers what it was given."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    async def enqueue(self, key: str) -> None:
+        self.keys.append(key)
+
+
+def waiting_ad(media: media_service.StoredMedia, name: str, **fields: Any) -> Ad:
+    """An anúncio whose video waits for its conversion, as the ads service makes it."""
+    return Ad(
+        name=name,
+        status=ContentStatus.PROCESSING,
+        requested_status=ContentStatus.ACTIVE,
+        media_kind=MediaKind.VIDEO,
+        media_key=media.key,
+        archive_url=media.url,
+        thumbnail_key=media.thumbnail_key,
+        thumbnail_url=media.thumbnail_url,
+        **fields,
+    )
+
+
+@pytest.fixture
+async def condo(factory: Factory, admin: User) -> Condominium:
+    result: Condominium = await factory.add(Condominium(name="Residencial Central"))
+    return result
+
+
+async def upload_ad(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    condo: Condominium,
+    data: bytes,
+    *,
+    name: str = "clip.bin",
+    **fields: Any,
+) -> httpx.Response:
+    """``POST /anuncios`` with ``data`` as its file, for ``condo``."""
+    form = {"nome": "Padaria", "condominios_ids": str(condo.id), **fields}
+    return await client.post(
+        "/anuncios",
+        data=form,
+        files={"arquivo": (name, data, "application/octet-stream")},
+        headers=headers,
+    )
+
+
+def refusal(response: httpx.Response, code: str) -> str:
+    """The message of a 422 about ``arquivo`` (FastAPI's list shape)."""
+    assert response.status_code == 422, response.text
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code
+    [problem] = body["detail"]
+    assert problem["loc"] == ["body", "arquivo"]
+    message: str = problem["msg"]
+    return message
 
 
 @fault_router.post("/teste/midia", status_code=201)

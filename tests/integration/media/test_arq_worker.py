@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from expotv.ads.models import Ad
 from expotv.config import Settings
-from expotv.content import ContentStatus, MediaKind
+from expotv.content import ContentStatus
 from expotv.context import context_of
 from expotv.db import session_scope
 from expotv.main import create_app
@@ -23,7 +23,7 @@ from expotv.media.worker import create_worker, requeue_pending
 from expotv.storage import keys
 from tests import support
 from tests.integration.media import samples
-from tests.integration.media.conftest import media_files
+from tests.integration.media.conftest import media_files, waiting_ad
 
 pytestmark = [
     pytest.mark.redis,
@@ -70,16 +70,7 @@ async def create_pending_ad(app: FastAPI, settings: Settings) -> tuple[int, str]
             now=NOW,
         )
         assert media.needs_processing
-        ad = Ad(
-            name="Na fila",
-            status=ContentStatus.PROCESSING,
-            requested_status=ContentStatus.ACTIVE,
-            media_kind=MediaKind.VIDEO,
-            media_key=media.key,
-            archive_url=media.url,
-            thumbnail_key=media.thumbnail_key,
-            thumbnail_url=media.thumbnail_url,
-        )
+        ad = waiting_ad(media, "Na fila")
         session.add(ad)
         await session.flush()
         return ad.id, media.key

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from expotv.ads.models import Ad
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
-from expotv.content import ContentStatus, MediaKind
+from expotv.content import ContentStatus
 from expotv.context import context_of
 from expotv.db import session_scope
 from expotv.main import create_app
@@ -29,18 +29,10 @@ from expotv.media.exceptions import ConversionFailed
 from expotv.storage import keys
 from expotv.storage.base import StorageError
 from expotv.storage.local import LocalStorage
-from expotv.users.models import User
 from tests.integration.media import samples
-from tests.integration.media.conftest import media_files
-from tests.support import Factory
+from tests.integration.media.conftest import media_files, upload_ad, waiting_ad
 
 NOW = datetime(2026, 4, 5, tzinfo=UTC)
-
-
-@pytest.fixture
-async def condo(factory: Factory, admin: User) -> Condominium:
-    result: Condominium = await factory.add(Condominium(name="Residencial Central"))
-    return result
 
 
 async def post_ad(
@@ -49,17 +41,10 @@ async def post_ad(
     condo: Condominium,
     data: bytes,
     *,
-    name: str = "clip.bin",
     expect: int = 201,
     **fields: Any,
 ) -> dict[str, Any]:
-    form = {"nome": "Padaria", "condominios_ids": str(condo.id), **fields}
-    response = await client.post(
-        "/anuncios",
-        data=form,
-        files={"arquivo": (name, data, "application/octet-stream")},
-        headers=headers,
-    )
+    response = await upload_ad(client, headers, condo, data, **fields)
     assert response.status_code == expect, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -252,17 +237,7 @@ async def create_pending_ad(
         )
         assert media.needs_processing
         target = await session.get(Condominium, condo.id)
-        ad = Ad(
-            name="Pendente",
-            status=ContentStatus.PROCESSING,
-            requested_status=ContentStatus.ACTIVE,
-            media_kind=MediaKind.VIDEO,
-            media_key=media.key,
-            archive_url=media.url,
-            thumbnail_key=media.thumbnail_key,
-            thumbnail_url=media.thumbnail_url,
-            condominiums=[target],
-        )
+        ad = waiting_ad(media, "Pendente", condominiums=[target])
         session.add(ad)
         await session.flush()
         return ad.id

@@ -21,41 +21,15 @@ from expotv.condominiums.models import Condominium
 from expotv.config import Settings
 from expotv.main import create_app
 from expotv.media import images
-from expotv.users.models import User
 from tests.integration.media import samples
-from tests.integration.media.conftest import count_ads, fault_router, media_files
+from tests.integration.media.conftest import (
+    count_ads,
+    fault_router,
+    media_files,
+    refusal,
+    upload_ad,
+)
 from tests.integration.media.cost import MB, measured
-from tests.support import Factory
-
-
-@pytest.fixture
-async def condo(factory: Factory, admin: User) -> Condominium:
-    result: Condominium = await factory.add(Condominium(name="Residencial Alvo"))
-    return result
-
-
-async def post_ad(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    condo: Condominium,
-    data: bytes,
-) -> httpx.Response:
-    return await client.post(
-        "/anuncios",
-        data={"nome": "Ataque", "condominios_ids": str(condo.id)},
-        files={"arquivo": ("imagem.gif", data, "image/gif")},
-        headers=headers,
-    )
-
-
-def refusal(response: httpx.Response) -> str:
-    assert response.status_code == 422, response.text
-    body: dict[str, Any] = response.json()
-    assert body["code"] == "animation_too_large"
-    [problem] = body["detail"]
-    assert problem["loc"] == ["body", "arquivo"]
-    message: str = problem["msg"]
-    return message
 
 
 @pytest.mark.parametrize(
@@ -80,9 +54,11 @@ async def test_a_gif_of_too_many_frames_is_refused_before_decoding(
     assert len(data) < settings.max_image_bytes
 
     with measured() as cost:
-        response = await post_ad(client, admin_headers, condo, data)
+        response = await upload_ad(client, admin_headers, condo, data)
 
-    assert "quadros demais: o limite é 600 quadros" in refusal(response)
+    assert "quadros demais: o limite é 600 quadros" in refusal(
+        response, "animation_too_large"
+    )
     assert cost.seconds < 3.0, cost
     assert cost.peak_growth_bytes < 30 * MB, cost
     assert media_files(settings) == []
@@ -100,9 +76,9 @@ async def test_a_gif_within_the_frame_count_but_over_the_pixels_is_refused(
     data = samples.many_frame_gif(500, side=320)
 
     with measured() as cost:
-        response = await post_ad(client, admin_headers, condo, data)
+        response = await upload_ad(client, admin_headers, condo, data)
 
-    message = refusal(response)
+    message = refusal(response, "animation_too_large")
     assert "500 quadros de 320×320" in message
     assert "limite de 50.000.000 pixels" in message
     assert cost.seconds < 3.0, cost
@@ -114,7 +90,7 @@ async def test_a_gif_within_the_frame_count_but_over_the_pixels_is_refused(
 async def test_an_animation_within_the_limits_is_kept(
     client: httpx.AsyncClient, admin_headers: dict[str, str], condo: Condominium
 ) -> None:
-    response = await post_ad(
+    response = await upload_ad(
         client, admin_headers, condo, samples.animation("GIF", frames=600)
     )
 

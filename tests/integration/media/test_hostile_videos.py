@@ -6,8 +6,6 @@ The limits are the defaults (3840×2160, 10 minutes); the attack files are small
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -15,16 +13,21 @@ from fastapi import FastAPI
 from expotv.ads.models import Ad
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
-from expotv.content import ContentStatus, MediaKind
+from expotv.content import ContentStatus
 from expotv.context import context_of
 from expotv.db import session_scope, utcnow
 from expotv.media import service as media_service
 from expotv.media import tasks
-from expotv.users.models import User
 from tests.integration.media import samples
-from tests.integration.media.conftest import count_ads, media_files
+from tests.integration.media.conftest import (
+    RecordingQueue,
+    count_ads,
+    media_files,
+    refusal,
+    upload_ad,
+    waiting_ad,
+)
 from tests.integration.media.cost import MB, measured
-from tests.support import Factory
 
 
 @pytest.fixture(scope="session")
@@ -32,37 +35,6 @@ def square_8k(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     target = tmp_path_factory.mktemp("hostile") / "8192.mp4"
     samples.write_square_h264(8192, target)
     return target.read_bytes()
-
-
-@pytest.fixture
-async def condo(factory: Factory, admin: User) -> Condominium:
-    result: Condominium = await factory.add(Condominium(name="Residencial Alvo"))
-    return result
-
-
-async def post_ad(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    condo: Condominium,
-    data: bytes,
-) -> httpx.Response:
-    return await client.post(
-        "/anuncios",
-        data={"nome": "Ataque", "condominios_ids": str(condo.id)},
-        files={"arquivo": ("video.mp4", data, "video/mp4")},
-        headers=headers,
-    )
-
-
-def refusal(response: httpx.Response, code: str) -> str:
-    """The 422's message about ``arquivo`` (FastAPI's list shape)."""
-    assert response.status_code == 422, response.text
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code
-    [problem] = body["detail"]
-    assert problem["loc"] == ["body", "arquivo"]
-    message: str = problem["msg"]
-    return message
 
 
 async def test_an_8192_square_h264_is_refused_before_it_is_decoded(
@@ -76,7 +48,7 @@ async def test_an_8192_square_h264_is_refused_before_it_is_decoded(
     assert len(square_8k) < 300_000  # small on disk; ~1 GB once decoded
 
     with measured() as cost:
-        response = await post_ad(client, admin_headers, condo, square_8k)
+        response = await upload_ad(client, admin_headers, condo, square_8k)
 
     message = refusal(response, "video_dimensions_too_large")
     assert "(8192×8192)" in message
@@ -108,7 +80,7 @@ async def test_an_hour_long_video_is_refused(
     assert len(data) < 10_000
 
     with measured() as cost:
-        response = await post_ad(client, admin_headers, condo, data)
+        response = await upload_ad(client, admin_headers, condo, data)
 
     assert "o limite é 10 min" in refusal(response, "video_too_long")
     assert cost.seconds < 2.0, cost
@@ -125,7 +97,7 @@ async def test_a_video_lying_about_its_length_is_refused_while_remuxing(
 ) -> None:
     liar = samples.with_declared_duration(samples.long_video(3600), seconds=5)
 
-    response = await post_ad(client, admin_headers, condo, liar)
+    response = await upload_ad(client, admin_headers, condo, liar)
 
     assert "o limite é 10 min" in refusal(response, "video_too_long")
     assert media_files(settings) == []
@@ -139,19 +111,11 @@ async def test_a_video_within_the_limits_still_plays(
 ) -> None:
     data = samples.long_video(600)  # exactly 10 minutes
 
-    response = await post_ad(client, admin_headers, condo, data)
+    response = await upload_ad(client, admin_headers, condo, data)
 
     assert response.status_code == 201, response.text
     assert response.json()["duracao"] == 600
     assert response.json()["status"] == "ativo"
-
-
-class RecordingQueue:
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-
-    async def enqueue(self, key: str) -> None:
-        self.keys.append(key)
 
 
 async def test_a_conversion_past_its_budget_ends_in_erro_leaving_only_the_thumbnail(
@@ -167,16 +131,7 @@ async def test_a_conversion_past_its_budget_ends_in_erro_leaving_only_the_thumbn
             now=utcnow(),
             queue=RecordingQueue(),
         )
-        ad = Ad(
-            name="Lento",
-            status=ContentStatus.PROCESSING,
-            requested_status=ContentStatus.ACTIVE,
-            media_kind=MediaKind.VIDEO,
-            media_key=media.key,
-            archive_url=media.url,
-            thumbnail_key=media.thumbnail_key,
-            thumbnail_url=media.thumbnail_url,
-        )
+        ad = waiting_ad(media, "Lento")
         session.add(ad)
     context = tasks.MediaContext(
         budgeted, context_of(app).storage, context_of(app).sessionmaker

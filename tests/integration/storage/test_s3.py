@@ -22,19 +22,12 @@ from expotv.storage import create_storage, keys
 from expotv.storage.base import ObjectNotFound, StorageError
 from expotv.storage.s3 import S3Storage, parse_storage_url
 from tests.integration.media import samples
+from tests.integration.media.conftest import RecordingQueue, waiting_ad
 from tests.integration.storage.conftest import PREFIX, bucket_keys, s3_settings
 
 pytestmark = pytest.mark.s3
 
 NOW = datetime(2026, 6, 7, tzinfo=UTC)
-
-
-class RecordingQueue:
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-
-    async def enqueue(self, key: str) -> None:
-        self.keys.append(key)
 
 
 def source_file(tmp_path: Path, data: bytes) -> Path:
@@ -238,18 +231,7 @@ async def test_conversion_worker_reads_and_writes_the_bucket(
             now=NOW,
             queue=queue,
         )
-        session.add(
-            Ad(
-                name="No R2",
-                status=ContentStatus.PROCESSING,
-                requested_status=ContentStatus.ACTIVE,
-                media_kind=MediaKind.VIDEO,
-                media_key=media.key,
-                archive_url=media.url,
-                thumbnail_key=media.thumbnail_key,
-                thumbnail_url=media.thumbnail_url,
-            )
-        )
+        session.add(waiting_ad(media, "No R2"))
     assert queue.keys == [media.key]
 
     context = tasks.MediaContext(
@@ -286,16 +268,7 @@ async def test_a_conversion_past_its_budget_leaves_only_the_poster_in_the_bucket
             now=NOW,
             queue=RecordingQueue(),
         )
-        ad = Ad(
-            name="Lento no R2",
-            status=ContentStatus.PROCESSING,
-            requested_status=ContentStatus.ACTIVE,
-            media_kind=MediaKind.VIDEO,
-            media_key=media.key,
-            archive_url=media.url,
-            thumbnail_key=media.thumbnail_key,
-            thumbnail_url=media.thumbnail_url,
-        )
+        ad = waiting_ad(media, "Lento no R2")
         session.add(ad)
     assert f"{PREFIX}/{keys.upload_key(media.key)}" in bucket_keys(s3_storage)
 
