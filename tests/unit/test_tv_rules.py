@@ -7,18 +7,30 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from expotv.config import Settings
 from expotv.tvs.exceptions import InvalidRatios
-from expotv.tvs.models import TVStatus
+from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.presence import NoPendingPings, Presence
 from expotv.tvs.schemas import TVCreate, TVRatiosUpdate
-from expotv.tvs.service import check_ratios, seconds_since, status_at
+from expotv.tvs.service import check_ratios, seconds_since
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-SETTINGS = Settings(_env_file=None, tv_offline_after_seconds=120)
+PRESENCE = Presence(NoPendingPings(), offline_after_seconds=120)
+
+
+def status_at(last_seen_at: datetime | None, now: datetime) -> TVStatus:
+    tv = TV(code="ABC234", name="TV", condominium_id=1, last_seen_at=last_seen_at)
+    return PRESENCE.status(tv, now, {})
 
 
 def test_a_tv_never_seen_is_offline() -> None:
-    assert status_at(None, NOW, SETTINGS) is TVStatus.OFFLINE
+    assert status_at(None, NOW) is TVStatus.OFFLINE
+
+
+def test_a_pending_ping_counts_like_a_written_one() -> None:
+    tv = TV(id=7, code="ABC234", name="TV", condominium_id=1, last_seen_at=None)
+    assert PRESENCE.status(tv, NOW, {7: NOW}) is TVStatus.ONLINE
+    old = NOW - timedelta(seconds=121)
+    assert PRESENCE.status(tv, NOW, {7: old}) is TVStatus.OFFLINE
 
 
 @pytest.mark.parametrize(
@@ -35,7 +47,7 @@ def test_a_tv_never_seen_is_offline() -> None:
 def test_status_follows_the_offline_threshold(
     age_seconds: int, expected: TVStatus
 ) -> None:
-    assert status_at(NOW - timedelta(seconds=age_seconds), NOW, SETTINGS) is expected
+    assert status_at(NOW - timedelta(seconds=age_seconds), NOW) is expected
 
 
 def test_seconds_since_last_ping_is_a_whole_non_negative_number() -> None:

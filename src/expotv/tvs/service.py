@@ -23,8 +23,8 @@ from expotv.playlist.invalidation import content_changed
 from expotv.tvs import repository
 from expotv.tvs.codes import generate_code
 from expotv.tvs.exceptions import InvalidRatios, TVCodeUnavailable, TVNotFound
-from expotv.tvs.models import TV, TVStatus, was_seen_since
-from expotv.tvs.presence import NoPendingPings, Presence, last_seen, online_since
+from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.presence import NoPendingPings, Presence, last_seen
 from expotv.tvs.schemas import TVCreate, TVRatiosUpdate, TVRead, TVStatusRead, TVUpdate
 from expotv.users.models import User
 
@@ -33,14 +33,6 @@ EMPTY: Mapping[int, datetime] = MappingProxyType({})
 # With 31**6 codes a collision is already rare; a handful of retries makes a
 # failure practically impossible while bounding the work.
 _CODE_ATTEMPTS = 8
-
-
-def status_at(
-    last_seen_at: datetime | None, now: datetime, settings: Settings
-) -> TVStatus:
-    """The rule of ``presence`` on a known last ping (no pending pings)."""
-    since = online_since(now, settings.tv_offline_after_seconds)
-    return TVStatus.ONLINE if was_seen_since(last_seen_at, since) else TVStatus.OFFLINE
 
 
 def seconds_since(last_seen_at: datetime | None, now: datetime) -> int | None:

@@ -13,6 +13,7 @@ from expotv.condominiums import service as condominium_service
 from expotv.condominiums.models import Condominium
 from expotv.condominiums.schemas import CondominiumCreate, CondominiumUpdate
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.deps import AppSettings, DbSession
 from expotv.schemas import MAX_ID
@@ -58,10 +59,13 @@ async def list_condominiums(
         {c.manager_id for c in result.items if c.manager_id is not None},
         user=visitor.user,
     )
+    presence = context_of(request.app).presence
+    pending = await presence.pending(tv for c in result.items for tv in c.tvs)
     rows = []
     for condominium in result.items:
         states = [
-            status_payload(tv, now=now, settings=settings) for tv in condominium.tvs
+            status_payload(tv, now=now, presence=presence, pending=pending)
+            for tv in condominium.tvs
         ]
         online = sum(1 for s in states if s["status"] == "online")
         rows.append((condominium, online, len(states) - online))
@@ -184,6 +188,8 @@ async def _detail_page(
     can_write = not visitor.is_viewer and await condominium_repository.is_writable(
         session, condominium.id, visitor.user
     )
+    presence = context_of(request.app).presence
+    pending = await presence.pending(condominium.tvs)
     return render.view(
         request,
         visitor,
@@ -192,7 +198,7 @@ async def _detail_page(
         condominium=condominium,
         manager_name=managers.get(condominium.manager_id or 0, ""),
         tvs=[
-            (tv, status_payload(tv, now=now, settings=settings))
+            (tv, status_payload(tv, now=now, presence=presence, pending=pending))
             for tv in condominium.tvs
         ],
         can_write=can_write,

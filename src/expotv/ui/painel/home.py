@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.content import ContentStatus
 from expotv.db import utcnow
-from expotv.deps import AppSettings, DbSession
+from expotv.deps import AppSettings, DbSession, PresenceDep
 from expotv.items import repository as items_repo
 from expotv.items.kind import ContentKind
 from expotv.items.kinds import KINDS as ITEM_KINDS
@@ -94,6 +94,7 @@ async def home(
     visitor: CurrentVisitor,
     session: DbSession,
     settings: AppSettings,
+    presence: PresenceDep,
 ) -> Response:
     now = utcnow()
     user = visitor.user
@@ -107,6 +108,7 @@ async def home(
         params=PageParams(limit=1, offset=0),
         now=now,
         settings=settings,
+        presence=presence,
         status=TVStatus.ONLINE,
     )
     live, _ = await _items(session, user, ContentStatus.ACTIVE, now=now)
@@ -121,6 +123,7 @@ async def home(
     names = await lookups.condominium_names(
         session, {tv.condominium_id for tv in tvs.items}, user=user
     )
+    pending = await presence.pending(tvs.items)
     return render.view(
         request,
         visitor,
@@ -138,7 +141,7 @@ async def home(
             (
                 tv,
                 names.get(tv.condominium_id, ""),
-                status_payload(tv, now=now, settings=settings),
+                status_payload(tv, now=now, presence=presence, pending=pending),
             )
             for tv in tvs.items
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -11,14 +12,16 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.db import utcnow
-from expotv.deps import AppSettings, DbSession
+from expotv.deps import AppSettings, DbSession, PresenceDep
 from expotv.playlist.builder import ItemKind, PlaylistItem, Ratios, build_cycle
 from expotv.playlist.loader import eligible_items
 from expotv.schemas import MAX_ID
 from expotv.tvs import repository as tv_repository
 from expotv.tvs import service as tv_service
 from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.presence import Presence, last_seen
 from expotv.tvs.schemas import TVCreate, TVRatiosUpdate, TVUpdate
 from expotv.ui.painel import forms, lookups, render
 from expotv.ui.painel.guard import painel_router
@@ -171,14 +174,19 @@ def ratios_of(tv: TV) -> Ratios:
     return Ratios(notices=tv.notice_ratio, ads=tv.ad_ratio, news=tv.news_ratio)
 
 
-def status_payload(tv: TV, *, now: datetime, settings: Settings) -> dict[str, Any]:
-    status = tv_service.status_at(tv.last_seen_at, now, settings)
+def status_payload(
+    tv: TV, *, now: datetime, presence: Presence, pending: Mapping[int, datetime]
+) -> dict[str, Any]:
+    """``pending``: pings not written yet (``presence.pending``), so a TV that
+    just pinged shows online at once."""
+    status = presence.status(tv, now, pending)
+    seen = last_seen(tv, pending)
     return {
         "id": tv.id,
         "status": status.value,
         "status_texto": STATUS_LABELS[status],
-        "ultimo_ping": tv.last_seen_at.isoformat() if tv.last_seen_at else None,
-        "ultimo_ping_texto": render.format_elapsed(tv.last_seen_at, now),
+        "ultimo_ping": seen.isoformat() if seen else None,
+        "ultimo_ping_texto": render.format_elapsed(seen, now),
     }
 
 
@@ -196,6 +204,7 @@ async def list_tvs(
     visitor: CurrentVisitor,
     session: DbSession,
     settings: AppSettings,
+    presence: PresenceDep,
     condominio: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     status: TVStatus | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -207,10 +216,12 @@ async def list_tvs(
         params=render.page_params(request),
         now=now,
         settings=settings,
+        presence=presence,
         condominium_id=condominio,
         status=status,
         text=q,
     )
+    pending = await presence.pending(result.items)
     names = await lookups.condominium_names(
         session, {tv.condominium_id for tv in result.items}, user=visitor.user
     )
@@ -223,7 +234,7 @@ async def list_tvs(
             (
                 tv,
                 names.get(tv.condominium_id, ""),
-                status_payload(tv, now=now, settings=settings),
+                status_payload(tv, now=now, presence=presence, pending=pending),
             )
             for tv in result.items
         ],
@@ -238,7 +249,7 @@ async def list_tvs(
 async def tv_statuses(
     visitor: CurrentVisitor,
     session: DbSession,
-    settings: AppSettings,
+    presence: PresenceDep,
     ids: Annotated[str, Query(max_length=2000)] = "",
 ) -> JSONResponse:
     """Online/offline and the last ping of the listed TVs the caller may see."""
@@ -249,8 +260,12 @@ async def tv_statuses(
     if wanted:
         query = tv_repository.visible_to(visitor.user).where(TV.id.in_(wanted))
         found = list(await session.scalars(query.order_by(TV.id)))
+    pending = await presence.pending(found)
+    payloads = [
+        status_payload(tv, now=now, presence=presence, pending=pending) for tv in found
+    ]
     return JSONResponse(
-        {"tvs": [status_payload(tv, now=now, settings=settings) for tv in found]},
+        {"tvs": payloads},
         headers={"Cache-Control": "no-store"},
     )
 
@@ -344,6 +359,8 @@ async def _tv_page(
     names = await lookups.condominium_names(
         session, [tv.condominium_id], user=visitor.user
     )
+    presence = context_of(request.app).presence
+    pending = await presence.pending([tv])
     return render.view(
         request,
         visitor,
@@ -351,7 +368,7 @@ async def _tv_page(
         section="tvs",
         tv=tv,
         condominium_name=names.get(tv.condominium_id, ""),
-        state=status_payload(tv, now=now, settings=settings),
+        state=status_payload(tv, now=now, presence=presence, pending=pending),
         player_url=player_url(request, tv.code),
         loop=await loop_preview(session, tv, ratios_of(tv), now=now, settings=settings),
         condominiums=await lookups.writable_condominiums(session, user=visitor.user),
