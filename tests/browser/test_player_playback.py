@@ -4,13 +4,15 @@ retries with backoff, and a simulated day of looping that must not grow anything
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, WebSocketRoute
+from PIL import Image
+from playwright.async_api import Browser, Page, Route, WebSocketRoute
 
 from tests.browser.conftest import DemoServer
 from tests.browser.player import (
@@ -280,4 +282,54 @@ async def test_a_simulated_day_of_looping_grows_no_nodes_listeners_timers_or_mem
     assert after["timers"] <= before["timers"] + 1, (before, after)
     assert after["listeners"] <= before["listeners"] + 5, (before, after)
     assert after["heap"] <= before["heap"] * 1.2 + 1_000_000, (before, after)
+    await context.close()
+
+
+async def test_media_that_hangs_is_skipped_after_a_wait_and_retried_next_loop(
+    browser: Browser, demo_server: DemoServer
+) -> None:
+    context, page = await new_player_page(browser, "720p")
+    await page.clock.install()
+    hanging: list[Route] = []
+    picture = io.BytesIO()
+    Image.new("RGB", (640, 360), (200, 40, 40)).save(picture, "PNG")
+
+    async def first_hangs(route: Route) -> None:
+        if not hanging:
+            hanging.append(route)  # no answer (yet): the load hangs
+            return
+        await route.fulfill(body=picture.getvalue(), content_type="image/png")
+
+    await page.route("**/media/imagem/2026/01/01/lenta.png", first_hangs)
+    slow = {
+        "archive_url": "/media/imagem/2026/01/01/lenta.png",
+        "tipo_midia": "imagem",
+        "thumbnail_url": None,
+    }
+    code = demo_server.tv_codes[0]
+    stub = StubServer(
+        content(code, [aviso(1, duracao=5), anuncio(2, slow), aviso(3, duracao=5)])
+    )
+    await stub.install(page)
+    await page.goto(f"{demo_server.base_url}/tv/{code}")
+    await page.clock.run_for(3100)
+    await wait_playing(page, 1)
+    await record_swaps(page)
+
+    async def shown_until(item_id: str, limit_s: int) -> list[str]:
+        for _ in range(limit_s * 2):
+            await tick(page, 1, step_ms=500)
+            ids = [s["id"] for s in await page.evaluate("window.__swaps")]
+            if item_id in ids:
+                return ids
+        return ids
+
+    # Aviso 1 stays on screen while the anúncio is awaited, then aviso 3 comes.
+    assert await shown_until("3", 30) == ["3"]
+    assert hanging
+    await hanging[0].fulfill(body=picture.getvalue(), content_type="image/png")
+    # The next loop tries the anúncio again, and now it plays.
+    assert await shown_until("2", 30) == ["3", "1", "2"]
+    swaps = await page.evaluate("window.__swaps")
+    assert swaps[2]["img"] == 640
     await context.close()
