@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 
 from tests.browser.conftest import DemoServer
 
@@ -192,3 +192,37 @@ async def test_player_page_uses_relative_urls_and_no_inline_script(
     assert config["codigo"] == code
     assert config["preview"] is False
     assert config["conteudo"] == f"../app/tv/{code}/content"
+
+
+STRICT_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self'; font-src 'self'; connect-src 'self'; worker-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+
+
+async def test_player_runs_under_a_strict_content_security_policy(
+    browser: Browser, demo_server: DemoServer
+) -> None:
+    context = await browser.new_context(service_workers="block")
+    page = await context.new_page()
+
+    async def with_csp(route: Route) -> None:
+        response = await route.fetch()
+        headers = dict(response.headers)
+        headers["content-security-policy"] = STRICT_CSP
+        await route.fulfill(response=response, headers=headers)
+
+    await page.route("**/tv/*", with_csp)
+    await page.add_init_script(
+        """window.__violations = [];
+        document.addEventListener('securitypolicyviolation',
+            (e) => window.__violations.push(e.violatedDirective));"""
+    )
+    await page.goto(f"{demo_server.base_url}/tv/{demo_server.tv_codes[0]}")
+    await expect(page.locator("#stage")).to_have_attribute(
+        "data-state", "tocando", timeout=10_000
+    )
+    await expect(page.locator(".layer.is-on .title")).to_be_visible()
+    assert await page.evaluate("window.__violations") == []
+    await context.close()
