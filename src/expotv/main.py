@@ -6,8 +6,8 @@ Nothing connects at import time: ``lifespan`` builds the application context
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -49,21 +49,26 @@ API_DESCRIPTION = (
 )
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+def serve_lifespan(
+    settings: Settings,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """``expotv serve``'s parts (``expotv.context``), on ``app.state.context``."""
-    settings: Settings = app.state.settings
-    async with open_context(
-        settings,
-        tv_serving=True,
-        media_queue=True,
-        feeds_client=True,
-        jobs=settings.run_jobs,
-    ) as context:
-        app.state.context = context
-        async with instrumented(context.engine):
-            await ensure_master(context.sessionmaker, settings)
-            yield
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_context(
+            settings,
+            tv_serving=True,
+            media_queue=True,
+            feeds_client=True,
+            jobs=settings.run_jobs,
+        ) as context:
+            app.state.context = context
+            async with instrumented(context.engine):
+                await ensure_master(context.sessionmaker, settings)
+                yield
+
+    return lifespan
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,9 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="EXPO TV",
         version="1.0.0",
         description=API_DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=serve_lifespan(settings),
     )
-    app.state.settings = settings
     install_error_handlers(app)
 
     # Management routes are authenticated when included: public ones are explicit.

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from expotv.auth import service as auth_service
 from expotv.auth import tokens
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.deps import DbSession
 from expotv.errors import Forbidden
@@ -35,7 +36,7 @@ async def get_current_user(
         raise _unauthorized("autenticação necessária")
     try:
         claims = tokens.decode(
-            request.app.state.settings, token, expected=tokens.TokenType.ACCESS
+            context_of(request.app).settings, token, expected=tokens.TokenType.ACCESS
         )
     except tokens.InvalidToken:
         raise _unauthorized() from None

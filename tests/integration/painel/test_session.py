@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from expotv.context import context_of
 from expotv.users.models import Role, User
 from tests.integration.painel.browserless import form_token, page_token, sign_in
 from tests.support import PASSWORD, Factory
@@ -113,7 +114,7 @@ async def test_the_api_login_throttle_applies_to_the_sign_in_form(
     client: httpx.AsyncClient, factory: Factory, app: FastAPI
 ) -> None:
     user = await factory.user(Role.MANAGER)
-    limit = app.state.settings.login_max_failures_per_email
+    limit = context_of(app).settings.login_max_failures_per_email
     for _ in range(limit):
         failed = await client.post(
             "/auth/login", json={"email": user.email, "senha": "errada-123"}

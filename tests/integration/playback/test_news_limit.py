@@ -23,7 +23,9 @@ async def service(app: FastAPI) -> AsyncIterator[PlaylistService]:
     playlists = PlaylistService(
         sessionmaker=context_of(app).sessionmaker,
         cache=MemoryCache(),
-        settings=app.state.settings.model_copy(update={"playlist_max_news": MAX_NEWS}),
+        settings=context_of(app).settings.model_copy(
+            update={"playlist_max_news": MAX_NEWS}
+        ),
     )
     yield playlists
     await playlists.drain()

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth.policy import ensure_admin
 from expotv.content import ContentStatus
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.deps import AppSettings, DbSession
 from expotv.news import jobs as news_jobs
@@ -90,7 +91,7 @@ def _news_values(
         values = forms.cleared(values, sent, "imagem_url", "link", "data_expiracao")
         values = forms.cleared(values, sent, "resumo", "fonte", empty="")
     values = forms.integers(values, "duracao")
-    zone = request.app.state.settings.zone
+    zone = context_of(request.app).settings.zone
     return forms.local_datetimes(values, zone, "data_expiracao")
 
 

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from expotv.context import context_of
 from expotv.pagination import PageParams
 
 HERE = Path(__file__).parent
@@ -179,7 +180,7 @@ def date_presets(now: datetime, zone: ZoneInfo) -> list[tuple[str, str]]:
 
 def base_context(request: Request, visitor: Any, section: str) -> dict[str, Any]:
     """What every page's layout needs: who is signed in, the zone, the CSRF token."""
-    settings = request.app.state.settings
+    settings = context_of(request.app).settings
     now = datetime.now(settings.zone)
     return {
         "me": visitor,

@@ -31,6 +31,7 @@ from expotv.auth import service as auth_service
 from expotv.auth import tokens
 from expotv.auth.models import AuthSession
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.deps import DbSession
 from expotv.users.models import Role, User
@@ -173,7 +174,7 @@ async def check_csrf(request: Request) -> None:
     """Every write of the dashboard proves it comes from one of its own pages."""
     if request.method in _SAFE_METHODS:
         return
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request.app).settings
     if request.url.path == LOGIN_PATH:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     else:
@@ -189,7 +190,7 @@ async def check_csrf(request: Request) -> None:
 async def find_visitor(
     request: Request, session: AsyncSession, *, now: datetime
 ) -> Visitor | None:
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request.app).settings
     claims = _session_claims(request, settings)
     if claims is None:
         return None
