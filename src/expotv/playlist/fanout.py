@@ -14,29 +14,21 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from expotv.cache import PubSub, keys
+from expotv.playlist.invalidation import Invalidates
 
 log = logging.getLogger(__name__)
 
 InvalidationObserver = Callable[[frozenset[str] | None], Awaitable[None]]
 
 
-class Invalidated(Protocol):
+class Invalidated(Invalidates, Protocol):
     """What the fan-out needs of the playback engine (``PlaylistService``)."""
 
     on_invalidated: list[InvalidationObserver]
-
-    async def invalidate(
-        self,
-        codes: Iterable[str] = (),
-        *,
-        all_tvs: bool = False,
-        clear_unknown: Iterable[str] = (),
-        local_only: bool = False,
-    ) -> None: ...
 
 
 class InvalidationFanout:
