@@ -210,5 +210,7 @@ async def axe_violations(page: Page) -> list[dict[str, Any]]:
 async def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True, animations="disabled")
+    await page.screenshot(
+        path=str(path), full_page=True, animations="disabled", scale="css"
+    )
     return path

@@ -4,9 +4,10 @@ and a screenshot kept as a test artifact (test-artifacts/painel/)."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, BrowserContext
 
 from tests.browser.painel.conftest import (
     Painel,
@@ -42,23 +43,50 @@ PAGES = [
 ]
 
 
+class Contexts:
+    """One signed-in context per person and screen, shared by this module's tests
+    (a new browser context costs about a second)."""
+
+    def __init__(self, browser: Browser, painel: Painel) -> None:
+        self.browser = browser
+        self.painel = painel
+        self.made: dict[tuple[str | None, bool], BrowserContext] = {}
+
+    async def get(self, who: str | None, *, phone: bool) -> BrowserContext:
+        key = (who, phone)
+        if key not in self.made:
+            self.made[key] = await new_context(
+                self.browser, self.painel, who, phone=phone
+            )
+        return self.made[key]
+
+
+@pytest.fixture(scope="module")
+async def contexts(browser: Browser, painel: Painel) -> AsyncIterator[Contexts]:
+    made = Contexts(browser, painel)
+    yield made
+    for context in made.made.values():
+        await context.close()
+
+
 @pytest.mark.parametrize(
     ("who", "path", "name"), PAGES, ids=[name for _, _, name in PAGES]
 )
 async def test_page_is_accessible_on_desktop_and_phone(
-    browser: Browser, painel: Painel, who: str | None, path: str, name: str
+    contexts: Contexts, painel: Painel, who: str | None, path: str, name: str
 ) -> None:
     url = painel.url(path.format(tv=painel.tv_ids[0], condo=painel.condominium_id))
     for phone in (False, True):
-        context = await new_context(browser, painel, who, phone=phone)
-        page = await context.new_page()
+        page = await (await contexts.get(who, phone=phone)).new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error, seen=errors: seen.append(str(error)))
         await page.goto(url)
-        await page.wait_for_load_state("networkidle")
+        if await page.locator("[data-preview-frame]").count():
+            # Let the embedded player show its first item for the screenshot.
+            await page.wait_for_timeout(1500)
         found = await axe_violations(page)
         if painel.database == "sqlite":
             await screenshot(page, f"{name}-{'celular' if phone else 'desktop'}")
-        await context.close()
+        await page.close()
         assert not found, json.dumps(found, ensure_ascii=False, indent=1)
         assert not errors, errors
