@@ -53,6 +53,11 @@ def _properties(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
     return properties
 
 
+def form_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The JSON names of ``model``'s fields: what a form may send for it."""
+    return frozenset(_properties(model))
+
+
 def list_fields(model: type[BaseModel]) -> frozenset[str]:
     """The JSON names of ``model``'s list fields (read from its JSON schema)."""
     return frozenset(
@@ -182,7 +187,7 @@ def item_body(
     model: type[M], *, file_field: str = FILE_FIELD
 ) -> Callable[[Request], AsyncIterator[ItemBody[M]]]:
     """A dependency that reads and validates ``model`` from a form or JSON body."""
-    fields = frozenset(_properties(model))
+    fields = form_fields(model)
     lists = list_fields(model)
 
     async def read(request: Request) -> AsyncIterator[ItemBody[M]]:

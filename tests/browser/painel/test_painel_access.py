@@ -13,6 +13,10 @@ pytestmark = pytest.mark.browser
 
 READ_PAGES = [
     "/painel",
+    "/painel/avisos",
+    "/painel/avisos/1",
+    "/painel/anuncios",
+    "/painel/anuncios/1",
     "/painel/tvs",
     "/painel/tvs/1",
     "/painel/condominios",

@@ -64,7 +64,8 @@ def translate(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     message = str(error.get("msg", ""))
-    if kind == "missing":
+    if kind == "missing" or (kind.endswith("_type") and error.get("input") is None):
+        # A blank input reaches the schema as null.
         return "preencha este campo"
     if kind == "string_too_short":
         if ctx.get("min_length", 1) <= 1:
@@ -84,7 +85,7 @@ def translate(error: Mapping[str, Any]) -> str:
         return f"informe um valor maior que {ctx.get('gt')}"
     if kind == "less_than":
         return f"informe um valor menor que {ctx.get('lt')}"
-    if kind == "list_too_short":
+    if kind in ("list_too_short", "too_short"):
         return "escolha ao menos uma opção"
     if kind == "too_long":
         return f"escolha no máximo {ctx.get('max_length')}"

@@ -7,7 +7,7 @@ a script shows the API's own ``detail`` next to the field it names.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 
 from expotv.errors import ExpoError, Forbidden, NotFound, error_body
 from expotv.ui.painel import render
-from expotv.ui.painel.forms import translated_errors
+from expotv.ui.painel.forms import FIELD_OF_CODE, translated_errors
 from expotv.ui.painel.session import (
     HOME_PATH,
     LOGIN_PATH,
@@ -129,9 +129,12 @@ class PainelRoute(APIRoute):
 def json_error(exc: Exception) -> Response:
     """The API's error shapes, with validation messages in Portuguese."""
     if isinstance(exc, ExpoError):
-        return JSONResponse(
-            error_body(exc), status_code=exc.status_code, headers=exc.headers
-        )
+        body = error_body(exc)
+        field = FIELD_OF_CODE.get(exc.code)
+        if field:
+            # Which input the page's script shows it next to.
+            body["campo"] = field
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
     if isinstance(exc, RequestValidationError):
         return JSONResponse(
             {"detail": translated_errors(exc), "code": "validation_error"},
@@ -157,11 +160,18 @@ def _page_for(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code)
 
 
+async def close_form(request: Request) -> AsyncIterator[None]:
+    """Close the posted form's spooled files once the answer is sent (whoever
+    parsed it: the CSRF check or the route)."""
+    yield
+    await request.close()
+
+
 def painel_router(**kwargs: Any) -> APIRouter:
     """A router of dashboard routes: CSRF-checked writes, HTML errors."""
     return APIRouter(
         route_class=PainelRoute,
         include_in_schema=False,
-        dependencies=[Depends(check_csrf)],
+        dependencies=[Depends(close_form), Depends(check_csrf)],
         **kwargs,
     )

@@ -136,8 +136,6 @@ def _iso_filter(context: Context, value: datetime | None) -> str:
 
 
 TEMPLATES.env.globals["static"] = static_url
-# Anúncio and aviso pages come with the single content-item stack (issue #12).
-TEMPLATES.env.globals["items_pages"] = False
 TEMPLATES.env.filters.update(
     datahora=_datetime_filter,
     data=_date_filter,

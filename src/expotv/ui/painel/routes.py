@@ -19,6 +19,7 @@ from expotv.ui.painel import (
     condominiums,
     forms,
     home,
+    items,
     news,
     render,
     tvs,
@@ -204,6 +205,8 @@ async def update_account(
 router.include_router(home.router)
 router.include_router(condominiums.router)
 router.include_router(tvs.router)
+for item_router in items.ROUTERS:
+    router.include_router(item_router)
 router.include_router(news.router)
 router.include_router(users.router)
 

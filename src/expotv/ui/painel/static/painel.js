@@ -153,6 +153,15 @@ function setupDateFields() {
   });
 }
 
+function setupCounters() {
+  for (const area of document.querySelectorAll("[data-counter]")) {
+    const shown = document.querySelector("[data-counter-text]");
+    area.addEventListener("input", () => {
+      shown.textContent = area.value.length.toLocaleString("pt-BR");
+    });
+  }
+}
+
 function dropFlashFromAddress() {
   const url = new URL(location.href);
   if (url.searchParams.has("ok")) {
@@ -165,6 +174,7 @@ setupMenu();
 setupConfirm();
 setupCopy();
 setupDateFields();
+setupCounters();
 setupSessionWatch(setupTvPolling());
 dropFlashFromAddress();
 

@@ -1,0 +1,490 @@
+"""Anúncios and avisos: one set of pages per kind of content item.
+
+``item_pages(kind)`` builds, over the generic item service, what a kind needs:
+
+    GET  /painel/{path}               the list: thumbnails, status, expiry, filters
+    GET  /painel/{path}/novo          the form (upload with progress, drag and drop)
+    POST /painel/{path}/novo          create: 303 for a plain form, JSON for the
+                                      page's script (the API's 4xx, per field)
+    GET  /painel/{path}/{id}          the item: media, where it plays, its form
+    POST /painel/{path}/{id}          change (a new file replaces the media)
+    POST /painel/{path}/{id}/excluir  delete
+    GET  /painel/{path}/status.json   status and thumbnail of listed items (a video
+                                      turns from ``processando`` into ``ativo``)
+
+A kind's own fields come from its template ``_campos_{code}.html``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expotv.content import ContentStatus
+from expotv.db import utcnow
+from expotv.deps import AppSettings, DbSession, Storage
+from expotv.errors import Forbidden
+from expotv.items import repository as items_repo
+from expotv.items import service as items
+from expotv.items.body import FILE_FIELD, form_fields, form_values, list_fields
+from expotv.items.kind import ContentKind
+from expotv.items.kinds import KINDS
+from expotv.items.models import ContentItem
+from expotv.items.repository import ItemFilters
+from expotv.items.schemas import ItemRead
+from expotv.items.scope import Scope, load_scope
+from expotv.pagination import paginate
+from expotv.schemas import MAX_ID
+from expotv.tvs import repository as tv_repository
+from expotv.tvs.models import TV
+from expotv.ui.painel import forms, lookups, render
+from expotv.ui.painel.guard import painel_router, wants_json
+from expotv.ui.painel.session import CurrentVisitor, Visitor
+
+AnyKind = ContentKind[Any, Any, Any, Any]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+STATUS_LABELS = {
+    ContentStatus.ACTIVE: "No ar",
+    ContentStatus.INACTIVE: "Pausado",
+    ContentStatus.PROCESSING: "Processando",
+    ContentStatus.ERROR: "Erro",
+    ContentStatus.EXPIRED: "Expirado",
+}
+# A hint for the browser's check before sending; the server decides by the
+# file's bytes (``media.validation``).
+ACCEPT = (
+    ".png,.jpg,.jpeg,.webp,.gif,.mp4,.mov,.webm,.mkv,.avi,"
+    "image/png,image/jpeg,image/webp,image/gif,video/mp4,video/quicktime,"
+    "video/webm,video/x-matroska,video/x-msvideo,video/avi"
+)
+DATE_FIELDS = ("data_expiracao",)
+# The aviso form's checkbox that drops the current media (the API's arquivo=null).
+REMOVE_MEDIA = "remover_midia"
+
+
+@dataclass(frozen=True, slots=True)
+class KindPages:
+    """How a kind is named on its pages."""
+
+    kind: AnyKind
+
+    @property
+    def path(self) -> str:
+        return self.kind.names.path.strip("/")
+
+    @property
+    def code(self) -> str:
+        return self.kind.names.code
+
+    @property
+    def singular(self) -> str:
+        return self.kind.names.singular
+
+    @property
+    def plural(self) -> str:
+        return self.kind.names.plural
+
+    @property
+    def new_label(self) -> str:
+        return self.kind.names.say("Nov{o} {singular}")
+
+    def flash(self, event: str) -> str:
+        """The flash message code of base.html: ``anuncio_criado``, ``aviso_salvo``."""
+        return f"{self.path.removesuffix('s')}_{event}"
+
+    def url(self, item_id: int | None = None) -> str:
+        base = f"/painel/{self.path}"
+        return base if item_id is None else f"{base}/{item_id}"
+
+
+def can_change(kind: AnyKind, item: ContentItem, visitor: Visitor) -> bool:
+    """The service's rule, asked without raising: may this person edit it?"""
+    try:
+        items.ensure_can_change(kind, item, visitor.user)
+    except Forbidden:
+        return False
+    return True
+
+
+def status_payload(
+    pages: KindPages, shown: ItemRead, *, can_edit: bool
+) -> dict[str, Any]:
+    return {
+        "id": shown.id,
+        "status": shown.status.value,
+        "status_texto": STATUS_LABELS[shown.status],
+        "thumbnail_url": shown.thumbnail_url,
+        "erro_midia": shown.media_error,
+        "pagina": pages.url(shown.id),
+        "pode_editar": can_edit,
+    }
+
+
+async def _scope(session: AsyncSession, kind: AnyKind, visitor: Visitor) -> Scope:
+    return await load_scope(session, visitor.user, with_signers=kind.scope_has_signers)
+
+
+def _upload_limits(settings: Any) -> dict[str, Any]:
+    return {
+        "accept": ACCEPT,
+        "max_image_bytes": settings.max_image_bytes,
+        "max_video_bytes": settings.max_video_bytes,
+        "max_image": render.format_bytes(settings.max_image_bytes),
+        "max_video": render.format_bytes(settings.max_video_bytes),
+        "max_video_seconds": settings.max_video_seconds,
+    }
+
+
+async def _form_values(
+    request: Request, model: type[Any], *, editing: bool
+) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    """The kind's schema input from the posted form, the upload, and the raw
+    text values (to show the form again)."""
+    form = await request.form()
+    shown = forms.form_dict(form, lists=list_fields(model))
+    values, upload = form_values(
+        form, fields=form_fields(model), lists=list_fields(model)
+    )
+    if editing and form.get(REMOVE_MEDIA) == "1" and upload is None:
+        values[FILE_FIELD] = None
+    zone = request.app.state.settings.zone
+    return forms.local_datetimes(values, zone, *DATE_FIELDS), upload, shown
+
+
+def item_pages(kind: AnyKind) -> APIRouter:
+    pages = KindPages(kind)
+    router = painel_router(prefix=pages.url())
+    read_schema: type[ItemRead] = kind.read_schema
+
+    def present(item: ContentItem, scope: Scope, now: datetime) -> ItemRead:
+        return read_schema.present(item, scope=scope, now=now)
+
+    async def form_page(
+        request: Request,
+        visitor: Visitor,
+        session: AsyncSession,
+        *,
+        item: ContentItem | None,
+        values: dict[str, Any],
+        errors: forms.FormErrors,
+        status_code: int = 200,
+    ) -> Response:
+        """The new-item form, or an item's page (its form when it may change it)."""
+        about: dict[str, Any] = {"item": None, "can_edit": False}
+        if item is not None:
+            scope = await _scope(session, kind, visitor)
+            about = await _about(session, visitor, present(item, scope, utcnow()))
+            about["can_edit"] = can_change(kind, item, visitor)
+        return render.view(
+            request,
+            visitor,
+            "item.html" if item is not None else "item_novo.html",
+            section=pages.path,
+            pages=pages,
+            values=values,
+            chosen={str(v) for v in values.get("condominios_ids") or []},
+            signers_chosen={str(v) for v in values.get("sindico_ids") or []},
+            errors=errors,
+            condominiums=await lookups.writable_condominiums(
+                session, user=visitor.user
+            ),
+            signers=await lookups.managers(session) if visitor.is_admin else [],
+            limits=_upload_limits(request.app.state.settings),
+            status_code=status_code,
+            **about,
+        )
+
+    @router.get("")
+    async def list_items(
+        request: Request,
+        visitor: CurrentVisitor,
+        session: DbSession,
+        condominio_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        status: ContentStatus | None = None,
+        q: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> Response:
+        now = utcnow()
+        filters = ItemFilters(condominium_id=condominio_id, status=status, query=q)
+        # The API's list, newest first: what was just published is on top.
+        query = items_repo.list_visible(kind, visitor.user, filters, now=now)
+        newest_first = query.order_by(None).order_by(kind.model.id.desc())
+        result = await paginate(session, newest_first, render.page_params(request))
+        scope = await _scope(session, kind, visitor)
+        shown = [present(item, scope, now) for item in result.items]
+        names = await lookups.condominium_names(
+            session, {c for s in shown for c in s.condominium_ids}, user=visitor.user
+        )
+        return render.view(
+            request,
+            visitor,
+            "itens.html",
+            section=pages.path,
+            pages=pages,
+            rows=[
+                (s, [names[c] for c in s.condominium_ids if c in names]) for s in shown
+            ],
+            total=result.total,
+            pager=render.pager(request, result.total),
+            condominiums=await lookups.readable_condominiums(
+                session, user=visitor.user
+            ),
+            filters={
+                "condominio_id": condominio_id,
+                "status": status.value if status else "",
+                "q": q or "",
+            },
+            can_create=not visitor.is_viewer,
+        )
+
+    @router.get("/status.json")
+    async def statuses(
+        visitor: CurrentVisitor,
+        session: DbSession,
+        ids: Annotated[str, Query(max_length=2000)] = "",
+    ) -> JSONResponse:
+        """Status and thumbnail of the listed items the caller may see."""
+        wanted = {int(p) for p in ids.split(",") if p.strip().isdigit()}
+        wanted = {i for i in wanted if 0 < i <= MAX_ID}
+        now = utcnow()
+        found: list[ContentItem] = []
+        if wanted:
+            query = items_repo.list_visible(kind, visitor.user, ItemFilters(), now=now)
+            found = list(await session.scalars(query.where(kind.model.id.in_(wanted))))
+        scope = await _scope(session, kind, visitor)
+        return JSONResponse(
+            {
+                "itens": [
+                    status_payload(
+                        pages,
+                        present(item, scope, now),
+                        can_edit=can_change(kind, item, visitor),
+                    )
+                    for item in found
+                ]
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @router.get("/novo")
+    async def new_item(
+        request: Request, visitor: CurrentVisitor, session: DbSession
+    ) -> Response:
+        targets = await lookups.writable_condominiums(session, user=visitor.user)
+        values: dict[str, Any] = {"status": "ativo"}
+        if len(targets) == 1:
+            values["condominios_ids"] = [targets[0].id]
+        return await form_page(
+            request,
+            visitor,
+            session,
+            item=None,
+            values=values,
+            errors=forms.FormErrors(),
+        )
+
+    @router.post("/novo")
+    async def create_item(
+        request: Request,
+        visitor: CurrentVisitor,
+        session: DbSession,
+        storage: Storage,
+        settings: AppSettings,
+    ) -> Response:
+        now = utcnow()
+        values, upload, shown = await _form_values(
+            request, kind.create_schema, editing=False
+        )
+
+        async def create() -> ContentItem:
+            scope = await _scope(session, kind, visitor)
+            data = _validated(kind.create_schema, values)
+            context = items.WriteContext(
+                scope=scope, storage=storage, settings=settings, now=now
+            )
+            return await items.create(
+                session, kind, data, upload=upload, context=context
+            )
+
+        if wants_json(request):
+            return await _json_write(
+                create, f"{pages.url()}?ok={pages.flash('criado')}"
+            )
+        created, errors = await forms.attempt(
+            request, session, create, keep=[visitor.user]
+        )
+        if created is None:
+            return await form_page(
+                request,
+                visitor,
+                session,
+                item=None,
+                values=shown,
+                errors=errors,
+                status_code=errors.status_code,
+            )
+        return RedirectResponse(
+            f"{pages.url()}?ok={pages.flash('criado')}", status_code=303
+        )
+
+    @router.get("/{item_id}")
+    async def show_item(
+        request: Request, item_id: ItemId, visitor: CurrentVisitor, session: DbSession
+    ) -> Response:
+        item = await items.get_visible(session, kind, item_id, user=visitor.user)
+        return await form_page(
+            request,
+            visitor,
+            session,
+            item=item,
+            values=_values_of(item),
+            errors=forms.FormErrors(),
+        )
+
+    @router.post("/{item_id}")
+    async def update_item(
+        request: Request,
+        item_id: ItemId,
+        visitor: CurrentVisitor,
+        session: DbSession,
+        storage: Storage,
+        settings: AppSettings,
+    ) -> Response:
+        now = utcnow()
+        item = await items.get_visible(
+            session, kind, item_id, user=visitor.user, for_update=True
+        )
+        items.ensure_can_change(kind, item, visitor.user)
+        values, upload, shown = await _form_values(
+            request, kind.update_schema, editing=True
+        )
+
+        async def update() -> ContentItem:
+            scope = await _scope(session, kind, visitor)
+            changes = _validated(kind.update_schema, values)
+            context = items.WriteContext(
+                scope=scope, storage=storage, settings=settings, now=now
+            )
+            return await items.update(
+                session, kind, item, changes, upload=upload, context=context
+            )
+
+        if wants_json(request):
+            return await _json_write(
+                update, f"{pages.url(item_id)}?ok={pages.flash('salvo')}"
+            )
+        saved, errors = await forms.attempt(
+            request, session, update, keep=[visitor.user]
+        )
+        if saved is None:
+            fresh = await items.get_visible(session, kind, item_id, user=visitor.user)
+            return await form_page(
+                request,
+                visitor,
+                session,
+                item=fresh,
+                values=shown,
+                errors=errors,
+                status_code=errors.status_code,
+            )
+        return RedirectResponse(
+            f"{pages.url(item_id)}?ok={pages.flash('salvo')}", status_code=303
+        )
+
+    @router.post("/{item_id}/excluir")
+    async def delete_item(
+        item_id: ItemId, visitor: CurrentVisitor, session: DbSession, storage: Storage
+    ) -> Response:
+        item = await items.get_visible(
+            session, kind, item_id, user=visitor.user, for_update=True
+        )
+        items.ensure_can_change(kind, item, visitor.user)
+        await items.delete(session, item, storage=storage)
+        return RedirectResponse(
+            f"{pages.url()}?ok={pages.flash('excluido')}", status_code=303
+        )
+
+    return router
+
+
+def _validated(model: type[Any], values: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        # The same 422 the API answers for this body.
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        ) from None
+
+
+async def _json_write(action: Any, destination: str) -> Response:
+    """A write from the page's script: the item, and where to go next.
+
+    A refusal propagates out of the route: the request's unit of work rolls back
+    (with the context's hooks) and the guard answers the API's error body.
+    """
+    item: ContentItem = await action()
+    return JSONResponse(
+        {
+            "id": item.id,
+            "status": item.status.value,
+            "destino": destination.format(id=item.id),
+        },
+        status_code=201 if "criado" in destination else 200,
+    )
+
+
+def _values_of(item: ContentItem) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "nome": item.name,
+        "condominios_ids": sorted(item.condominium_ids),
+        "status": item.requested_status.value,
+        "data_expiracao": item.expires_at,
+        "duracao": item.duration_seconds,
+    }
+    for attribute, field in (
+        ("message", "mensagem"),
+        ("advertiser_name", "nome_anunciante"),
+        ("advertiser_phone", "numero_anunciante"),
+    ):
+        if hasattr(item, attribute):
+            values[field] = getattr(item, attribute)
+    if hasattr(item, "signer_ids"):
+        values["sindico_ids"] = sorted(item.signer_ids)
+    return values
+
+
+async def _about(
+    session: AsyncSession, visitor: Visitor, shown: ItemRead
+) -> dict[str, Any]:
+    """What an item's page shows beside its form: where it plays, who made it."""
+    user = visitor.user
+    screens: list[TV] = []
+    if shown.condominium_ids:
+        query = tv_repository.visible_to(user).where(
+            TV.condominium_id.in_(shown.condominium_ids)
+        )
+        screens = list(await session.scalars(query.order_by(TV.condominium_id, TV.id)))
+    people = [shown.created_by_id or 0, *getattr(shown, "signer_ids", [])]
+    names = await lookups.user_names(session, people, user=user)
+    return {
+        "item": shown,
+        "screens": screens,
+        "target_names": await lookups.condominium_names(
+            session, shown.condominium_ids, user=user
+        ),
+        "creator": names.get(shown.created_by_id or 0, ""),
+        "signer_names": [
+            names[i] for i in getattr(shown, "signer_ids", []) if i in names
+        ],
+    }
+
+
+ROUTERS = [item_pages(kind) for kind in KINDS]

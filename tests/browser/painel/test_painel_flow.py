@@ -1,0 +1,173 @@
+"""A síndico's whole path, in Chromium: a TV, an anúncio uploaded with its progress
+bar, the TV's preview playing it, proportions changed, and the real player
+following an edit without a reload."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+
+import pytest
+from PIL import Image
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.painel.conftest import Painel, new_context, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+# Upload speed while the progress bar is watched (bytes per second).
+SLOW_UPLOAD = 768 * 1024
+
+
+def noisy_png(color: tuple[int, int, int], size: tuple[int, int] = (900, 600)) -> bytes:
+    """A PNG that does not compress (about 1.5 MB): its upload takes a while."""
+    noise = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    image = Image.blend(Image.new("RGB", size, color), noise, 0.15)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def _stage(page: Page) -> dict[str, str | None]:
+    stage = page.frame_locator("[data-preview-frame]").locator("#stage")
+    return {
+        "tipo": await stage.get_attribute("data-tipo"),
+        "id": await stage.get_attribute("data-id"),
+    }
+
+
+async def test_sindico_puts_an_anuncio_on_a_new_tv(
+    browser: Browser, painel: Painel
+) -> None:
+    context = await new_context(browser, painel, None)
+    page = await context.new_page()
+    await sign_in(page, painel, "sindico")
+
+    # A condomínio of its own (within its limit) and a TV in it.
+    await page.get_by_role("link", name="Condomínios").click()
+    await page.get_by_role("link", name="Novo condomínio").click()
+    condo_name = f"Edifício Teste {painel.database}"
+    await page.get_by_label("Nome").fill(condo_name)
+    await page.get_by_role("button", name="Criar condomínio").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(condo_name)
+    await page.get_by_role("link", name="Cadastrar TV").first.click()
+    await page.get_by_label("Nome da TV").fill("Portaria")
+    await page.get_by_role("button", name="Cadastrar TV").click()
+    await expect(page.locator("[data-tv-code]")).to_have_text(re.compile(r"\w{6}"))
+    tv_url = page.url
+    code = (await page.locator("[data-tv-code]").inner_text()).strip()
+
+    # An image anúncio for that condomínio, uploaded on a slow link.
+    await page.get_by_role("link", name="Anúncios").click()
+    await page.get_by_role("link", name="Novo anúncio").click()
+    await page.get_by_label("Título").fill("Padaria Pão Quente")
+    await page.get_by_label(condo_name).check()
+    await page.locator("[data-file]").set_input_files(
+        files=[
+            {
+                "name": "padaria.png",
+                "mimeType": "image/png",
+                "buffer": noisy_png((220, 120, 40)),
+            }
+        ]
+    )
+    await expect(page.locator("[data-file-name]")).to_have_text("padaria.png")
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    await cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 20,
+            "downloadThroughput": -1,
+            "uploadThroughput": SLOW_UPLOAD,
+        },
+    )
+    await page.get_by_role("button", name="Publicar").click()
+    bar = page.locator("[data-progress] progress")
+    await expect(bar).to_be_visible()
+    seen: set[int] = set()
+    while re.search(r"/anuncios/novo$", page.url):
+        try:
+            seen.add(int(await bar.evaluate("bar => bar.value", timeout=1000)))
+        except Exception:  # noqa: BLE001 - the page moved on between two looks
+            break
+        await page.wait_for_timeout(50)
+    await cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1,
+        },
+    )
+    assert any(0 < value < 100 for value in seen), seen
+    await expect(page).to_have_url(re.compile(r"/painel/anuncios$"))
+    await expect(page.locator("[data-flash]")).to_have_text("Anúncio publicado.")
+    card = page.locator("[data-item]", has_text="Padaria Pão Quente")
+    thumbnail = card.locator("[data-item-thumb] img")
+    await expect(thumbnail).to_have_attribute("src", re.compile(r"^/media/"))
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0",
+        arg=await thumbnail.element_handle(),
+    )
+    ad_id = await card.get_attribute("data-item")
+    if painel.database == "sqlite":
+        await screenshot(page, "anuncios-depois-do-envio")
+
+    # The TV's page plays it in its preview (which does not count as the TV).
+    await page.goto(tv_url)
+    frame_stage = page.frame_locator("[data-preview-frame]").locator("#stage")
+    await expect(frame_stage).to_have_attribute("data-id", ad_id or "", timeout=20_000)
+    await expect(frame_stage).to_have_attribute("data-tipo", "anuncio")
+    await expect(page.locator("[data-tv-status]")).to_have_text("Offline")
+    if painel.database == "sqlite":
+        await screenshot(page, "tv-com-anuncio")
+
+    # Proportions: no anúncios; the loop preview follows, and so does the player.
+    await page.get_by_label("Anúncios", exact=True).fill("0")
+    await expect(page.locator(".loop .slot-anuncio")).to_have_count(0)
+    await expect(page.locator("[data-loop-counts]")).to_have_text(
+        re.compile(r"^\d+ notícias?$")
+    )
+    await page.get_by_role("button", name="Salvar proporções").click()
+    await expect(page.locator("[data-flash]")).to_contain_text("Proporções salvas")
+    await expect(frame_stage).to_have_attribute("data-tipo", "noticia", timeout=20_000)
+    # And back to anúncios only, for the real player.
+    await page.get_by_label("Anúncios", exact=True).fill("1")
+    await page.get_by_label("Notícias", exact=True).fill("0")
+    await page.get_by_role("button", name="Salvar proporções").click()
+    await expect(page.locator("[data-flash]")).to_contain_text("Proporções salvas")
+
+    # The real player, in another browser, follows an edit without a reload.
+    tv_context = await browser.new_context(viewport={"width": 1280, "height": 720})
+    player = await tv_context.new_page()
+    await player.goto(painel.url(f"/tv/{code}"))
+    stage = player.locator("#stage")
+    await expect(stage).to_have_attribute("data-id", ad_id or "", timeout=20_000)
+    picture = player.locator(".layer.is-on img").first
+    await expect(picture).to_have_attribute("src", re.compile(r"/media/"))
+    before = await picture.get_attribute("src")
+    await player.evaluate("window.__semRecarregar = true")
+
+    await page.goto(painel.url(f"/painel/anuncios/{ad_id}"))
+    await page.locator("[data-file]").set_input_files(
+        files=[
+            {
+                "name": "padaria-nova.png",
+                "mimeType": "image/png",
+                "buffer": noisy_png((40, 90, 200), size=(400, 300)),
+            }
+        ]
+    )
+    await page.get_by_role("button", name="Salvar").click()
+    await expect(page.locator("[data-flash]")).to_have_text("Anúncio salvo.")
+
+    await expect(player.locator(".layer.is-on img").first).not_to_have_attribute(
+        "src", before or "", timeout=20_000
+    )
+    assert await player.evaluate("window.__semRecarregar === true")
+    await tv_context.close()
+    await context.close()
