@@ -27,7 +27,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from expotv.config import Settings
 from expotv.content import ContentStatus
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.deps import AppSettings, DbSession, Storage
 from expotv.errors import Forbidden
@@ -132,7 +134,7 @@ async def _scope(session: AsyncSession, kind: AnyKind, visitor: Visitor) -> Scop
     return await load_scope(session, visitor.user, with_signers=kind.scope_has_signers)
 
 
-def _upload_limits(settings: Any) -> dict[str, Any]:
+def _upload_limits(settings: Settings) -> dict[str, Any]:
     return {
         "accept": ACCEPT,
         "max_image_bytes": settings.max_image_bytes,
@@ -155,7 +157,7 @@ async def _form_values(
     )
     if editing and form.get(REMOVE_MEDIA) == "1" and upload is None:
         values[FILE_FIELD] = None
-    zone = request.app.state.settings.zone
+    zone = context_of(request.app).settings.zone
     return forms.local_datetimes(values, zone, *DATE_FIELDS), upload, shown
 
 
@@ -197,7 +199,7 @@ def item_pages(kind: AnyKind) -> APIRouter:
                 session, user=visitor.user
             ),
             signers=await lookups.managers(session) if visitor.is_admin else [],
-            limits=_upload_limits(request.app.state.settings),
+            limits=_upload_limits(context_of(request.app).settings),
             status_code=status_code,
             **about,
         )
