@@ -120,7 +120,7 @@ def demo() -> None:
 @app.command()
 def worker() -> None:
     """Converte os vídeos da fila (arq; requer EXPOTV_QUEUE_URL=redis://...)."""
-    from expotv.media.worker import create_worker
+    from expotv.media.worker import run_worker
     from expotv.observability.logging import configure_logging
 
     settings = Settings()
@@ -128,7 +128,7 @@ def worker() -> None:
         typer.echo("erro: defina EXPOTV_QUEUE_URL (Redis da fila)", err=True)
         raise typer.Exit(code=1)
     configure_logging(settings)
-    create_worker(settings).run()
+    run_worker(settings)
 
 
 @app.command()

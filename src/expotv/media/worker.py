@@ -8,6 +8,8 @@ of work, so every API instance drops the TVs' playlists and nudges their sockets
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -23,7 +25,11 @@ from expotv.context import open_context
 from expotv.media.queue import JOB_NAME, ArqMediaQueue, requeue_all
 from expotv.media.tasks import MediaContext, convert_upload, job_timeout_seconds
 
+logger = logging.getLogger(__name__)
+
 REQUEUE_EVERY_MINUTES = 10
+# Below Kubernetes' default terminationGracePeriodSeconds (30).
+SHUTDOWN_GRACE_SECONDS = 25
 
 
 async def convert_media(ctx: dict[str, Any], key: str) -> str:
@@ -74,7 +80,23 @@ def create_worker(settings: Settings, **overrides: Any) -> Worker:
         "job_timeout": job_timeout_seconds(settings),
         "keep_result": 0,
         "max_tries": 3,
+        # SIGTERM (a deploy, a scale-down) lets the conversion in progress finish
+        # within the usual 30 s grace period instead of cancelling it at once.
+        "job_completion_wait": SHUTDOWN_GRACE_SECONDS,
     }
     options.update(overrides)
     sweep = cron(requeue_pending, minute=set(range(0, 60, REQUEUE_EVERY_MINUTES)))
     return Worker([func(convert_media, name=JOB_NAME)], cron_jobs=[sweep], **options)
+
+
+def run_worker(settings: Settings) -> None:
+    """``expotv worker``: run until SIGTERM/SIGINT, then stop cleanly (exit 0).
+
+    arq cancels a job still running after the grace period and its ``close()``
+    re-raises that cancellation; the job is retried by the next worker (arq keeps
+    it in the queue), so for this process it is an orderly stop, not a crash.
+    """
+    try:
+        create_worker(settings).run()
+    except asyncio.CancelledError:
+        logger.info("trabalhador encerrado; a conversão interrompida será refeita")

@@ -73,7 +73,11 @@ async def test_ready_fails_naming_the_database_when_it_is_cut(tmp_path: Path) ->
 async def test_ready_fails_when_the_sqlite_file_cannot_be_opened(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'pasta-que-nao-existe' / 'expotv.db'}"
+    # A directory where the database file should be: SQLite cannot open it (a
+    # missing folder is no longer a failure: the service creates it).
+    not_a_file = tmp_path / "expotv.db"
+    not_a_file.mkdir()
+    url = f"sqlite:///{not_a_file}"
     async with dedicated_app(tmp_path, database_url=url) as client:
         response = await client.get("/health/ready")
 
