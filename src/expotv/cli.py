@@ -78,7 +78,9 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=True,
+            # The request edge decides which forwarded headers to believe
+            # (EXPOTV_TRUSTED_PROXIES); uvicorn's own would trust any loopback peer.
+            proxy_headers=False,
             log_config=None,
             access_log=False,  # expotv.access replaces it (no query strings)
         )

@@ -6,14 +6,17 @@ folder under ``./data``, an in-process cache, jobs and workers.
 
 from __future__ import annotations
 
+import re
 import secrets
 from enum import StrEnum
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from expotv.private_files import read_or_create_secret
 
@@ -135,10 +138,56 @@ class Settings(BaseSettings):
     # Uploads decoded at once by one process (the rest wait their turn).
     media_decode_threads: int = Field(default=2, ge=1)
 
+    # Request edge (expotv.edge): every body but a multipart upload is this small.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Peers whose forwarded header names the client (addresses or CIDRs, commas).
+    trusted_proxies: Annotated[
+        tuple[IPv4Network | IPv6Network, ...] | None, NoDecode
+    ] = None
+    client_ip_header: str = Field(
+        default="X-Forwarded-For", pattern=r"^[A-Za-z0-9-]{1,64}$"
+    )
+    # CSP frame-ancestors of the player (/tv/): who may show it in a frame.
+    player_frame_ancestors: str = "'self'"
+    # When set, /metrics asks for "Authorization: Bearer <token>".
+    metrics_token: SecretStr | None = None
+
     run_jobs: bool = True
     ws_ping_interval_seconds: float = Field(default=25.0, gt=0)
-    log_json: bool = True
+    # Unset: JSON in production, readable lines otherwise.
+    log_json: bool | None = None
     log_level: str = "INFO"
+    # TV polls, health probes and scrapes are logged (INFO) only when this slow.
+    log_slow_request_seconds: float = Field(default=1.0, ge=0)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[\s,]+", value) if part]
+        if isinstance(value, list | tuple):
+            try:
+                return tuple(ip_network(str(part), strict=False) for part in value)
+            except ValueError as exc:
+                raise ValueError(f"EXPOTV_TRUSTED_PROXIES: {exc}") from None
+        return value
+
+    @field_validator("player_frame_ancestors")
+    @classmethod
+    def _one_directive(cls, value: str) -> str:
+        # It is written into a header: one directive's sources, nothing more.
+        if not value.strip() or re.search(r"[;,\r\n]", value):
+            raise ValueError(
+                "EXPOTV_PLAYER_FRAME_ANCESTORS: fontes separadas por espaço, "
+                "sem ';' nem ','"
+            )
+        return " ".join(value.split())
+
+    @property
+    def logs_as_json(self) -> bool:
+        if self.log_json is not None:
+            return self.log_json
+        return self.environment is Environment.PRODUCTION
 
     @field_validator("timezone")
     @classmethod

@@ -19,6 +19,7 @@ from expotv.auth.router import router as auth_router
 from expotv.condominiums.router import router as condominiums_router
 from expotv.config import Settings
 from expotv.context import open_context
+from expotv.edge import RequestEdge
 from expotv.errors import (
     AUTHENTICATED_RESPONSES,
     PUBLIC_RESPONSES,
@@ -27,8 +28,6 @@ from expotv.errors import (
 from expotv.instance import InstanceHeaderMiddleware
 from expotv.items.kinds import KINDS as ITEM_KINDS
 from expotv.items.router import item_router
-from expotv.json_guard import JsonBodyGuard
-from expotv.media.limits import BodySizeLimitMiddleware, request_body_limit
 from expotv.media.router import router as media_router
 from expotv.news.router import router as news_router
 from expotv.observability.install import install as install_observability
@@ -106,8 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/tv/static", StaticFiles(directory=PLAYER_STATIC_DIR), name="player-static"
     )
     install_painel(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=request_body_limit(settings))
-    app.add_middleware(JsonBodyGuard)
+    app.add_middleware(RequestEdge, settings=settings)
     if settings.instance_name:
         app.add_middleware(InstanceHeaderMiddleware, name=settings.instance_name)
     # Last, so its middleware is the outermost: it times and logs everything inside.

@@ -4,6 +4,7 @@ screenshot of each written to test-artifacts/player/."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
 from typing import Any
@@ -195,6 +196,15 @@ async def show(
     return stub
 
 
+async def wait_until(page: Page, predicate: str, timeout: float = 20.0) -> None:
+    """``page.wait_for_function`` evaluates its predicate with ``eval`` inside the
+    page, which the player's Content-Security-Policy forbids: poll from outside."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await page.evaluate(predicate):
+        assert asyncio.get_running_loop().time() < deadline, predicate
+        await asyncio.sleep(0.05)
+
+
 async def test_each_layout_fits_every_screen_shape(
     shaped_page: tuple[str, Page],
     demo_server: DemoServer,
@@ -206,13 +216,16 @@ async def test_each_layout_fits_every_screen_shape(
         modo = "emergencia" if name == "emergencia" else "normal"
         await show(page, demo_server.base_url, code, item, modo=modo)
         if item["archive_url"]:
-            await page.wait_for_function(
+            await wait_until(
+                page,
                 """() => { const m = document.querySelector(
                     '.layer.is-on .media, .layer.is-on .figure img');
-                    return m && (m.naturalWidth > 0 || m.readyState >= 2); }"""
+                    return m && (m.naturalWidth > 0 || m.readyState >= 2); }""",
             )
-        await page.wait_for_function(  # the end of the cross-fade
-            "getComputedStyle(document.querySelector('.layer.is-on')).opacity === '1'"
+        await wait_until(  # the end of the cross-fade
+            page,
+            "() => getComputedStyle(document.querySelector('.layer.is-on')).opacity"
+            " === '1'",
         )
         measured = await page.evaluate(MEASURE)
         if name in FITTED or name in ("aviso", "noticia-foto", "emergencia"):

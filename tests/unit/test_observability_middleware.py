@@ -269,7 +269,7 @@ async def test_access_log_carries_request_fields_and_no_secrets(
     client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = "eyJhbGciOiJIUzI1NiJ9.segredo.assinatura"
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.DEBUG):
         await client.get(
             f"/app/tv/qwxzrt/content?token={secret}",
             headers={"Authorization": f"Bearer {secret}", "X-Request-ID": "req-1"},
@@ -401,3 +401,71 @@ async def test_a_request_cancelled_before_its_answer_counts_as_499() -> None:
         await task
 
     assert requests_count("GET", UNMATCHED_ROUTE, "499") == before + 1
+
+
+async def access_levels(
+    caplog: pytest.LogCaptureFixture, slow_seconds: float, *paths: str
+) -> dict[str, int]:
+    app = build_app()
+    app.user_middleware.clear()
+    app.add_middleware(ObservabilityMiddleware, slow_seconds=slow_seconds)
+    transport = httpx.ASGITransport(app=app)
+    caplog.clear()
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        with caplog.at_level(logging.DEBUG):
+            for path in paths:
+                await client.get(path)
+    return {
+        r.path: r.levelno  # type: ignore[attr-defined]
+        for r in caplog.records
+        if r.name == ACCESS_LOGGER
+    }
+
+
+async def test_tv_polls_are_debug_lines_unless_slow(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    poll, other = "/app/tv/QWXZRT/content", "/sub/items/1"
+    fast = await access_levels(caplog, 0.5, poll, other)
+    assert fast == {poll: logging.DEBUG, other: logging.INFO}
+    slow = await access_levels(caplog, 0.0, poll)
+    assert slow == {poll: logging.INFO}
+
+
+async def test_a_client_gone_mid_body_is_a_499_without_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from starlette.requests import Request
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        await Request(scope, receive).body()
+
+    messages = iter(
+        [
+            {"type": "http.request", "body": b"metade", "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> Message:
+        return next(messages)
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nada é enviado")
+
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/envio",
+        "root_path": "",
+        "headers": [],
+    }
+    before = requests_count("POST", UNMATCHED_ROUTE, "499")
+    errors_before = requests_count("POST", UNMATCHED_ROUTE, "500")
+    with caplog.at_level(logging.DEBUG):
+        await ObservabilityMiddleware(inner)(scope, receive, send)
+    assert requests_count("POST", UNMATCHED_ROUTE, "499") == before + 1
+    assert requests_count("POST", UNMATCHED_ROUTE, "500") == errors_before
+    assert not [r for r in caplog.records if r.name == ERRORS_LOGGER]
+    [record] = [r for r in caplog.records if r.name == ACCESS_LOGGER]
+    assert record.levelno == logging.INFO

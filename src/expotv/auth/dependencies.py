@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from expotv.auth import service as auth_service
 from expotv.auth import tokens
+from expotv.auth.exceptions import Unauthorized
 from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.deps import DbSession
@@ -19,32 +20,24 @@ from expotv.users.models import Role, User
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)
 
 
-def _unauthorized(detail: str = "credenciais inválidas ou expiradas") -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED,
-        detail=detail,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
 async def get_current_user(
     request: Request,
     session: DbSession,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
     if not token:
-        raise _unauthorized("autenticação necessária")
+        raise Unauthorized("autenticação necessária")
     try:
         claims = tokens.decode(
             context_of(request.app).settings, token, expected=tokens.TokenType.ACCESS
         )
     except tokens.InvalidToken:
-        raise _unauthorized() from None
+        raise Unauthorized() from None
     user = await auth_service.user_of_live_session(
         session, user_id=claims.user_id, session_id=claims.session_id, now=utcnow()
     )
     if user is None:
-        raise _unauthorized()
+        raise Unauthorized()
     request.state.user_id = user.id
     request.state.session_id = claims.session_id
     return user

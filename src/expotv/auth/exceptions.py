@@ -5,39 +5,41 @@ from __future__ import annotations
 from expotv.errors import ExpoError, Forbidden, RateLimited
 
 
-class Unauthorized(ExpoError):
+class Unauthorized(
+    ExpoError, code="unauthorized", detail="credenciais inválidas ou expiradas"
+):
     status_code = 401
-    code = "unauthorized"
-    detail = "credenciais inválidas ou expiradas"
-
-    def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
-        super().__init__(detail, code=code, headers={"WWW-Authenticate": "Bearer"})
+    headers = {"WWW-Authenticate": "Bearer"}
 
 
-class InvalidCredentials(Unauthorized):
-    # One message for an unknown email, a wrong password and an inactive account,
-    # so the answer never tells which accounts exist.
-    code = "invalid_credentials"
-    detail = "e-mail ou senha incorretos"
+# One message for an unknown email, a wrong password and an inactive account,
+# so the answer never tells which accounts exist.
+class InvalidCredentials(
+    Unauthorized, code="invalid_credentials", detail="e-mail ou senha incorretos"
+): ...
 
 
-class InvalidRefreshToken(Unauthorized):
-    code = "invalid_refresh_token"
-    detail = "sessão inválida ou expirada; entre novamente"
+class InvalidRefreshToken(
+    Unauthorized,
+    code="invalid_refresh_token",
+    detail="sessão inválida ou expirada; entre novamente",
+): ...
 
 
-class RefreshTokenReused(Unauthorized):
-    code = "refresh_token_reused"
-    detail = (
-        "este token de renovação já foi usado; por segurança a sessão foi encerrada"
-    )
+class RefreshTokenReused(
+    Unauthorized,
+    code="refresh_token_reused",
+    detail="este token de renovação já foi usado; por segurança a sessão foi encerrada",
+): ...
 
 
-class WrongPassword(Forbidden):
-    code = "wrong_password"
-    detail = "senha atual incorreta"
+class WrongPassword(
+    Forbidden, code="wrong_password", detail="senha atual incorreta"
+): ...
 
 
-class LoginBlocked(RateLimited):
-    code = "login_blocked"
-    detail = "muitas tentativas de login malsucedidas; tente novamente mais tarde"
+class LoginBlocked(
+    RateLimited,
+    code="login_blocked",
+    detail="muitas tentativas de login malsucedidas; tente novamente mais tarde",
+): ...

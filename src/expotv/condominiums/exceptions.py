@@ -3,39 +3,43 @@ from __future__ import annotations
 from expotv.errors import Conflict, Forbidden, Invalid, NotFound, QuotaExceeded
 
 
-class CondominiumNotFound(NotFound):
-    code = "condominium_not_found"
-    detail = "condomínio não encontrado"
+class CondominiumNotFound(
+    NotFound, code="condominium_not_found", detail="condomínio não encontrado"
+): ...
 
 
-class CondominiumHasTVs(Conflict):
-    code = "condominium_has_tvs"
-    detail = (
-        "o condomínio possui TVs; exclua-as antes ou use force=true (somente Master)"
-    )
+class CondominiumHasTVs(
+    Conflict,
+    code="condominium_has_tvs",
+    detail="o condomínio possui TVs; exclua-as antes ou use force=true "
+    "(somente Master)",
+): ...
 
 
-class ForceDeleteForbidden(Forbidden):
-    code = "force_delete_forbidden"
-    detail = "somente o Master pode excluir um condomínio com force=true"
+class ForceDeleteForbidden(
+    Forbidden,
+    code="force_delete_forbidden",
+    detail="somente o Master pode excluir um condomínio com force=true",
+): ...
 
 
-class CondominiumQuotaExceeded(QuotaExceeded):
-    code = "condominium_quota_exceeded"
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"limite de condomínios atingido ({limit})")
-        self.limit = limit
-
-
-class InvalidManager(Invalid):
-    code = "invalid_sindico"
-    detail = "sindico_id deve ser o id de um usuário existente com nível Sindico"
-
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail, field="sindico_id")
+class CondominiumQuotaExceeded(
+    QuotaExceeded,
+    code="condominium_quota_exceeded",
+    detail="limite de condomínios atingido ({limit})",
+): ...
 
 
-class ManagerMustBeSelf(InvalidManager):
-    code = "sindico_must_be_self"
-    detail = "um Síndico só pode indicar a si mesmo como sindico_id"
+class InvalidManager(
+    Invalid,
+    code="invalid_sindico",
+    detail="sindico_id deve ser o id de um usuário existente com nível Sindico",
+    field="sindico_id",
+): ...
+
+
+class ManagerMustBeSelf(
+    InvalidManager,
+    code="sindico_must_be_self",
+    detail="um Síndico só pode indicar a si mesmo como sindico_id",
+): ...

@@ -99,7 +99,7 @@ async def _ensure_quota(session: AsyncSession, user: User) -> None:
     # Serialise this Síndico's creates so two requests can't take the last slot.
     await session.execute(quota_lock_statement(user.id))
     if await repository.count_managed(session, user.id) >= user.condominium_limit:
-        raise CondominiumQuotaExceeded(user.condominium_limit)
+        raise CondominiumQuotaExceeded(limit=user.condominium_limit)
 
 
 async def create(

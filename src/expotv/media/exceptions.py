@@ -32,24 +32,27 @@ class UploadTooLarge(PayloadTooLarge):
         )
 
 
-class MediaTypeNotAccepted(MediaRejected, UnsupportedMedia):
-    code = "media_type_not_accepted"
-    detail = f"tipo de arquivo não aceito; envie {ACCEPTED_KINDS}"
+class MediaTypeNotAccepted(
+    MediaRejected,
+    UnsupportedMedia,
+    code="media_type_not_accepted",
+    detail=f"tipo de arquivo não aceito; envie {ACCEPTED_KINDS}",
+): ...
 
 
-class MediaUndecodable(MediaRejected, Invalid):
-    code = "media_undecodable"
-    detail = "o arquivo está corrompido ou não pôde ser lido"
+# The file's own faults, each a 422 naming the ``arquivo`` field.
+class MediaUndecodable(
+    MediaRejected,
+    Invalid,
+    code="media_undecodable",
+    detail="o arquivo está corrompido ou não pôde ser lido",
+    field="arquivo",
+): ...
 
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail, field="arquivo")
 
-
-class ImageDimensionsTooLarge(MediaRejected, Invalid):
-    code = "image_dimensions_too_large"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, field="arquivo")
+class ImageDimensionsTooLarge(
+    MediaRejected, Invalid, code="image_dimensions_too_large", field="arquivo"
+): ...
 
 
 def _seconds(value: float) -> str:
@@ -58,32 +61,23 @@ def _seconds(value: float) -> str:
     return f"{value:g} s".replace(".", ",")
 
 
-class AnimationTooLarge(MediaRejected, Invalid):
-    code = "animation_too_large"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, field="arquivo")
+class AnimationTooLarge(
+    MediaRejected, Invalid, code="animation_too_large", field="arquivo"
+): ...
 
 
-class VideoDimensionsTooLarge(MediaRejected, Invalid):
-    code = "video_dimensions_too_large"
-
-    def __init__(
-        self, *, width: int, height: int, long_side: int, short_side: int
-    ) -> None:
-        super().__init__(
-            f"vídeo grande demais ({width}×{height}): o limite é {long_side}×"
-            f"{short_side} pixels (ou {short_side}×{long_side} em pé)",
-            field="arquivo",
-        )
+# Raised with width=, height=, long_side=, short_side=.
+class VideoDimensionsTooLarge(
+    MediaRejected,
+    Invalid,
+    code="video_dimensions_too_large",
+    detail="vídeo grande demais ({width}×{height}): o limite é {long_side}×"
+    "{short_side} pixels (ou {short_side}×{long_side} em pé)",
+    field="arquivo",
+): ...
 
 
-class VideoTooLong(MediaRejected, Invalid):
-    code = "video_too_long"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, field="arquivo")
-
+class VideoTooLong(MediaRejected, Invalid, code="video_too_long", field="arquivo"):
     @classmethod
     def lasting(cls, seconds: float, *, limit: float) -> VideoTooLong:
         return cls(
@@ -92,9 +86,11 @@ class VideoTooLong(MediaRejected, Invalid):
         )
 
 
-class MediaStorageFailed(Unavailable):
-    code = "media_storage_failed"
-    detail = "não foi possível gravar o arquivo; tente novamente"
+class MediaStorageFailed(
+    Unavailable,
+    code="media_storage_failed",
+    detail="não foi possível gravar o arquivo; tente novamente",
+): ...
 
 
 class ConversionFailed(Exception):

@@ -21,7 +21,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Logging, Sentry and the HTTP middleware (added last: the outermost one)."""
     configure_logging(settings)
     init_sentry(settings)
-    app.add_middleware(ObservabilityMiddleware)
+    app.add_middleware(
+        ObservabilityMiddleware, slow_seconds=settings.log_slow_request_seconds
+    )
 
 
 @asynccontextmanager

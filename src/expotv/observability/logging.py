@@ -1,5 +1,8 @@
 """Logging: one stderr handler on the root logger, JSON lines or readable text.
 
+JSON is the production default (``EXPOTV_ENVIRONMENT=production``); elsewhere lines
+are readable on a terminal; ``EXPOTV_LOG_JSON`` chooses explicitly.
+
 Every record created while a request is served carries its ``request_id`` (kept in
 a context variable by the HTTP middleware, stamped by a log record factory). The
 access log is ``expotv.access`` (one line per request; uvicorn's own access log is
@@ -32,15 +35,19 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _SECRET_NAME = re.compile(
     r"authorization|cookie|token|secret|senha|password|passwd|api_?key|dsn", re.I
 )
+# An access line's message already says these; text lines do not repeat them.
+_ACCESS_IN_MESSAGE = frozenset({"method", "path", "status", "duration_ms"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MASK = "[removido]"
 
-# Attributes every LogRecord has; anything else came from ``extra=``.
+# Attributes every LogRecord has; anything else came from ``extra=``. uvicorn adds
+# ``color_message``, its message again with ANSI colour codes: never a field.
 _RECORD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message",
     "asctime",
     "request_id",
     "taskName",
+    "color_message",
 }
 
 
@@ -119,7 +126,10 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         request_id = getattr(record, "request_id", None)
-        extras = " ".join(f"{k}={v}" for k, v in _extras(record).items())
+        shown = _ACCESS_IN_MESSAGE if record.name == ACCESS_LOGGER else ()
+        extras = " ".join(
+            f"{k}={v}" for k, v in _extras(record).items() if k not in shown
+        )
         prefix = f"[{request_id}] " if request_id else ""
         head, _, rest = line.partition("\n")
         return f"{prefix}{head} {extras}".rstrip() + (f"\n{rest}" if rest else "")
@@ -148,7 +158,7 @@ def configure_logging(settings: Settings) -> None:
             root.removeHandler(handler)
     handler = _StderrHandler()
     handler.expotv = True  # type: ignore[attr-defined]
-    handler.setFormatter(JsonFormatter() if settings.log_json else TextFormatter())
+    handler.setFormatter(JsonFormatter() if settings.logs_as_json else TextFormatter())
     root.addHandler(handler)
     install_record_factory()
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)

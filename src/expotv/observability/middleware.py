@@ -9,9 +9,11 @@ HTTP request it
   progress;
 - turns an unhandled exception into ``500 {"detail": "erro interno", "code":
   "internal_error"}``, logged with its traceback on ``expotv.errors`` and reported to
-  Sentry (when configured);
+  Sentry (when configured); a client that went away before its answer (cancelled, or
+  gone in the middle of its body) is no error of ours: status 499, no traceback;
 - writes one ``expotv.access`` line: method, route, path (no query string), status,
-  duration, user id or TV code.
+  duration, user id or TV code. What TVs, probes and scrapers ask every few seconds
+  (``QUIET_ROUTES``) is logged at DEBUG unless it failed or was slow.
 
 WebSocket connections are only counted (``expotv_websocket_connections``): their
 messages pass through untouched. Lifespan passes through.
@@ -20,7 +22,6 @@ messages pass through untouched. Lifespan passes through.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -28,9 +29,11 @@ from typing import Any
 
 import sentry_sdk
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from expotv.errors import error_body
 from expotv.observability import metrics
 from expotv.observability.logging import (
     ACCESS_LOGGER,
@@ -47,9 +50,18 @@ CLIENT_CLOSED_REQUEST = 499
 REQUEST_ID_HEADER = "X-Request-ID"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _TV_CODE = re.compile(r"[A-Za-z0-9]{1,32}")
-_INTERNAL_ERROR = json.dumps(
-    {"detail": "erro interno", "code": "internal_error"}, ensure_ascii=False
-).encode()
+_INTERNAL_ERROR = error_body("erro interno", "internal_error")
+# Asked every few seconds by each TV, probe or scraper: an INFO line each would
+# drown the log.
+QUIET_ROUTES = frozenset(
+    {
+        "/app/tv/{codigo}/content",
+        "/app/tv/{codigo}/ping",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
+    }
+)
 
 access_log = logging.getLogger(ACCESS_LOGGER)
 error_log = logging.getLogger(ERRORS_LOGGER)
@@ -131,9 +143,10 @@ class RouteTemplates:
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, slow_seconds: float = 1.0) -> None:
         self.app = app
         self.routes = RouteTemplates()
+        self.slow_seconds = slow_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -182,6 +195,10 @@ class ObservabilityMiddleware:
             if not started:
                 status = CLIENT_CLOSED_REQUEST
             raise
+        except ClientDisconnect:
+            # Gone in the middle of its body: nobody to answer, nothing to report.
+            if not started:
+                status = CLIENT_CLOSED_REQUEST
         except Exception as exc:
             error_type = type(exc).__name__
             status = 500
@@ -239,7 +256,12 @@ class ObservabilityMiddleware:
         code = (scope.get("path_params") or {}).get("codigo")
         if isinstance(code, str) and _TV_CODE.fullmatch(code):
             fields["tv_code"] = code.upper()
-        level = logging.WARNING if status >= 500 else logging.INFO
+        if status >= 500:
+            level = logging.WARNING
+        elif route in QUIET_ROUTES and status < 400 and duration < self.slow_seconds:
+            level = logging.DEBUG
+        else:
+            level = logging.INFO
         access_log.log(
             level,
             "%s %s %s %.1f ms",

@@ -5,16 +5,18 @@ from expotv.errors import RateLimited, Unavailable
 RETRY_AFTER_SECONDS = 15
 
 
-class PlaylistUnavailable(Unavailable):
+class PlaylistUnavailable(
+    Unavailable,
+    code="playlist_unavailable",
+    detail="conteúdo temporariamente indisponível; tente novamente em instantes",
+):
     """The database is unreachable and this process has no copy of the playlist."""
 
-    code = "playlist_unavailable"
-    detail = "conteúdo temporariamente indisponível; tente novamente em instantes"
-
-    def __init__(self) -> None:
-        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
-class TVLookupRateLimited(RateLimited):
-    code = "tv_lookup_rate_limited"
-    detail = "muitas consultas a códigos de TV inexistentes; tente novamente mais tarde"
+class TVLookupRateLimited(
+    RateLimited,
+    code="tv_lookup_rate_limited",
+    detail="muitas consultas a códigos de TV inexistentes; tente novamente mais tarde",
+): ...

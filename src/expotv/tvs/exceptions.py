@@ -3,22 +3,20 @@ from __future__ import annotations
 from expotv.errors import Invalid, NotFound, Unavailable
 
 
-class TVNotFound(NotFound):
-    code = "tv_not_found"
-    detail = "TV não encontrada"
+class TVNotFound(NotFound, code="tv_not_found", detail="TV não encontrada"): ...
 
 
-class InvalidRatios(Invalid):
-    code = "invalid_ratios"
-    detail = (
-        "a soma de proporcao_anuncios, proporcao_avisos e proporcao_noticias "
-        "deve ser ao menos 1"
-    )
-
-    def __init__(self) -> None:
-        super().__init__(field="proporcao_anuncios")
+class InvalidRatios(
+    Invalid,
+    code="invalid_ratios",
+    detail="a soma de proporcao_anuncios, proporcao_avisos e proporcao_noticias "
+    "deve ser ao menos 1",
+    field="proporcao_anuncios",
+): ...
 
 
-class TVCodeUnavailable(Unavailable):
-    code = "tv_code_unavailable"
-    detail = "não foi possível gerar um código único para a TV; tente novamente"
+class TVCodeUnavailable(
+    Unavailable,
+    code="tv_code_unavailable",
+    detail="não foi possível gerar um código único para a TV; tente novamente",
+): ...

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from expotv.config import Settings
-from expotv.media.limits import FORM_ALLOWANCE_BYTES
+from expotv.edge.middleware import FORM_ALLOWANCE_BYTES
 from tests.integration.media import samples
 from tests.integration.media.conftest import (
     IMAGE_LIMIT,

@@ -58,7 +58,9 @@ def test_every_worker_reports_the_requests_of_all_workers(tmp_path: Path) -> Non
         "EXPOTV_DATABASE_URL": f"sqlite:///{tmp_path / 'expotv.db'}",
         "EXPOTV_RUN_JOBS": "false",
         "EXPOTV_LOG_JSON": "true",
-        "EXPOTV_LOG_LEVEL": "INFO",
+        # Health probes are access lines at DEBUG (each TV, probe and scraper
+        # would otherwise add an INFO line every few seconds).
+        "EXPOTV_LOG_LEVEL": "DEBUG",
         "EXPOTV_JWT_SECRET": "segredo-de-teste-" + "x" * 32,
         # Several workers share their cache and TV sockets through Redis.
         "EXPOTV_REDIS_URL": support.REDIS_URL,

@@ -13,11 +13,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from expotv.errors import ExpoError, Forbidden, NotFound, error_body
+from expotv import errors
+from expotv.errors import ExpoError, Forbidden, NotFound
 from expotv.ui.painel import render
 from expotv.ui.painel.forms import FIELD_OF_CODE, translated_errors
 from expotv.ui.painel.session import (
@@ -89,7 +90,7 @@ def error_page(
 def _csrf_rejected(request: Request) -> Response:
     detail = "formulário expirado ou inválido; recarregue a página e tente de novo"
     if wants_json(request):
-        return JSONResponse({"detail": detail, "code": "csrf_failed"}, status_code=403)
+        return errors.error_response(403, detail, "csrf_failed")
     return error_page(
         request,
         403,
@@ -108,12 +109,8 @@ class PainelRoute(APIRoute):
                 return await handler(request)
             except LoginRequired:
                 if wants_json(request):
-                    return JSONResponse(
-                        {
-                            "detail": "sua sessão terminou; entre de novo",
-                            "code": "login_required",
-                        },
-                        status_code=401,
+                    return errors.error_response(
+                        401, "sua sessão terminou; entre de novo", "login_required"
                     )
                 return login_redirect(request)
             except CsrfRejected:
@@ -127,23 +124,16 @@ class PainelRoute(APIRoute):
 
 
 def json_error(exc: Exception) -> Response:
-    """The API's error shapes, with validation messages in Portuguese."""
+    """The API's error answers, from the API's one renderer."""
     if isinstance(exc, ExpoError):
-        body = error_body(exc)
+        # Which input the page's script shows it next to.
         field = FIELD_OF_CODE.get(exc.code)
-        if field:
-            # Which input the page's script shows it next to.
-            body["campo"] = field
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        return errors.render(exc, extra={"campo": field} if field else None)
     if isinstance(exc, RequestValidationError):
-        return JSONResponse(
-            {"detail": translated_errors(exc), "code": "validation_error"},
-            status_code=422,
-        )
+        # Worded for people filling a form (the API's wording is for integrators).
+        return errors.error_response(422, translated_errors(exc), "validation_error")
     assert isinstance(exc, HTTPException)
-    return JSONResponse(
-        {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-    )
+    return errors.render_http_exception(exc)
 
 
 def _page_for(request: Request, exc: Exception) -> Response:
