@@ -274,3 +274,13 @@ async def test_csrf_token_is_per_session(
     assert first != second
     home = await client.get("/painel")
     assert page_token(home.text) == second
+
+
+async def test_static_files_are_revalidated_and_need_no_session(
+    client: httpx.AsyncClient,
+) -> None:
+    for name, kind in (("painel.js", "javascript"), ("painel.css", "text/css")):
+        response = await client.get(f"/painel/static/{name}")
+        assert response.status_code == 200
+        assert kind in response.headers["content-type"]
+        assert response.headers["cache-control"] == "no-cache"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -216,11 +216,25 @@ async def not_found(request: Request, _visitor: CurrentVisitor) -> Response:
     return error_page(request, 404)
 
 
+class RevalidatedFiles(StaticFiles):
+    """The dashboard's files, asked again each time (a 304 when unchanged).
+
+    Pages name them with a content hash, but the ES modules import each other by
+    plain names: without revalidation a browser could mix yesterday's module with
+    today's page.
+    """
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def install(app: FastAPI) -> None:
     """Mount the dashboard's files and routes (files first: the catch-all is last)."""
     app.mount(
         render.STATIC_PREFIX,
-        StaticFiles(directory=render.STATIC_DIR),
+        RevalidatedFiles(directory=render.STATIC_DIR),
         name="painel-static",
     )
     app.include_router(router)
