@@ -55,6 +55,8 @@ CA_BUNDLE="${EXPOTV_BUILD_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 # docker format: OCI images have no HEALTHCHECK.
 "${BUILDAH[@]}" bud --isolation chroot --pull=never --layers=false --quiet --format docker \
   --secret "id=cacert,src=$CA_BUNDLE" -t "$IMAGE" -f Dockerfile . >/dev/null
+# The previous build, now untagged: vfs keeps full copies, so each run would add ~600 MB.
+"${BUILDAH[@]}" rmi --prune >/dev/null 2>&1 || true
 step "built $IMAGE ($("${BUILDAH[@]}" images --format '{{.Size}}' "$IMAGE" | head -1))"
 
 [ "$RUN_CHECK" = 1 ] || exit 0
