@@ -7,8 +7,10 @@ test starts from empty tables and an empty cache.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -85,6 +87,25 @@ async def clean(app: FastAPI) -> AsyncIterator[None]:
         await cache.close()
     context.playlists.reset()
     await context.limiter.reset()
+
+
+AppBuilder = Callable[..., Awaitable[FastAPI]]
+
+
+@pytest.fixture
+async def build_app(settings: Settings, clean: None) -> AsyncIterator[AppBuilder]:
+    """Another app on the same database, with some settings changed (running
+    until the test ends)."""
+    async with AsyncExitStack() as stack:
+
+        async def build(**overrides: Any) -> FastAPI:
+            application = create_app(settings.model_copy(update=overrides))
+            await stack.enter_async_context(
+                LifespanManager(application, startup_timeout=30)
+            )
+            return application
+
+        yield build
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from expotv.auth import tokens
 from expotv.auth.models import AuthSession
@@ -140,6 +142,30 @@ class Factory:
             session.add(obj)
             await session.commit()
             return obj
+
+
+def client_at(app: ASGIApp, address: str) -> httpx.AsyncClient:
+    """An HTTP client of ``app`` whose requests come from ``address``."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(address, 40000)),
+        base_url="http://testserver",
+    )
+
+
+class FromAddress:
+    """``app`` seeing each request or WebSocket come from the address in its
+    ``X-Test-Client`` header (Starlette's TestClient has one address per client,
+    and one client per app lifespan)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            for name, value in scope["headers"]:
+                if name == b"x-test-client":
+                    scope = {**scope, "client": (value.decode(), 40000)}
+        await self.app(scope, receive, send)
 
 
 def run_sync(coro: Any) -> Any:

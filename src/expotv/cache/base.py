@@ -12,6 +12,9 @@ class CacheError(Exception):
 class Cache(Protocol):
     async def get(self, key: str) -> bytes | None: ...
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        """The values of ``keys``, in order, in one round trip."""
+
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
 
     async def delete(self, *keys: str) -> None: ...

@@ -19,6 +19,16 @@ def unknown_tv(code: str) -> str:
     return f"{PREFIX}:tv-unknown:{code.upper()}"
 
 
+def tv_lookup_block(address: str) -> str:
+    """An address refused TV-code lookups (value: the epoch second it ends)."""
+    return f"{PREFIX}:tv-blocked:{address}"
+
+
+def tv_playing(address: str, code: str) -> str:
+    """A TV code this address plays (value: the epoch second it last succeeded)."""
+    return f"{PREFIX}:tv-playing:{address}:{code.upper()}"
+
+
 def rate_limit_prefix() -> str:
     """Where the rate limiter's counters live (``limits`` appends the rest)."""
     return f"{PREFIX}:rate"

@@ -33,6 +33,9 @@ class MemoryCache:
         value = self._live(key, time.monotonic())
         return value if isinstance(value, bytes) else None
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        return [await self.get(key) for key in keys]
+
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         self._store(key, value, time.monotonic() + ttl_seconds)
 

@@ -230,6 +230,15 @@ class RedisCache:
 
         return await self.link.call("get", primary, lambda: self._fallback.get(key))
 
+    async def get_many(self, *keys_: str) -> list[bytes | None]:
+        async def primary(client: Redis[bytes]) -> list[bytes | None]:
+            values: list[Any] = await client.mget([self.link.key(k) for k in keys_])
+            return [bytes(v) if v is not None else None for v in values]
+
+        return await self.link.call(
+            "get", primary, lambda: self._fallback.get_many(*keys_)
+        )
+
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         async def primary(client: Redis[bytes]) -> None:
             await client.set(self.link.key(key), value, px=max(1, ttl_seconds) * 1000)

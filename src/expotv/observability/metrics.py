@@ -82,3 +82,8 @@ CACHE_DEGRADED = Counter(
 JOB_RUNS = Counter(
     "expotv_job_runs_total", "Scheduled job runs by job and result.", ["job", "result"]
 )
+REFUSED = Counter(
+    "expotv_refused_total",
+    "Requests and sockets refused by an abuse limit, by surface and reason.",
+    ["surface", "reason"],
+)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +32,15 @@ logger = logging.getLogger(__name__)
 UNKNOWN_TV_TTL_SECONDS = 30
 LAST_KNOWN_MAX_BYTES = 256 * 1024 * 1024
 DELETE_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What the shared cache holds for one code (see ``PlaylistCache.look_up``)."""
+
+    entry: PlaylistEntry | None
+    is_unknown: bool
+    also: list[bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +73,31 @@ class PlaylistCache:
 
     async def fresh(self, code: str, now_ts: float) -> PlaylistEntry | None:
         """The current shared entry of ``code``, if any and still valid."""
+        return (await self.look_up(code, now_ts)).entry
+
+    async def look_up(
+        self, code: str, now_ts: float, *, also: Sequence[str] = ()
+    ) -> Found:
+        """``code``'s fresh entry and whether it is a known-unknown code, plus the
+        values of the keys ``also`` (the lookup guard's), in one round trip."""
         try:
-            raw = await self._cache.get(keys.playlist(code))
+            raw, unknown, *extra = await self._cache.get_many(
+                keys.playlist(code), keys.unknown_tv(code), *also
+            )
         except CacheError:
             CACHE_DEGRADED.labels("playlist_get").inc()
             record = self._last_known.get(code)
+            entry = None
             if record and record.is_current and record.entry.is_fresh(now_ts):
-                return record.entry
-            return None
+                entry = record.entry
+            return Found(entry, is_unknown=False, also=[None] * len(also))
+        return Found(
+            self._current(code, raw, now_ts), is_unknown=unknown is not None, also=extra
+        )
+
+    def _current(
+        self, code: str, raw: bytes | None, now_ts: float
+    ) -> PlaylistEntry | None:
         if raw is None:
             return None
         record = self._last_known.get(code)
@@ -118,13 +144,6 @@ class PlaylistCache:
                 )
             except CacheError:
                 CACHE_DEGRADED.labels("tv_unknown_set").inc()
-
-    async def is_known_unknown(self, code: str) -> bool:
-        try:
-            return await self._cache.get(keys.unknown_tv(code)) is not None
-        except CacheError:
-            CACHE_DEGRADED.labels("tv_unknown_get").inc()
-            return False
 
     async def invalidate(
         self,

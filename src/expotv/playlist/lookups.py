@@ -1,67 +1,177 @@
 """Who may look TV codes up: the guard against enumerating codes.
 
-A code that does not exist counts against the client address (a moving window of a
-minute, on the one rate limiter); past ``tv_lookup_rate_per_minute`` the address is
-blocked (429 with Retry-After) until the oldest counted miss leaves the window. A
-blocked address still gets the codes it was already playing (those this process
-already serves): a building's TVs behind one address keep working while something
-on the same network enumerates.
+    unknown code      counted against the client address (a moving minute on the
+                      one rate limiter); past ``tv_lookup_rate_per_minute`` the
+                      address is blocked until the oldest counted miss leaves the
+                      window (429 with Retry-After)
+    blocked address   429 for every code it is not already playing, real or not,
+                      cached or not: the answer never tells a real code apart
+    already playing   the codes an address succeeded on lately keep working for it
+                      while it is blocked: a building's TVs share one public
+                      address with the residents' phones, and one curious resident
+                      must not black out the lobby
 
-``ensure_allowed(client, code)`` is the check any public code lookup can put in
-front of its database query (content, ping and the WebSocket do; the player page
-may), ``record_miss(client)`` counts an unknown code. The block is remembered in
-the process so that a blocked address costs no round trip to Redis and none to
-the database.
+Every public code lookup goes through here: the player page, content, ping and
+the WebSocket (``PlaylistService.get``).
+
+Where the state lives, so that it holds across instances and restarts: the shared
+cache (Redis with several instances), next to the playlists.
+
+    expotv:tv-blocked:{address}          the epoch second the block ends (TTL: the
+                                         block); also kept in this process, so a
+                                         blocked address's malformed codes cost no
+                                         round trip at all
+    expotv:tv-playing:{address}:{code}   the epoch second the address last
+                                         succeeded on the code (TTL:
+                                         ``playing_seconds``)
+
+Both keys of a lookup are read in the same round trip as the playlist itself
+(``Cache.get_many``: one MGET), so the guard costs the hot path no extra round
+trip. The playing mark is written when an address first succeeds on a code and
+then again only once it is half its TTL old: a TV polling every 30 s refreshes it
+every 5 minutes (one SET), however often it asks. A long TTL costs nothing in
+safety: the mark only lets an address keep reading a code it already read.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import time
-from collections.abc import Container
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from expotv.cache import Cache, CacheError, keys
 from expotv.cache.ratelimit import Quota, RateLimiter
+from expotv.observability.metrics import CACHE_DEGRADED
 from expotv.playlist.exceptions import TVLookupRateLimited
 
+logger = logging.getLogger(__name__)
+
 WINDOW_SECONDS = 60
+# A TV polls every 30 s and pings as often; ten minutes covers a reboot too.
+MIN_PLAYING_SECONDS = 600
 _MAX_REMEMBERED = 10_000
+
+
+def playing_seconds_for(ping_interval_seconds: int) -> int:
+    """How long an address keeps a code it succeeded on (several polls' worth)."""
+    return max(MIN_PLAYING_SECONDS, 4 * ping_interval_seconds)
+
+
+def _epoch(raw: bytes | None) -> float | None:
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A lookup let through; ``mark_due``: the playing mark needs (re)writing."""
+
+    client: str
+    code: str
+    mark_due: bool
 
 
 class LookupGuard:
     def __init__(
-        self, limiter: RateLimiter, *, per_minute: int, known: Container[str]
+        self,
+        limiter: RateLimiter,
+        cache: Cache,
+        *,
+        per_minute: int,
+        playing_seconds: int = MIN_PLAYING_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._limiter = limiter
+        self._cache = cache
         self._quota = Quota("tv-lookup", per_minute, WINDOW_SECONDS)
-        self._known = known
+        self.playing_seconds = playing_seconds
+        self._clock = clock
+        # Blocks this process saw (its own, or read from the shared cache).
         self._blocked: dict[str, float] = {}
 
-    def ensure_allowed(self, client: str, code: str) -> None:
-        """Refuse ``client`` while blocked, unless ``code`` is one it plays."""
-        if code in self._known:
+    @staticmethod
+    def keys(client: str, code: str) -> tuple[str, str]:
+        """What ``admit`` reads, fetched by the caller with the playlist."""
+        return keys.tv_lookup_block(client), keys.tv_playing(client, code)
+
+    def ensure_allowed(self, client: str) -> None:
+        """Refuse a client this process knows is blocked (no round trip): for
+        codes it cannot be playing, such as malformed ones."""
+        left = self._left(client, None, self._clock())
+        if left is not None:
+            raise TVLookupRateLimited(retry_after=left)
+
+    def admit(
+        self,
+        client: str,
+        code: str,
+        *,
+        blocked_until: bytes | None,
+        playing_since: bytes | None,
+    ) -> Admission:
+        """Let the lookup of ``code`` through, or 429 while ``client`` is blocked
+        and does not play ``code``. Takes the values of ``keys(client, code)``."""
+        now = self._clock()
+        since = _epoch(playing_since)
+        if since is None:
+            left = self._left(client, _epoch(blocked_until), now)
+            if left is not None:
+                raise TVLookupRateLimited(retry_after=left)
+        is_due = since is None or now - since >= self.playing_seconds / 2
+        return Admission(client, code, mark_due=is_due)
+
+    async def record_success(self, admission: Admission) -> None:
+        """The address got the code: it plays it (marked, when due)."""
+        if not admission.mark_due:
             return
-        until = self._blocked.get(client)
-        if until is None:
-            return
-        left = until - time.monotonic()
-        if left <= 0:
-            del self._blocked[client]
-            return
-        raise TVLookupRateLimited(retry_after=max(1, round(left)))
+        key = keys.tv_playing(admission.client, admission.code)
+        try:
+            await self._cache.set(
+                key, repr(self._clock()).encode(), self.playing_seconds
+            )
+        except CacheError:
+            CACHE_DEGRADED.labels("tv_playing_set").inc()
 
     async def record_miss(self, client: str) -> None:
         """Count a lookup of a code that does not exist; 429 past the limit."""
         if await self._limiter.hit(self._quota, client):
             return
         retry_after = await self._limiter.retry_after(self._quota, client)
-        self._blocked[client] = time.monotonic() + retry_after
-        if len(self._blocked) > _MAX_REMEMBERED:
-            self._prune()
+        until = self._clock() + retry_after
+        self._remember(client, until)
+        try:
+            await self._cache.set(
+                keys.tv_lookup_block(client), repr(until).encode(), retry_after
+            )
+        except CacheError:
+            CACHE_DEGRADED.labels("tv_blocked_set").inc()
         raise TVLookupRateLimited(retry_after=retry_after)
 
-    def _prune(self) -> None:
-        now = time.monotonic()
-        for client in [c for c, until in self._blocked.items() if until <= now]:
-            del self._blocked[client]
+    def _left(self, client: str, shared_until: float | None, now: float) -> int | None:
+        """Whole seconds ``client`` stays blocked (None: it is not)."""
+        until = self._blocked.get(client)
+        if shared_until is not None and (until is None or shared_until > until):
+            until = shared_until
+            self._remember(client, until)
+        if until is None:
+            return None
+        if until <= now:
+            self._blocked.pop(client, None)
+            return None
+        return max(1, math.ceil(until - now))
+
+    def _remember(self, client: str, until: float) -> None:
+        self._blocked[client] = until
+        if len(self._blocked) > _MAX_REMEMBERED:
+            now = self._clock()
+            for stale in [c for c, end in self._blocked.items() if end <= now]:
+                del self._blocked[stale]
 
     def reset(self) -> None:
         self._blocked.clear()

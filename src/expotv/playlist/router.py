@@ -10,6 +10,7 @@ from expotv.db import utcnow
 from expotv.deps import AppSettings, ClientAddress, Heartbeats, Playlists
 from expotv.errors import ErrorOut
 from expotv.observability.metrics import CONTENT_SERVED
+from expotv.observability.refusals import refusals
 from expotv.playlist.schemas import PingIn, PingRead, PlaylistRead
 from expotv.playlist.service import Served, record_ping
 
@@ -82,7 +83,8 @@ async def get_content(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A playlist intercalada da TV (em cache; 304 quando If-None-Match é a atual)."""
-    served = await playlists.get(codigo, client=client, now=utcnow())
+    with refusals("content"):
+        served = await playlists.get(codigo, client=client, now=utcnow())
     headers = _headers(served)
     CONTENT_SERVED.inc()
     if etag_matches(if_none_match, served.entry.version):
@@ -101,15 +103,16 @@ async def ping(
     body: Annotated[PingIn | None, Body()] = None,
 ) -> PingRead:
     """Sinal de vida da TV; responde a versão do conteúdo e o intervalo de ping."""
-    served = await record_ping(
-        playlists,
-        heartbeats,
-        codigo,
-        client=client,
-        now=utcnow(),
-        app_version=body.app_version if body else None,
-        resolution=body.resolution if body else None,
-    )
+    with refusals("ping"):
+        served = await record_ping(
+            playlists,
+            heartbeats,
+            codigo,
+            client=client,
+            now=utcnow(),
+            app_version=body.app_version if body else None,
+            resolution=body.resolution if body else None,
+        )
     if served.is_stale:
         response.headers.update(STALE_HEADERS)
     return PingRead(

@@ -1,7 +1,7 @@
 """Serving playlists to TVs: cheap when cached, exact after changes, up in outages.
 
-    get(code) ─┬─ shared cache hit (fresh) ─────────────────────> entry
-               ├─ blocked address, code it does not play ───────> 429
+    get(code) ─┬─ blocked address, code it does not play ───────> 429
+               ├─ shared cache hit (fresh) ─────────────────────> entry
                ├─ known-unknown code (negative cache) ──────────> 404 / 429
                ├─ build (one query set per code at a time) ─────> entry, cached
                └─ database down ─┬─ last-known copy ───────────> entry, stale
@@ -13,7 +13,8 @@
     PlaylistLoader   (loader.py)       one TV's playlist from the database
     SingleFlight     (singleflight.py) one build per code at a time
     DatabaseBreaker  (breaker.py)      after a failure, copies for a while
-    LookupGuard      (lookups.py)      unknown codes per address, 429
+    LookupGuard      (lookups.py)      unknown codes per address, 429; the
+                                       codes each address already plays
     WatchedTVs       (watched.py)      TVs with a socket here, their nudges
 
 Invalidation (after a commit, ``invalidation.PlaylistInvalidator``, or announced
@@ -37,9 +38,9 @@ from expotv.cache.ratelimit import RateLimiter
 from expotv.config import Settings
 from expotv.db import utcnow
 from expotv.playlist.breaker import DatabaseBreaker
-from expotv.playlist.cache import LAST_KNOWN_MAX_BYTES, PlaylistCache, Served
+from expotv.playlist.cache import LAST_KNOWN_MAX_BYTES, Found, PlaylistCache, Served
 from expotv.playlist.loader import Loaded, PlaylistLoader
-from expotv.playlist.lookups import LookupGuard
+from expotv.playlist.lookups import LookupGuard, playing_seconds_for
 from expotv.playlist.singleflight import SingleFlight
 from expotv.playlist.store import PlaylistEntry
 from expotv.playlist.watched import WatchedTVs
@@ -83,8 +84,9 @@ class PlaylistService:
         self.breaker = DatabaseBreaker()
         self.lookups = LookupGuard(
             limiter or RateLimiter(),
+            cache,
             per_minute=settings.tv_lookup_rate_per_minute,
-            known=self.store,
+            playing_seconds=playing_seconds_for(settings.tv_ping_interval_seconds),
         )
         self.build_timeout_seconds = BUILD_TIMEOUT_SECONDS
         self.on_invalidated: list[InvalidationObserver] = []
@@ -94,16 +96,33 @@ class PlaylistService:
     # Serving ---------------------------------------------------------------
 
     async def get(self, code: str, *, client: str, now: datetime) -> Served:
-        """The playlist of the TV ``code`` (any case), or TVNotFound / 429 / 503."""
+        """The playlist of the TV ``code`` (any case), or TVNotFound / 429 / 503.
+
+        Every public code lookup comes through here (player page, content, ping,
+        WebSocket), so the lookup guard sees them all.
+        """
         code = normalize_code(code)
         if not _is_plausible(code):
+            self.lookups.ensure_allowed(client)
             await self.lookups.record_miss(client)
             raise TVNotFound()
-        entry = await self.store.fresh(code, now.timestamp())
-        if entry is not None:
-            return Served(entry)
-        self.lookups.ensure_allowed(client, code)
-        if await self.store.is_known_unknown(code):
+        blocked_key, playing_key = self.lookups.keys(client, code)
+        found = await self.store.look_up(
+            code, now.timestamp(), also=(blocked_key, playing_key)
+        )
+        admission = self.lookups.admit(
+            client, code, blocked_until=found.also[0], playing_since=found.also[1]
+        )
+        served = await self._serve(code, found, client=client, now=now)
+        await self.lookups.record_success(admission)
+        return served
+
+    async def _serve(
+        self, code: str, found: Found, *, client: str, now: datetime
+    ) -> Served:
+        if found.entry is not None:
+            return Served(found.entry)
+        if found.is_unknown:
             await self.lookups.record_miss(client)
             raise TVNotFound()
         if self.breaker.is_open:

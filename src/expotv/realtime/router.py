@@ -23,6 +23,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from expotv.db import utcnow
 from expotv.deps import AppSettings, ClientAddress, Hub, Playlists
+from expotv.observability.refusals import count_refusal
 from expotv.playlist.exceptions import PlaylistUnavailable, TVLookupRateLimited
 from expotv.realtime.hub import Connection
 from expotv.tvs.codes import normalize_code
@@ -57,7 +58,8 @@ async def tv_updates(
     try:
         try:
             version = await playlists.version(code, client=client, now=utcnow())
-        except TVLookupRateLimited:
+        except TVLookupRateLimited as exc:
+            count_refusal("websocket", exc.code)
             await _close(websocket, CLOSE_RATE_LIMITED, "muitas tentativas")
             return
         except PlaylistUnavailable:

@@ -1,21 +1,11 @@
 from __future__ import annotations
 
-import httpx
-from fastapi import FastAPI
-
 from expotv.users.models import Role
 from tests import support
-from tests.integration.auth.conftest import AppBuilder
+from tests.conftest import AppBuilder
 from tests.integration.auth.helpers import login
 
 WINDOW_SECONDS = 600
-
-
-def client_at(app: FastAPI, address: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, client=(address, 40000)),
-        base_url="http://testserver",
-    )
 
 
 async def test_too_many_failures_for_one_email_block_even_the_right_password(
@@ -28,7 +18,7 @@ async def test_too_many_failures_for_one_email_block_even_the_right_password(
     )
     user = await factory.user(Role.VIEWER)
     other = await factory.user(Role.VIEWER)
-    async with client_at(app, "10.1.1.1") as client:
+    async with support.client_at(app, "10.1.1.1") as client:
         for _ in range(3):
             assert (await login(client, user.email, "errada-123")).status_code == 401
 
@@ -38,7 +28,7 @@ async def test_too_many_failures_for_one_email_block_even_the_right_password(
         assert 1 <= int(blocked.headers["Retry-After"]) <= WINDOW_SECONDS
         # Another account from the same address is not affected.
         assert (await login(client, other.email)).status_code == 200
-    async with client_at(app, "10.2.2.2") as elsewhere:
+    async with support.client_at(app, "10.2.2.2") as elsewhere:
         # The block follows the email, wherever the attempt comes from.
         assert (await login(elsewhere, user.email)).status_code == 429
 
@@ -52,7 +42,7 @@ async def test_too_many_failures_from_one_address_block_that_address(
         login_failure_window_seconds=WINDOW_SECONDS,
     )
     user = await factory.user(Role.VIEWER)
-    async with client_at(app, "10.3.3.3") as attacker:
+    async with support.client_at(app, "10.3.3.3") as attacker:
         for n in range(3):
             response = await login(attacker, f"alvo{n}@example.com", "errada-123")
             assert response.status_code == 401
@@ -60,7 +50,7 @@ async def test_too_many_failures_from_one_address_block_that_address(
         blocked = await login(attacker, user.email)
         assert blocked.status_code == 429
         assert 1 <= int(blocked.headers["Retry-After"]) <= WINDOW_SECONDS
-    async with client_at(app, "10.4.4.4") as someone_else:
+    async with support.client_at(app, "10.4.4.4") as someone_else:
         assert (await login(someone_else, user.email)).status_code == 200
 
 
@@ -73,7 +63,7 @@ async def test_a_successful_login_resets_the_email_count(
         login_failure_window_seconds=WINDOW_SECONDS,
     )
     user = await factory.user(Role.VIEWER)
-    async with client_at(app, "10.5.5.5") as client:
+    async with support.client_at(app, "10.5.5.5") as client:
         for _ in range(2):
             assert (await login(client, user.email, "errada-123")).status_code == 401
         assert (await login(client, user.email)).status_code == 200

@@ -7,7 +7,7 @@ import httpx
 from expotv.config import Settings
 from expotv.users.models import Role
 from tests import support
-from tests.integration.auth.conftest import AppBuilder
+from tests.conftest import AppBuilder
 from tests.integration.auth.helpers import (
     bearer,
     login,

@@ -11,6 +11,7 @@ that the player script reads (a strict Content-Security-Policy allows that).
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,11 +19,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from expotv.deps import AppContextDep, AppSettings
+from expotv.db import utcnow
+from expotv.deps import AppSettings, ClientAddress, Playlists
+from expotv.errors import RateLimited
+from expotv.observability.refusals import refusals
+from expotv.playlist.exceptions import PlaylistUnavailable
 from expotv.tvs import codes
-from expotv.tvs import repository as tv_repository
+from expotv.tvs.exceptions import TVNotFound
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -53,18 +57,33 @@ async def player_page(
     request: Request,
     codigo: Annotated[str, PathParam(max_length=64)],
     settings: AppSettings,
-    context: AppContextDep,
+    playlists: Playlists,
+    client: ClientAddress,
     preview: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
     """O player em tela cheia que o navegador da TV abre."""
     code = codes.normalize_code(codigo)
-    known = await _tv_exists(context.sessionmaker, code)
-    if known is False:
+    # The page is a code lookup like the TV's other requests: the same guard
+    # (429 for an enumerating address), the same cached playlist (no SQL on a hit).
+    try:
+        with refusals("player"):
+            await playlists.get(code, client=client, now=utcnow())
+    except TVNotFound:
         return TEMPLATES.TemplateResponse(
             request, "player_404.html", {"codigo": codigo[:16]}, status_code=404
         )
-    # known is None when the database is unreachable: serve the player anyway,
-    # it plays its cached playlist until the server is back.
+    except RateLimited as exc:
+        return TEMPLATES.TemplateResponse(
+            request,
+            "player_429.html",
+            {"minutos": max(1, math.ceil(exc.retry_after / 60))},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    except PlaylistUnavailable:
+        # The database is down and nothing is cached here: serve the player
+        # anyway, it plays its own copy until the server is back.
+        logger.warning("página do player: conteúdo indisponível para %s", code)
     return TEMPLATES.TemplateResponse(
         request,
         "player.html",
@@ -92,18 +111,3 @@ def player_config(code: str, *, is_preview: bool, ping_seconds: int) -> dict[str
         "intervaloPing": ping_seconds,
         "versaoApp": PLAYER_VERSION,
     }
-
-
-async def _tv_exists(
-    sessionmaker: async_sessionmaker[AsyncSession], code: str
-) -> bool | None:
-    if not codes.is_well_formed(code):
-        return False
-    try:
-        async with sessionmaker() as session:
-            return await tv_repository.code_exists(session, code)
-    except Exception as exc:
-        # Whatever the database path raised (a reset connection is a RuntimeError
-        # in asyncmy): the TV still gets its player, which plays its copy.
-        logger.warning("página do player: banco indisponível: %r", exc)
-        return None
