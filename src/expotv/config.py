@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     # The newest notícias a playlist takes (each TV's body grows with every one).
     playlist_max_news: int = Field(default=100, ge=1)
     tv_lookup_rate_per_minute: int = 120
+    # TV WebSockets one instance holds per TV code and per client address, and
+    # pings of one TV code per minute (across instances); 0 turns a cap off.
+    ws_max_per_code: int = Field(default=10, ge=0)
+    ws_max_per_address: int = Field(default=100, ge=0)
+    ping_max_per_code_per_minute: int = Field(default=12, ge=0)
 
     # IANA zone in which people read and type dates (dashboard; later, naive input).
     timezone: str = "America/Sao_Paulo"

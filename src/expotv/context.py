@@ -188,7 +188,10 @@ async def open_context(
             stack.push_async_callback(heartbeats.stop)
             context.heartbeats = heartbeats
         if tv_serving:
-            hub = ConnectionHub()
+            hub = ConnectionHub(
+                max_per_code=settings.ws_max_per_code,
+                max_per_address=settings.ws_max_per_address,
+            )
             playlists.watched.on_version_changed.append(hub.publish_version)
             stack.callback(hub.close)
             context.hub = hub

@@ -25,6 +25,7 @@ from expotv.playlist.service import PlaylistService
 from expotv.realtime.hub import ConnectionHub
 from expotv.storage.base import ObjectStorage
 from expotv.tvs.heartbeat import HeartbeatWriter
+from expotv.tvs.ping_limit import PingLimit
 from expotv.tvs.presence import Presence
 
 
@@ -67,6 +68,12 @@ async def get_playlists(context: AppContextDep) -> PlaylistService:
     return context.playlists
 
 
+async def get_ping_limit(context: AppContextDep) -> PingLimit:
+    return PingLimit(
+        context.limiter, per_minute=context.settings.ping_max_per_code_per_minute
+    )
+
+
 async def get_heartbeats(context: AppContextDep) -> HeartbeatWriter:
     return require(context.heartbeats, "o gravador de pings")
 
@@ -93,6 +100,7 @@ Limiter = Annotated[RateLimiter, Depends(get_limiter)]
 Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
 Playlists = Annotated[PlaylistService, Depends(get_playlists)]
 Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
+PingLimitDep = Annotated[PingLimit, Depends(get_ping_limit)]
 Hub = Annotated[ConnectionHub, Depends(get_hub)]
 PresenceDep = Annotated[Presence, Depends(get_presence)]
 ClientAddress = Annotated[str, Depends(client_address)]

@@ -7,7 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Path, Response
 
 from expotv.db import utcnow
-from expotv.deps import AppSettings, ClientAddress, Heartbeats, Playlists
+from expotv.deps import (
+    AppSettings,
+    ClientAddress,
+    Heartbeats,
+    PingLimitDep,
+    Playlists,
+)
 from expotv.errors import ErrorOut
 from expotv.observability.metrics import CONTENT_SERVED
 from expotv.observability.refusals import refusals
@@ -92,11 +98,24 @@ async def get_content(
     return Response(served.entry.body, media_type="application/json", headers=headers)
 
 
-@router.post("/{codigo}/ping", response_model=PingRead, responses=_ERRORS)
+_PING_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    429: {
+        "model": ErrorOut,
+        "description": (
+            "códigos desconhecidos demais deste cliente, ou pings demais desta TV "
+            "por minuto (Retry-After)"
+        ),
+    },
+}
+
+
+@router.post("/{codigo}/ping", response_model=PingRead, responses=_PING_ERRORS)
 async def ping(
     codigo: TVCode,
     playlists: Playlists,
     heartbeats: Heartbeats,
+    limit: PingLimitDep,
     client: ClientAddress,
     ping_interval: PingInterval,
     response: Response,
@@ -110,6 +129,7 @@ async def ping(
             codigo,
             client=client,
             now=utcnow(),
+            limit=limit,
             app_version=body.app_version if body else None,
             resolution=body.resolution if body else None,
         )

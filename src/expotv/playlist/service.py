@@ -47,6 +47,7 @@ from expotv.playlist.watched import WatchedTVs
 from expotv.tvs.codes import CODE_LENGTH, normalize_code
 from expotv.tvs.exceptions import TVNotFound
 from expotv.tvs.heartbeat import HeartbeatWriter
+from expotv.tvs.ping_limit import PingLimit
 
 logger = logging.getLogger(__name__)
 
@@ -257,12 +258,16 @@ async def record_ping(
     *,
     client: str,
     now: datetime,
+    limit: PingLimit | None = None,
     app_version: str | None = None,
     resolution: str | None = None,
 ) -> Served:
     """A TV's heartbeat: remembered in memory (written in batches), answered with
-    the TV's current versao."""
+    the TV's current versao. ``limit``: pings per code (429 past it, nothing
+    written)."""
     served = await playlists.get(code, client=client, now=now)
+    if limit is not None:
+        await limit.hit(served.entry.code)
     await heartbeats.record(
         served.entry.tv_id,
         seen_at=now,

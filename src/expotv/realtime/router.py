@@ -6,9 +6,11 @@ Frames (JSON text): ``{"evento":"conectado","versao"}`` first,
 application frame rather than only a protocol ping so that the ES5 player can see
 the socket is alive (and proxies see traffic); players ignore events they don't know.
 
-Close codes: 4404 unknown TV (sent after accepting, so browsers see it), 4429 too
-many unknown codes from this address, 1013 content unavailable (database down and
-nothing cached): try again later.
+Close codes: 4404 unknown TV (sent after accepting, so browsers see it); 4429 too
+many: unknown codes from this address (the lookup guard), or sockets for this TV
+code or from this address on this instance (the hub's caps), the reason in
+Portuguese; 1013 content unavailable (database down and nothing cached): try again
+later.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from expotv.db import utcnow
 from expotv.deps import AppSettings, ClientAddress, Hub, Playlists
 from expotv.observability.refusals import count_refusal
 from expotv.playlist.exceptions import PlaylistUnavailable, TVLookupRateLimited
-from expotv.realtime.hub import Connection
+from expotv.realtime.hub import Connection, HubFull
 from expotv.tvs.codes import normalize_code
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,12 @@ router = APIRouter(tags=["app da TV"])
 CLOSE_UNKNOWN_TV = 4404
 CLOSE_RATE_LIMITED = 4429
 CLOSE_TRY_AGAIN_LATER = 1013
+
+# Close reasons people may read (a browser's console, a TV app's log), in pt-BR.
+_FULL_REASONS = {
+    "ws_code_full": "conexões demais para esta TV",
+    "ws_address_full": "conexões demais deste endereço",
+}
 
 # What a vanished client raises when the server writes to it.
 _GONE = (WebSocketDisconnect, RuntimeError, OSError)
@@ -53,14 +61,21 @@ async def tv_updates(
     code = normalize_code(codigo)
     await websocket.accept()
     # Registered before the version is read, so a change in between is not missed.
-    connection = hub.connect(code)
+    try:
+        connection = hub.connect(code, client)
+    except HubFull as full:
+        count_refusal("websocket", full.reason)
+        await _close(websocket, CLOSE_RATE_LIMITED, _FULL_REASONS[full.reason])
+        return
     playlists.watch(code)
     try:
         try:
             version = await playlists.version(code, client=client, now=utcnow())
         except TVLookupRateLimited as exc:
             count_refusal("websocket", exc.code)
-            await _close(websocket, CLOSE_RATE_LIMITED, "muitas tentativas")
+            await _close(
+                websocket, CLOSE_RATE_LIMITED, "códigos de TV inexistentes demais"
+            )
             return
         except PlaylistUnavailable:
             await _close(websocket, CLOSE_TRY_AGAIN_LATER, "conteúdo indisponível")

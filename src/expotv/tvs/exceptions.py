@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from expotv.errors import Invalid, NotFound, Unavailable
+from expotv.errors import Invalid, NotFound, RateLimited, Unavailable
 
 
 class TVNotFound(NotFound, code="tv_not_found", detail="TV não encontrada"): ...
@@ -19,4 +19,11 @@ class TVCodeUnavailable(
     Unavailable,
     code="tv_code_unavailable",
     detail="não foi possível gerar um código único para a TV; tente novamente",
+): ...
+
+
+class TVPingRateLimited(
+    RateLimited,
+    code="tv_ping_rate_limited",
+    detail="pings demais desta TV; tente novamente mais tarde",
 ): ...

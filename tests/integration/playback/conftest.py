@@ -23,6 +23,8 @@ from expotv.news.models import NewsItem
 from expotv.notices.models import Notice, notice_condominium
 from expotv.tvs.codes import generate_code
 from expotv.tvs.models import TV
+from tests.conftest import AppBuilder
+from tests.integration.redis.server import RedisServer
 
 
 @dataclass
@@ -116,6 +118,28 @@ class Arrange:
 @pytest.fixture
 def arrange(app: FastAPI, clean: None) -> Arrange:
     return Arrange(sessionmaker=context_of(app).sessionmaker)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis of the test's own (its command counts are the test's alone)."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def shared(build_app: AppBuilder, redis_server: RedisServer) -> AppBuilder:
+    """Instances (apps with their own lifespan) sharing the test's database and
+    one Redis, as several ``expotv serve`` behind a balancer."""
+
+    async def instance(**overrides: Any) -> FastAPI:
+        return await build_app(
+            redis_url=redis_server.url, redis_key_prefix="expotv-shared", **overrides
+        )
+
+    return instance
 
 
 @dataclass

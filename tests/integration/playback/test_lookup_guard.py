@@ -29,7 +29,6 @@ from expotv.tvs.models import TV
 from tests import support
 from tests.conftest import AppBuilder
 from tests.integration.playback.conftest import Arrange
-from tests.integration.redis.server import RedisServer
 
 LIMIT = 5
 HOME = "10.20.0.1"  # the building: its lobby TV and a curious resident
@@ -164,36 +163,15 @@ async def test_a_blocked_address_gets_its_sockets_closed_with_4429(
 # Several instances ------------------------------------------------------------
 
 
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def shared(build_app: AppBuilder, redis_server: RedisServer) -> AppBuilder:
-    """Instances sharing the test's database and one Redis (a fresh server, so
-    its command counts are ours alone)."""
-
-    async def instance(**overrides: Any) -> FastAPI:
-        return await build_app(
-            redis_url=redis_server.url,
-            redis_key_prefix="expotv-guard",
-            tv_lookup_rate_per_minute=LIMIT,
-            **overrides,
-        )
-
-    return instance
-
-
 async def test_already_playing_holds_across_instances_and_a_restart(
     shared: AppBuilder, arrange: Arrange
 ) -> None:
     condominium = await arrange.condominium()
     lobby, other = await arrange.tv(condominium), await arrange.tv(condominium)
-    a, b = await shared(), await shared()
+    a, b = (
+        await shared(tv_lookup_rate_per_minute=LIMIT),
+        await shared(tv_lookup_rate_per_minute=LIMIT),
+    )
     async with support.client_at(a, HOME) as home_a:
         assert (await home_a.get(f"/app/tv/{lobby.code}/content")).status_code == 200
         await guess_until_blocked(home_a)
@@ -210,7 +188,7 @@ async def test_already_playing_holds_across_instances_and_a_restart(
         assert (await home_b.post(f"/app/tv/{lobby.code}/ping")).status_code == 200
 
     # A third instance started now (or B restarted) knows the same.
-    c = await shared()
+    c = await shared(tv_lookup_rate_per_minute=LIMIT)
     async with support.client_at(c, HOME) as home_c:
         assert (await home_c.get(f"/tv/{other.code}")).status_code == 429
         assert (await home_c.get(f"/tv/{lobby.code}")).status_code == 200
@@ -238,7 +216,7 @@ async def test_the_guard_adds_no_redis_round_trip_to_a_cached_lookup(
     shared: AppBuilder, arrange: Arrange
 ) -> None:
     tv = await arrange.tv(await arrange.condominium())
-    app = await shared()
+    app = await shared(tv_lookup_rate_per_minute=LIMIT)
     cache = context_of(app).cache
     assert isinstance(cache, RedisCache)
     commands = _commands(cache.link)
