@@ -13,12 +13,13 @@ from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from expotv.private_files import read_or_create_secret
+from expotv.timezones import DEFAULT_ZONE, canonical_zone, zone_of
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -101,6 +102,9 @@ class Settings(BaseSettings):
     tv_monitor_interval_seconds: int = 60
     tv_ping_interval_seconds: int = 30
     expiry_interval_seconds: int = 300
+    # The playlist-edges job: how late after a playlist's valido_ate its connected
+    # TVs may hear of it (the contract allows 60 s; an emergency's end, 2 s).
+    playlist_edge_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     cache_cleanup_interval_seconds: int = 3600
     media_orphan_sweep_interval_seconds: int = 3600
     heartbeat_flush_seconds: float = 2.0
@@ -114,8 +118,9 @@ class Settings(BaseSettings):
     ws_max_per_address: int = Field(default=100, ge=0)
     ping_max_per_code_per_minute: int = Field(default=12, ge=0)
 
-    # IANA zone in which people read and type dates (dashboard; later, naive input).
-    timezone: str = "America/Sao_Paulo"
+    # IANA zone in which people read and type dates: the dashboard, timestamps sent
+    # without an offset, and condomínios without a fuso_horario of their own.
+    timezone: str = DEFAULT_ZONE
 
     feeds_allow_private: bool = False
     feeds_interval_seconds: int = 900
@@ -197,15 +202,11 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"fuso horário desconhecido: {value!r}") from None
-        return value
+        return canonical_zone(value)
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return zone_of(self.timezone)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:

@@ -14,6 +14,16 @@ playlist query, the expiry jobs and the status a response shows always agree
                      past their date; a conversion in progress or failed keeps
                      its status until it ends)
     status_at        the status a response shows; ``shows_status`` is its filter
+
+Anúncios and avisos also have a start (``ScheduledMixin``, ``data_inicio``):
+
+    is_pending       data_inicio still ahead
+    plays            as above, and started
+    status_at        "agendado" for an "ativo" item not started yet (never stored:
+                     the status turns by itself, with no job to run)
+
+Whether an item plays on one TV at one instant (weekly windows, TV targets,
+emergencies) is the playlist's question: ``expotv.playlist.eligibility``.
 """
 
 from __future__ import annotations
@@ -32,6 +42,8 @@ from expotv.db import UTCDateTime
 class ContentStatus(StrEnum):
     ACTIVE = "ativo"
     INACTIVE = "inativo"
+    # Shown, never stored: "ativo" before data_inicio (anúncios and avisos).
+    SCHEDULED = "agendado"
     EXPIRED = "expirado"
     PROCESSING = "processando"
     ERROR = "erro"
@@ -119,6 +131,61 @@ def shows_status_sql(
     return and_(cls.status == status, is_live_sql(cls, now))
 
 
+class Scheduled(Lifecycle, Protocol):
+    """An item that may start later (``data_inicio``)."""
+
+    @property
+    def starts_at(self) -> datetime | None: ...
+
+
+def is_pending(item: Scheduled, now: datetime) -> bool:
+    return item.starts_at is not None and item.starts_at > now
+
+
+def is_pending_sql(cls: type[ScheduledMixin], now: datetime) -> ColumnElement[bool]:
+    return and_(cls.starts_at.is_not(None), cls.starts_at > now)
+
+
+def _started_sql(cls: type[ScheduledMixin], now: datetime) -> ColumnElement[bool]:
+    return or_(cls.starts_at.is_(None), cls.starts_at <= now)
+
+
+def plays_when_started(item: Scheduled, now: datetime) -> bool:
+    return plays(item, now) and not is_pending(item, now)
+
+
+def plays_when_started_sql(
+    cls: type[ScheduledMixin], now: datetime
+) -> ColumnElement[bool]:
+    return and_(plays_sql(cls, now), _started_sql(cls, now))
+
+
+def scheduled_status_at(item: Scheduled, now: datetime) -> ContentStatus:
+    """``status_at``, and "agendado" while an "ativo" item waits for its start."""
+    status = status_at(item, now)
+    if status is ContentStatus.ACTIVE and is_pending(item, now):
+        return ContentStatus.SCHEDULED
+    return status
+
+
+def scheduled_shows_status(
+    item: Scheduled, status: ContentStatus, now: datetime
+) -> bool:
+    return scheduled_status_at(item, now) == status
+
+
+def scheduled_shows_status_sql(
+    cls: type[ScheduledMixin], status: ContentStatus, now: datetime
+) -> ColumnElement[bool]:
+    if status is ContentStatus.SCHEDULED:
+        return and_(
+            shows_status_sql(cls, ContentStatus.ACTIVE, now), is_pending_sql(cls, now)
+        )
+    if status is ContentStatus.ACTIVE:
+        return and_(shows_status_sql(cls, status, now), _started_sql(cls, now))
+    return shows_status_sql(cls, status, now)
+
+
 def _enum(enum: type[StrEnum], length: int) -> Enum:
     """Stored as its lower-case values in a VARCHAR (no native ENUM to migrate)."""
     return Enum(
@@ -169,3 +236,17 @@ class ExpiringMixin:
 
     def status_at(self, now: datetime) -> ContentStatus:
         return status_at(self, now)
+
+
+class ScheduledMixin(ExpiringMixin):
+    """``ExpiringMixin`` plus a start: before ``starts_at`` nothing plays, and an
+    "ativo" item shows "agendado"."""
+
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    is_pending = hybrid_method(is_pending, is_pending_sql)
+    plays = hybrid_method(plays_when_started, plays_when_started_sql)
+    shows_status = hybrid_method(scheduled_shows_status, scheduled_shows_status_sql)
+
+    def status_at(self, now: datetime) -> ContentStatus:
+        return scheduled_status_at(self, now)

@@ -5,8 +5,8 @@
     always        settings, engine, sessionmaker (``SessionFactory``), cache,
                   storage, pub/sub, rate limiter (login, TV-code lookups),
                   playlists + their invalidator (a unit-of-work hook: a commit
-                  anywhere invalidates the TVs' playlists on every instance),
-                  dependency probe
+                  anywhere invalidates the TVs' playlists on every instance) and
+                  their edge schedule (shared on Redis), dependency probe
     tv_serving    the TV side of ``expotv serve``: heartbeat writer, WebSocket hub,
                   and the fan-out *listening* to other instances' invalidations
     (presence: the online rule with the pings not written yet, this process's
@@ -50,6 +50,7 @@ from expotv.media.queue import MediaQueueHook, run_media
 from expotv.media.service import ConversionQueue
 from expotv.news import feeds
 from expotv.observability.health import DependencyProbe
+from expotv.playlist.edges import create_edges
 from expotv.playlist.fanout import InvalidationFanout
 from expotv.playlist.invalidation import PlaylistInvalidator
 from expotv.playlist.service import PlaylistService
@@ -97,6 +98,7 @@ class AppContext:
             cache=self.cache,
             storage=self.storage,
             presence=self.presence,
+            playlists=self.playlists,
             http=self.http,
         )
 
@@ -137,7 +139,11 @@ async def open_context(
         pubsub = await stack.enter_async_context(create_pubsub(settings, cache))
         limiter = RateLimiter(cache.link if isinstance(cache, RedisCache) else None)
         playlists = PlaylistService(
-            sessionmaker=sessionmaker, cache=cache, settings=settings, limiter=limiter
+            sessionmaker=sessionmaker,
+            cache=cache,
+            settings=settings,
+            limiter=limiter,
+            edges=create_edges(cache),
         )
         stack.push_async_callback(playlists.close)
         # Only an instance with TVs of its own listens to the others' invalidations;

@@ -35,6 +35,7 @@ from expotv.observability.install import instrumented
 from expotv.observability.router import router as observability_router
 from expotv.playlist.router import router as playlist_router
 from expotv.realtime.router import router as realtime_router
+from expotv.timezones import InputZoneMiddleware
 from expotv.tvs.router import router as tvs_router
 from expotv.ui.painel.routes import install as install_painel
 from expotv.ui.player.router import STATIC_DIR as PLAYER_STATIC_DIR
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/tv/static", StaticFiles(directory=PLAYER_STATIC_DIR), name="player-static"
     )
     install_painel(app)
+    # Timestamps sent without an offset are read in EXPOTV_TIMEZONE.
+    app.add_middleware(InputZoneMiddleware, zone=settings.timezone)
     app.add_middleware(RequestEdge, settings=settings)
     if settings.instance_name:
         app.add_middleware(InstanceHeaderMiddleware, name=settings.instance_name)

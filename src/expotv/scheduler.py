@@ -12,7 +12,9 @@ Every instance's timers fire at the same wall-clock instants (multiples of the
 period since the Unix epoch), and a run belongs to the slot
 ``round(now / period)``: the instance that takes the lock and claims the slot runs
 the job, the others see the slot taken and skip. A clock a little off (less than
-half a period) still lands in the same slot.
+half a period) still lands in the same slot. A ``local`` job works on its own
+process's state (the playlist edges without Redis): every process runs it, with no
+lock. A ``quiet`` one (every second) logs its runs at DEBUG.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from expotv.jobs.locks import (
 from expotv.media.jobs import sweep_orphans
 from expotv.news.jobs import collect_feeds, expire_collected
 from expotv.observability.metrics import JOB_RUNS
+from expotv.playlist.service import PlaylistService
 from expotv.storage.base import ObjectStorage
 from expotv.tvs.jobs import refresh_gauges
 from expotv.tvs.presence import Presence
@@ -64,6 +67,8 @@ class Job:
     name: str
     interval_seconds: float
     run: JobFunction
+    local: bool = False
+    quiet: bool = False
 
 
 def slot_of(now: datetime, interval_seconds: float) -> int:
@@ -84,6 +89,10 @@ class JobRunner:
     async def run(self, job: Job, *, now: datetime | None = None) -> str:
         """Run ``job`` unless another run holds it or already ran this period."""
         now = now or self._clock()
+        if job.local:
+            result = await self._execute(job, now)
+            JOB_RUNS.labels(job=job.name, result=result).inc()
+            return result
         slot = slot_of(now, job.interval_seconds)
         result = "skipped"
         try:
@@ -106,7 +115,12 @@ class JobRunner:
         except Exception:
             log.exception("tarefa %s falhou", job.name)
             return "error"
-        log.info("tarefa %s concluída: %s", job.name, outcome)
+        log.log(
+            logging.DEBUG if job.quiet else logging.INFO,
+            "tarefa %s concluída: %s",
+            job.name,
+            outcome,
+        )
         return "ok"
 
 
@@ -168,6 +182,7 @@ class JobParts:
     cache: Cache
     storage: ObjectStorage
     presence: Presence
+    playlists: PlaylistService
     http: httpx.AsyncClient | None = None
 
 
@@ -196,6 +211,9 @@ def build_jobs(parts: JobParts) -> list[Job]:
     async def news_feeds(now: datetime) -> object:
         return await collect_feeds(sessionmaker, settings, http=parts.http, now=now)
 
+    async def playlist_edges(now: datetime) -> object:
+        return await parts.playlists.pass_edges(now)
+
     return [
         Job("tv-monitor", settings.tv_monitor_interval_seconds, tv_monitor),
         Job("content-expiry", settings.expiry_interval_seconds, content_expiry),
@@ -205,6 +223,14 @@ def build_jobs(parts: JobParts) -> list[Job]:
             "media-orphans",
             settings.media_orphan_sweep_interval_seconds,
             media_orphans,
+        ),
+        Job(
+            "playlist-edges",
+            settings.playlist_edge_interval_seconds,
+            playlist_edges,
+            # Without a shared schedule each process pops its own builds' edges.
+            local=not parts.playlists.edges.shared,
+            quiet=True,
         ),
     ]
 

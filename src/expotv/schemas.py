@@ -14,10 +14,12 @@ field and the JSON schema says so. Services test ``changes.x is not MISSING``
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, Field
+
+from expotv.timezones import as_utc
 
 # Ids and counters live in 32-bit signed INTEGER columns on every database we run on:
 # a larger value is a 422 at the edge, never a driver overflow (a 500).
@@ -29,14 +31,9 @@ RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Count = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
-def _aware_utc(value: datetime) -> datetime:
-    """Naive input is taken as UTC; everything is kept in UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
+# Naive input is wall-clock time in EXPOTV_TIMEZONE (``expotv.timezones``); every
+# timestamp is kept in UTC.
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class ApiModel(BaseModel):

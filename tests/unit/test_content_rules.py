@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 from sqlalchemy import ColumnElement, Engine, create_engine, delete, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from expotv.content import ContentStatus, ExpiringMixin, status_at
+from expotv.content import (
+    ContentStatus,
+    ExpiringMixin,
+    ScheduledMixin,
+    scheduled_status_at,
+    status_at,
+)
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ACTIVE = ContentStatus.ACTIVE
@@ -24,6 +30,7 @@ INACTIVE = ContentStatus.INACTIVE
 EXPIRED = ContentStatus.EXPIRED
 PROCESSING = ContentStatus.PROCESSING
 ERROR = ContentStatus.ERROR
+SCHEDULED = ContentStatus.SCHEDULED
 
 
 class _Base(DeclarativeBase):
@@ -32,6 +39,14 @@ class _Base(DeclarativeBase):
 
 class Row(ExpiringMixin, _Base):
     __tablename__ = "row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class StartingRow(ScheduledMixin, _Base):
+    """An anúncio's or aviso's rules: ``Row``'s plus a start (``data_inicio``)."""
+
+    __tablename__ = "starting_row"
 
     id: Mapped[int] = mapped_column(primary_key=True)
 
@@ -142,3 +157,86 @@ def test_only_active_items_ahead_of_their_date_play(
     item = Row(status=status, expires_at=expires_at)
     assert item.plays(NOW) is plays
     assert item.is_expiry_due(NOW) is due
+
+
+StartingRule = tuple[
+    Callable[[StartingRow, datetime], bool], Callable[[datetime], ColumnElement[bool]]
+]
+STARTING_RULES: dict[str, StartingRule] = {
+    "is_expired": (lambda r, now: r.is_expired(now), StartingRow.is_expired),
+    "is_live": (lambda r, now: r.is_live(now), StartingRow.is_live),
+    "is_pending": (lambda r, now: r.is_pending(now), StartingRow.is_pending),
+    "plays": (lambda r, now: r.plays(now), StartingRow.plays),
+    "is_expiry_due": (lambda r, now: r.is_expiry_due(now), StartingRow.is_expiry_due),
+    **{
+        f"shows_status[{status}]": (
+            lambda r, now, s=status: r.shows_status(s, now),
+            lambda now, s=status: StartingRow.shows_status(s, now),
+        )
+        for status in ContentStatus
+    },
+}
+stored = st.sampled_from([s for s in ContentStatus if s is not SCHEDULED])
+starting_rows = st.lists(
+    st.tuples(stored, st.none() | offsets, st.none() | offsets), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=starting_rows, now=instants)
+def test_rules_with_a_start_select_in_sql_exactly_what_python_accepts(
+    engine: Engine,
+    rows: list[tuple[ContentStatus, timedelta | None, timedelta | None]],
+    now: datetime,
+) -> None:
+    values: list[dict[str, Any]] = [
+        {
+            "id": i,
+            "status": status,
+            "expires_at": None if expiry is None else now + expiry,
+            "starts_at": None if start is None else now + start,
+            "duration_seconds": 10,
+        }
+        for i, (status, expiry, start) in enumerate(rows, start=1)
+    ]
+    instances = [StartingRow(**v) for v in values]
+    with engine.begin() as conn:
+        conn.execute(delete(StartingRow))
+        conn.execute(insert(StartingRow), values)
+        for name, (in_python, in_sql) in STARTING_RULES.items():
+            selected = set(conn.scalars(select(StartingRow.id).where(in_sql(now))))
+            accepted = {row.id for row in instances if in_python(row, now)}
+            assert selected == accepted, name
+    # Each row shows exactly one status, and the filter finds it there.
+    for row in instances:
+        shown = [s for s in ContentStatus if row.shows_status(s, now)]
+        assert shown == [row.status_at(now)]
+
+
+@pytest.mark.parametrize(
+    ("status", "starts_at", "expires_at", "shown", "plays"),
+    [
+        (ACTIVE, NOW + timedelta(microseconds=1), None, SCHEDULED, False),
+        (ACTIVE, NOW, None, ACTIVE, True),
+        (ACTIVE, NOW - timedelta(days=1), None, ACTIVE, True),
+        # Inactive, converting or failed items say so, started or not.
+        (INACTIVE, NOW + timedelta(days=1), None, INACTIVE, False),
+        (PROCESSING, NOW + timedelta(days=1), None, PROCESSING, False),
+        (ERROR, NOW + timedelta(days=1), None, ERROR, False),
+        # Past its expiry it is expired, whatever its start.
+        (ACTIVE, NOW + timedelta(days=1), NOW, EXPIRED, False),
+    ],
+)
+def test_an_active_item_is_scheduled_until_its_start(
+    status: ContentStatus,
+    starts_at: datetime | None,
+    expires_at: datetime | None,
+    shown: ContentStatus,
+    plays: bool,
+) -> None:
+    item = StartingRow(status=status, starts_at=starts_at, expires_at=expires_at)
+    assert item.status_at(NOW) is shown
+    assert scheduled_status_at(item, NOW) is shown
+    assert item.plays(NOW) is plays
+    # Waiting for its start still counts against a Síndico's quota.
+    assert item.is_live(NOW) is (shown is not EXPIRED)

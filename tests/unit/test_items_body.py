@@ -8,7 +8,13 @@ from starlette.datastructures import FormData, Headers, UploadFile
 
 from expotv.ads.schemas import AdCreate, AdUpdate
 from expotv.errors import Invalid
-from expotv.items.body import form_values, list_fields, split_ids, validation_error
+from expotv.items.body import (
+    form_values,
+    json_fields,
+    list_fields,
+    split_ids,
+    validation_error,
+)
 from expotv.notices.schemas import NoticeCreate, NoticeUpdate
 
 FIELDS = frozenset({"nome", "condominios_ids", "data_expiracao", "sindico_ids"})
@@ -25,10 +31,15 @@ def upload(content: bytes, filename: str | None = "a.png") -> UploadFile:
 
 
 def test_list_fields_are_read_from_the_models() -> None:
-    assert list_fields(AdCreate) == {"condominios_ids"}
-    assert list_fields(AdUpdate) == {"condominios_ids"}
-    assert list_fields(NoticeCreate) == {"condominios_ids", "sindico_ids"}
-    assert list_fields(NoticeUpdate) == {"condominios_ids", "sindico_ids"}
+    assert list_fields(AdCreate) == {"condominios_ids", "tvs_ids"}
+    assert list_fields(AdUpdate) == {"condominios_ids", "tvs_ids"}
+    assert list_fields(NoticeCreate) == {"condominios_ids", "sindico_ids", "tvs_ids"}
+    assert list_fields(NoticeUpdate) == {"condominios_ids", "sindico_ids", "tvs_ids"}
+
+
+def test_lists_of_objects_travel_as_json_text_in_a_form() -> None:
+    assert json_fields(AdCreate) == {"horarios"}
+    assert json_fields(NoticeUpdate) == {"horarios"}
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,14 @@ from expotv.items.openapi import item_request_body
 from expotv.notices.schemas import NoticeUpdate
 
 
-def test_expiry_is_kept_in_utc_and_naive_means_utc() -> None:
+def test_expiry_is_kept_in_utc_and_naive_means_expotv_timezone() -> None:
     data = AdUpdate.model_validate_json(
         b'{"data_expiracao": "2030-01-01T09:00:00-03:00"}'
     )
     assert data.expires_at == datetime(2030, 1, 1, 12, tzinfo=UTC)
+    # Outside a request: EXPOTV_TIMEZONE's default, São Paulo (UTC-3).
     naive = AdUpdate.model_validate({"data_expiracao": "2030-01-01T12:00:00"})
-    assert naive.expires_at == datetime(2030, 1, 1, 12, tzinfo=UTC)
+    assert naive.expires_at == datetime(2030, 1, 1, 15, tzinfo=UTC)
 
 
 def test_an_expiry_at_the_end_of_time_is_a_validation_error_not_a_crash() -> None:

@@ -41,12 +41,13 @@ def test_news_create_defaults() -> None:
     assert body.image_url is None
 
 
-def test_naive_expiry_is_taken_as_utc() -> None:
+def test_naive_expiry_is_read_in_expotv_timezone() -> None:
     body = NewsCreate.model_validate(
         {"titulo": "x", "data_expiracao": "2031-01-01T10:00:00"}
     )
 
-    assert body.expires_at == datetime(2031, 1, 1, 10, tzinfo=UTC)
+    # Outside a request: EXPOTV_TIMEZONE's default, São Paulo (UTC-3).
+    assert body.expires_at == datetime(2031, 1, 1, 13, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

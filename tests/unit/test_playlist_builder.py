@@ -5,24 +5,37 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from expotv.content import ContentStatus
+from expotv.playlist import eligibility
 from expotv.playlist.builder import (
     ItemKind,
     PlaylistItem,
     Ratios,
+    Rendered,
     TVInfo,
-    build_cycle,
     playlist_version,
-    render,
 )
+from expotv.playlist.builder import render as render_lineup
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def build_cycle(
+    items: list[PlaylistItem], ratios: Ratios, now: datetime
+) -> list[PlaylistItem]:
+    """The loop of a TV with ``ratios`` and no schedule of its own in the way."""
+    return eligibility.build_cycle(items, replace(TV, ratios=ratios), now)
+
+
+def render(tv: TVInfo, items: list[PlaylistItem], *, now: datetime) -> Rendered:
+    return render_lineup(tv, eligibility.evaluate(items, tv, now), now=now)
 
 
 def item(
@@ -254,7 +267,9 @@ TV = TVInfo(
 def test_rendered_body_has_the_contract_shape() -> None:
     rendered = render(TV, [*notices(1), *ads(2), *news(3)], now=NOW)
     body = json.loads(rendered.body)
-    assert list(body) == ["tv", "versao", "gerado_em", "itens"]
+    assert list(body) == ["tv", "versao", "gerado_em", "valido_ate", "modo", "itens"]
+    assert body["valido_ate"] is None
+    assert body["modo"] == "normal"
     assert body["tv"] == {
         "codigo": "ABC234",
         "nome": "Hall",
@@ -276,6 +291,7 @@ def test_rendered_body_has_the_contract_shape() -> None:
         "duracao": 10,
         "thumbnail_url": None,
         "mensagem": "texto",
+        "emergencia": False,
     }
     assert "mensagem" not in ad
     assert ad["tipo"] == "anuncio"
@@ -326,7 +342,7 @@ def test_version_is_a_stable_hash_of_the_canonical_content() -> None:
     assert len(playlist_version(tv, [])) == 16
 
 
-def test_rendered_playlist_reports_its_first_item_expiry() -> None:
+def test_rendered_playlist_reports_its_first_playing_item_expiry() -> None:
     soon = NOW + timedelta(minutes=5)
     items = [
         item(ItemKind.AD, 1, expires_at=NOW + timedelta(hours=1)),

@@ -13,6 +13,7 @@ from typing import Any
 from prometheus_client import REGISTRY
 
 from expotv.config import Settings
+from expotv.playlist.edges import MemoryEdges
 from expotv.scheduler import Job, JobRunner, Scheduler, build_jobs, slot_of
 
 
@@ -170,15 +171,47 @@ def test_every_job_of_the_issue_is_scheduled_with_its_configured_period(
         cache_cleanup_interval_seconds=13,
         feeds_interval_seconds=14,
         media_orphan_sweep_interval_seconds=15,
+        playlist_edge_interval_seconds=2.5,
     )
-    parts: Any = SimpleNamespace(settings=settings, sessionmaker=None, cache=None)
+    parts: Any = SimpleNamespace(
+        settings=settings,
+        sessionmaker=None,
+        cache=None,
+        playlists=SimpleNamespace(edges=MemoryEdges()),
+    )
 
-    jobs = {job.name: job.interval_seconds for job in build_jobs(parts)}
+    jobs = {job.name: job for job in build_jobs(parts)}
 
-    assert jobs == {
+    assert {name: job.interval_seconds for name, job in jobs.items()} == {
         "tv-monitor": 11,
         "content-expiry": 12,
         "cache-cleanup": 13,
         "news-feeds": 14,
         "media-orphans": 15,
+        "playlist-edges": 2.5,
     }
+    # Edges kept in this process are this process's to pass, with no lock.
+    assert [name for name, job in jobs.items() if job.local] == ["playlist-edges"]
+
+
+async def test_a_local_job_runs_in_every_process_without_a_lock() -> None:
+    ran: list[datetime] = []
+
+    async def work(now: datetime) -> object:
+        ran.append(now)
+        return None
+
+    class Refusing:
+        def hold(self, name: str) -> Any:
+            raise AssertionError("a local job takes no lock")
+
+        async def claim(self, *args: Any, **kwargs: Any) -> bool:
+            raise AssertionError("a local job claims no slot")
+
+    runner = JobRunner(Refusing())
+    job = Job("own-state", 1, work, local=True)
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+    assert await runner.run(job, now=now) == "ok"
+    assert await runner.run(job, now=now) == "ok"
+    assert ran == [now, now]

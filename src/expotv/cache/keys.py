@@ -29,6 +29,11 @@ def tv_playing(address: str, code: str) -> str:
     return f"{PREFIX}:tv-playing:{address}:{code.upper()}"
 
 
+def playlist_edges() -> str:
+    """Sorted set: TV code -> when its cached playlist changes by itself."""
+    return f"{PREFIX}:playlist-edges"
+
+
 def rate_limit_prefix() -> str:
     """Where the rate limiter's counters live (``limits`` appends the rest)."""
     return f"{PREFIX}:rate"

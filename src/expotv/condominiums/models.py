@@ -20,6 +20,9 @@ class Condominium(TimestampMixin, Base):
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True, default=None
     )
+    # IANA name (``fuso_horario``); None follows EXPOTV_TIMEZONE, so a deployment
+    # that changes its zone moves the condomínios that never chose one.
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
 
     # One-way (TV has no ``condominium`` attribute): tvs.models then needs nothing
     # from this module, and the two never import each other.

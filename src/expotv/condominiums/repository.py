@@ -10,14 +10,13 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from expotv.auth.policy import readable_condominium_ids, writable_condominium_ids
 from expotv.condominiums.models import Condominium
-from expotv.content import ContentStatus
+from expotv.items import repository as items_repository
 from expotv.items.kinds import MODELS as ITEM_MODELS
 from expotv.items.models import ContentItem
 from expotv.tvs.models import TV
@@ -131,19 +130,7 @@ async def _detach(
     await session.execute(
         delete(model.condominium_link).where(target_column == condominium_id)
     )
-    untargeted = (
-        model.id.in_(affected),
-        ~exists().where(item_column == model.id),
-    )
-    await session.execute(
-        update(model)
-        .where(*untargeted)
-        .values(requested_status=ContentStatus.INACTIVE)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(model)
-        .where(*untargeted, model.status == ContentStatus.ACTIVE)
-        .values(status=ContentStatus.INACTIVE)
-        .execution_options(synchronize_session=False)
-    )
+    for statement in items_repository.switch_off(
+        model, model.id.in_(affected), ~exists().where(item_column == model.id)
+    ):
+        await session.execute(statement)

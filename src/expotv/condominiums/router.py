@@ -12,7 +12,7 @@ from expotv.condominiums.schemas import (
     CondominiumRead,
     CondominiumUpdate,
 )
-from expotv.deps import DbSession, PresenceDep
+from expotv.deps import AppSettings, DbSession, PresenceDep
 from expotv.pagination import Page, Pagination, page_of
 from expotv.schemas import RowId
 from expotv.tvs.dependencies import RequestTime
@@ -25,6 +25,7 @@ async def list_condominiums(
     user: CurrentUser,
     session: DbSession,
     presence: PresenceDep,
+    settings: AppSettings,
     now: RequestTime,
     page: Pagination,
     q: Annotated[
@@ -39,7 +40,13 @@ async def list_condominiums(
     pending = await presence.pending(tv for c in result.items for tv in c.tvs)
     return page_of(
         result,
-        lambda c: service.to_read(c, now=now, presence=presence, pending=pending),
+        lambda c: service.to_read(
+            c,
+            now=now,
+            presence=presence,
+            pending=pending,
+            default_zone=settings.timezone,
+        ),
     )
 
 
@@ -49,19 +56,27 @@ async def create_condominium(
     user: CurrentUser,
     session: DbSession,
     presence: PresenceDep,
+    settings: AppSettings,
     now: RequestTime,
 ) -> CondominiumRead:
     """Cria um condomínio (um Síndico vira o síndico dele, dentro do seu limite)."""
     condominium = await service.create(session, data, user=user)
-    return await service.read(condominium, now=now, presence=presence)
+    return await service.read(
+        condominium, now=now, presence=presence, default_zone=settings.timezone
+    )
 
 
 @router.get("/{condominium_id}", response_model=CondominiumRead)
 async def get_condominium(
-    condominium: VisibleCondominium, presence: PresenceDep, now: RequestTime
+    condominium: VisibleCondominium,
+    presence: PresenceDep,
+    settings: AppSettings,
+    now: RequestTime,
 ) -> CondominiumRead:
     """Mostra um condomínio com as suas TVs."""
-    return await service.read(condominium, now=now, presence=presence)
+    return await service.read(
+        condominium, now=now, presence=presence, default_zone=settings.timezone
+    )
 
 
 @router.put("/{condominium_id}", response_model=CondominiumRead)
@@ -71,11 +86,15 @@ async def update_condominium(
     user: CurrentUser,
     session: DbSession,
     presence: PresenceDep,
+    settings: AppSettings,
     now: RequestTime,
 ) -> CondominiumRead:
-    """Altera nome, endereço ou síndico de um condomínio (corpo parcial)."""
+    """Altera nome, endereço, síndico ou fuso horário de um condomínio (corpo
+    parcial)."""
     condominium = await service.update(session, condominium, changes, user=user)
-    return await service.read(condominium, now=now, presence=presence)
+    return await service.read(
+        condominium, now=now, presence=presence, default_zone=settings.timezone
+    )
 
 
 @router.delete("/{condominium_id}", status_code=status.HTTP_204_NO_CONTENT)

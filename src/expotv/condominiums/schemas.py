@@ -2,15 +2,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from expotv.schemas import ApiModel, ReadModel, RowId
+from expotv.timezones import canonical_zone
 from expotv.tvs.models import TVStatus
 
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
 ]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Zone = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(canonical_zone),
+    Field(
+        description="fuso horário IANA (ex.: America/Sao_Paulo) em que as janelas "
+        "de horários são lidas; padrão (ou null): EXPOTV_TIMEZONE",
+        examples=["America/Manaus"],
+    ),
+]
 
 
 class CondominiumCreate(ApiModel):
@@ -18,12 +29,14 @@ class CondominiumCreate(ApiModel):
     address: Address | None = Field(default="", alias="endereco")
     # Left out: the caller when a Síndico, nobody when a Master.
     manager_id: RowId | None = Field(default=None, alias="sindico_id")
+    timezone: Zone | None = Field(default=None, alias="fuso_horario")
 
 
 class CondominiumUpdate(ApiModel):
     name: Name | None = Field(default=None, alias="nome")
     address: Address | None = Field(default=None, alias="endereco")
     manager_id: RowId | None = Field(default=None, alias="sindico_id")
+    timezone: Zone | None = Field(default=None, alias="fuso_horario")
 
     @field_validator("name")
     @classmethod
@@ -46,3 +59,8 @@ class CondominiumRead(ReadModel):
     address: str = Field(alias="endereco")
     manager_id: int | None = Field(alias="sindico_id")
     tvs: list[CondominiumTV]
+    timezone: str = Field(
+        alias="fuso_horario",
+        description="fuso horário IANA do condomínio (o padrão, EXPOTV_TIMEZONE, "
+        "quando ele não escolheu um)",
+    )

@@ -37,13 +37,16 @@ def to_read(
     now: datetime,
     presence: Presence,
     pending: Mapping[int, datetime],
+    default_zone: str,
 ) -> CondominiumRead:
-    """``pending``: its TVs' pings not written yet (``presence.pending``)."""
+    """``pending``: its TVs' pings not written yet (``presence.pending``);
+    ``default_zone``: EXPOTV_TIMEZONE, for one without a fuso_horario."""
     return CondominiumRead(
         id=condominium.id,
         name=condominium.name,
         address=condominium.address,
         manager_id=condominium.manager_id,
+        timezone=condominium.timezone or default_zone,
         tvs=[
             CondominiumTV(
                 id=tv.id,
@@ -59,10 +62,16 @@ def to_read(
 
 
 async def read(
-    condominium: Condominium, *, now: datetime, presence: Presence
+    condominium: Condominium, *, now: datetime, presence: Presence, default_zone: str
 ) -> CondominiumRead:
     pending = await presence.pending(condominium.tvs)
-    return to_read(condominium, now=now, presence=presence, pending=pending)
+    return to_read(
+        condominium,
+        now=now,
+        presence=presence,
+        pending=pending,
+        default_zone=default_zone,
+    )
 
 
 async def list_visible(
@@ -120,6 +129,7 @@ async def create(
         name=data.name,
         address=data.address or "",
         manager_id=manager_id,
+        timezone=data.timezone,
         tvs=[],
     )
     session.add(condominium)
@@ -151,6 +161,11 @@ async def update(
         content_changed(session, condominium_ids=[condominium.id])
     if "address" in fields:
         condominium.address = fields["address"] or ""
+    if "timezone" in fields and fields["timezone"] != condominium.timezone:
+        # None: back to EXPOTV_TIMEZONE. Windows are read in it, and valido_ate
+        # is shown with its offset.
+        condominium.timezone = fields["timezone"]
+        content_changed(session, condominium_ids=[condominium.id])
     await session.flush()
     return condominium
 
@@ -170,6 +185,9 @@ async def delete(
     codes: list[str] = []
     if force:
         codes = await tv_repository.codes_in_condominium(session, condominium_id)
+        await tv_repository.detach_items(
+            session, await tv_repository.ids_in_condominium(session, condominium_id)
+        )
         await tv_repository.delete_in_condominium(session, condominium_id)
     await repository.detach_items(session, condominium_id)
     # Checked by the delete itself, so a TV added meanwhile is never swept away.

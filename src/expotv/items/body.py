@@ -3,7 +3,8 @@
 FastAPI can not declare one body that is either a form or JSON, so the route reads
 the ``Request`` here, by ``Content-Type``, and validates the same Pydantic model:
 
-    multipart/form-data   repeated or comma-separated ids for list fields; an empty
+    multipart/form-data   repeated or comma-separated ids for list fields, JSON
+                          text for lists of objects (``horarios``); an empty
                           value is ``null`` (it clears an optional field); the
                           file field holds the upload
     application/json      (or no Content-Type) the model's JSON, strictly parsed;
@@ -58,13 +59,31 @@ def form_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(_properties(model))
 
 
+def _arrays(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    options = [schema, *schema.get("anyOf", [])]
+    return [option for option in options if option.get("type") == "array"]
+
+
+def _of_objects(array: dict[str, Any]) -> bool:
+    items = array.get("items", {})
+    return "$ref" in items or items.get("type") == "object"
+
+
 def list_fields(model: type[BaseModel]) -> frozenset[str]:
-    """The JSON names of ``model``'s list fields (read from its JSON schema)."""
+    """The JSON names of ``model``'s lists of scalars (ids), from its JSON schema."""
     return frozenset(
         name
         for name, schema in _properties(model).items()
-        if schema.get("type") == "array"
-        or any(option.get("type") == "array" for option in schema.get("anyOf", []))
+        if (arrays := _arrays(schema)) and not any(map(_of_objects, arrays))
+    )
+
+
+def json_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The JSON names of ``model``'s lists of objects: JSON text in a form."""
+    return frozenset(
+        name
+        for name, schema in _properties(model).items()
+        if any(map(_of_objects, _arrays(schema)))
     )
 
 
@@ -85,6 +104,7 @@ def form_values(
     *,
     fields: frozenset[str],
     lists: frozenset[str],
+    json_texts: frozenset[str] = frozenset(),
     file_field: str = FILE_FIELD,
 ) -> tuple[dict[str, Any], UploadFile | None]:
     """The model's input from a form, and the upload; unknown fields are dropped."""
@@ -116,10 +136,29 @@ def form_values(
             continue
         if key in lists:
             values[key] = split_ids(texts)
+        elif key in json_texts:
+            values[key] = _json_text(key, texts[-1])
         else:
             last = texts[-1]
             values[key] = last if last.strip() else None
     return values, upload
+
+
+def _json_text(field: str, text: str) -> Any:
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ["body", field],
+                    "msg": "JSON inválido: envie a lista em JSON neste campo",
+                }
+            ]
+        ) from None
 
 
 def _as_fastapi_upload(part: StarletteUploadFile) -> UploadFile:
@@ -189,6 +228,7 @@ def item_body(
     """A dependency that reads and validates ``model`` from a form or JSON body."""
     fields = form_fields(model)
     lists = list_fields(model)
+    json_texts = json_fields(model)
 
     async def read(request: Request) -> AsyncIterator[ItemBody[M]]:
         media_type = _media_type(request)
@@ -196,7 +236,11 @@ def item_body(
             form = await _read_form(request)
             try:
                 values, upload = form_values(
-                    form, fields=fields, lists=lists, file_field=file_field
+                    form,
+                    fields=fields,
+                    lists=lists,
+                    json_texts=json_texts,
+                    file_field=file_field,
                 )
                 try:
                     data = model.model_validate(values)

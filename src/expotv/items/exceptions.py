@@ -5,7 +5,10 @@ ItemNotOwned       403  {code}_not_owned      a Síndico changes only its own
 ItemQuotaExceeded  403  {code}_quota_exceeded "limite de anúncios atingido (N)"
 MediaRequired      422  {code}_media_required the kind needs ``arquivo``
 TargetNotFound     404  a condomínio the caller may not target
+TVNotFound         404  (``tvs.exceptions``) a TV of ``tvs_ids`` the caller can't see
 ExpiryInPast       422  ``data_expiracao`` not in the future
+ExpiryNotAfterStart 422 ``data_expiracao`` not after ``data_inicio``
+TVOutsideTargets   422  a TV of ``tvs_ids`` in none of ``condominios_ids``
 FileExpected, SingleFileExpected  422  the form's file field misused
 """
 
@@ -64,6 +67,26 @@ class ExpiryInPast(Invalid):
 
     def __init__(self) -> None:
         super().__init__(field="data_expiracao")
+
+
+class ExpiryNotAfterStart(Invalid):
+    code = "expiry_not_after_start"
+    detail = "data_expiracao precisa ser depois de data_inicio"
+
+    def __init__(self) -> None:
+        super().__init__(field="data_expiracao")
+
+
+class TVOutsideTargets(Invalid):
+    code = "tv_outside_targets"
+
+    def __init__(self, tv_id: int) -> None:
+        super().__init__(
+            f"tvs_ids: a TV {tv_id} não é de nenhum dos condomínios do item "
+            "(condominios_ids)",
+            field="tvs_ids",
+        )
+        self.tv_id = tv_id
 
 
 class FileExpected(Invalid):

@@ -3,7 +3,9 @@
 The route reads its body itself (``items.body``), so FastAPI can not describe it;
 this builds the description from the same Pydantic model, keeping ``/openapi.json``
 truthful: JSON as the model's schema, and a form where ids repeat, ``null`` does
-not exist (an empty value clears) and the file field is binary.
+not exist (an empty value clears), lists of objects are JSON text and the file
+field is binary. The model's nested definitions (a window of ``horarios``) are
+written inline: the operation has no ``$defs`` of its own to point at.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from expotv.items.body import FILE_FIELD
+from expotv.items.body import FILE_FIELD, json_fields
 
 _FILE_SCHEMA = {
     "type": "string",
@@ -34,6 +36,41 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {**rest, "anyOf": kept}
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with each ``{"$ref": "#/$defs/X"}`` replaced by ``X`` itself."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                rest = {key: value for key, value in node.items() if key != "$ref"}
+                return {**resolve(definitions[ref.removeprefix("#/$defs/")]), **rest}
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    inlined: dict[str, Any] = resolve(schema)
+    return inlined
+
+
+def _as_json_text(schema: dict[str, Any]) -> dict[str, Any]:
+    rest = {k: v for k, v in schema.items() if k not in ("type", "items", "maxItems")}
+    content = {k: v for k, v in schema.items() if k in ("type", "items", "maxItems")}
+    return {
+        **rest,
+        "type": "string",
+        "contentMediaType": "application/json",
+        "contentSchema": content,
+    }
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema by alias, self-contained."""
+    return _inlined(model.model_json_schema(by_alias=True))
+
+
 def form_schema(
     model: type[BaseModel],
     *,
@@ -41,12 +78,15 @@ def form_schema(
     file_description: str,
     file_field: str = FILE_FIELD,
 ) -> dict[str, Any]:
-    schema = model.model_json_schema(by_alias=True)
+    schema = json_schema(model)
+    texts = json_fields(model)
     properties = {
         name: _without_null(copy.deepcopy(prop))
         for name, prop in schema["properties"].items()
         if name != file_field
     }
+    for name in texts & properties.keys():
+        properties[name] = _as_json_text(properties[name])
     properties[file_field] = {**_FILE_SCHEMA, "description": file_description}
     required = [name for name in schema.get("required", []) if name != file_field]
     if file_required:
@@ -69,9 +109,6 @@ def item_request_body(
     description: str,
 ) -> dict[str, Any]:
     """``openapi_extra`` for a route that reads ``model`` with ``items.body``."""
-    json_schema = model.model_json_schema(by_alias=True)
-    # Inlined in the operation, so the schema must not point at shared definitions.
-    assert "$defs" not in json_schema, f"{model.__name__} needs flat fields"
     return {
         "requestBody": {
             "required": True,
@@ -84,7 +121,7 @@ def item_request_body(
                         file_description=file_description,
                     )
                 },
-                "application/json": {"schema": json_schema},
+                "application/json": {"schema": json_schema(model)},
             },
         }
     }

@@ -7,17 +7,19 @@ total and the quota count agree with what a single read shows.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, true
+from sqlalchemy import ColumnElement, Select, Update, exists, func, select, true, update
 from sqlalchemy.orm import selectinload
 
 from expotv.auth import policy
 from expotv.content import ContentStatus
 from expotv.items.kind import ContentKind
 from expotv.items.models import ContentItem
+from expotv.tvs.models import TV
 from expotv.users.models import User
 
 ItemT = TypeVar("ItemT", bound=ContentItem)
@@ -54,7 +56,7 @@ def targeting(
 
 def _loaded(kind: ContentKind[ItemT, Any, Any, Any]) -> Select[ItemT]:
     model = kind.model
-    relations = (model.condominiums, *kind.loads)
+    relations = (model.condominiums, model.tvs, *kind.loads)
     return select(model).options(*(selectinload(r) for r in relations))
 
 
@@ -102,3 +104,33 @@ def count_live_created_by(
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     return query
+
+
+def visible_tvs(user: User, tv_ids: Collection[int]) -> Select[TV]:
+    """The TVs among ``tv_ids`` the user may see (those in condomínios it reads)."""
+    query = select(TV).where(TV.id.in_(sorted(tv_ids)))
+    readable = policy.readable_condominium_ids(user)
+    if readable is not None:
+        query = query.where(TV.condominium_id.in_(readable))
+    return query.order_by(TV.id)
+
+
+def switch_off(
+    model: type[ContentItem], *conditions: ColumnElement[bool]
+) -> tuple[Update, Update]:
+    """Items matching ``conditions`` become ``inativo``: asked for, and at once when
+    ``ativo`` (one still being converted ends ``inativo``; expired and failed items
+    keep their status). For items left with nothing to play on."""
+    asked = (
+        update(model)
+        .where(*conditions)
+        .values(requested_status=ContentStatus.INACTIVE)
+        .execution_options(synchronize_session=False)
+    )
+    now_off = (
+        update(model)
+        .where(*conditions, model.status == ContentStatus.ACTIVE)
+        .values(status=ContentStatus.INACTIVE)
+        .execution_options(synchronize_session=False)
+    )
+    return asked, now_off

@@ -1,8 +1,9 @@
-"""What a caller may see inside an item: its condomínios and the síndicos who sign.
+"""What a caller may see inside an item: its condomínios, TVs and signing síndicos.
 
 Which items a caller sees is decided in SQL (``items.repository``); a visible item
-may still target condomínios (or name síndicos) of other tenants, and those ids are
-left out of the response. ``None`` means "everything" (Master).
+may still target condomínios and TVs (or name síndicos) of other tenants, and those
+ids are left out of the response. A TV is visible with its condomínio. ``None``
+means "everything" (Master).
 
 Visible síndicos: those of the condomínios the caller may read, plus the caller.
 For a Síndico that is only itself (its condomínios are the ones it manages).
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth import policy
 from expotv.condominiums.models import Condominium
+from expotv.tvs.models import TV
 from expotv.users.models import User
 
 
@@ -32,6 +34,22 @@ class Scope:
 
     def hidden_condominiums(self, ids: Iterable[int]) -> set[int]:
         return _hidden(self.condominium_ids, ids)
+
+    def visible_tvs(self, tvs: Iterable[TV]) -> list[int]:
+        """The ids of the TVs in condomínios the caller may read."""
+        return sorted(
+            tv.id
+            for tv in tvs
+            if self.condominium_ids is None or tv.condominium_id in self.condominium_ids
+        )
+
+    def hidden_tvs(self, tvs: Iterable[TV]) -> list[TV]:
+        return [
+            tv
+            for tv in tvs
+            if self.condominium_ids is not None
+            and tv.condominium_id not in self.condominium_ids
+        ]
 
     def visible_signers(self, ids: Iterable[int]) -> list[int]:
         return _visible(self.signer_ids, ids)

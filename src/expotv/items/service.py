@@ -1,11 +1,13 @@
 """Content items of any kind: list, read, create, change and delete, with the rules.
 
 A create checks, in this order: level, media present (if the kind requires it),
-expiry, targets (404), the kind's own fields (4xx), quota (403, early and
-unlocked so a refused upload is not stored); then it stores the media and takes
-the quota again under the user's lock before inserting. An update checks the same
-things for what it changes. Nothing here commits: the request's unit of work does,
-and the TVs' playlists are invalidated after that commit (``content_changed``).
+expiry and start (422), targets (404), TVs (404, then 422 when outside the
+targets), the kind's own fields (4xx), quota (403, early and unlocked so a refused
+upload is not stored); then it stores the media and takes the quota again under
+the user's lock before inserting. An update checks the same things for what it
+changes, against the values the item ends with. Nothing here commits: the
+request's unit of work does, and the TVs' playlists are invalidated after that
+commit (``content_changed``).
 """
 
 from __future__ import annotations
@@ -27,21 +29,26 @@ from expotv.content import ContentStatus, is_past
 from expotv.items import repository as items_repo
 from expotv.items.exceptions import (
     ExpiryInPast,
+    ExpiryNotAfterStart,
     ItemNotFound,
     ItemNotOwned,
     ItemQuotaExceeded,
     MediaRequired,
     TargetNotFound,
+    TVOutsideTargets,
 )
 from expotv.items.kind import ContentKind, CreateT, UpdateT
 from expotv.items.models import ContentItem
 from expotv.items.rules import next_status
+from expotv.items.schemas import to_windows
 from expotv.items.scope import Scope
 from expotv.media import service as media_service
 from expotv.media.service import StoredMedia
 from expotv.pagination import PageParams, PageResult, paginate
 from expotv.playlist.invalidation import content_changed
 from expotv.storage.base import ObjectStorage
+from expotv.tvs.exceptions import TVNotFound
+from expotv.tvs.models import TV
 from expotv.users.models import Role, User
 
 ItemT = TypeVar("ItemT", bound=ContentItem)
@@ -102,6 +109,13 @@ def ensure_future(expires_at: datetime | None, now: datetime) -> None:
         raise ExpiryInPast()
 
 
+def ensure_ends_after_start(
+    starts_at: datetime | None, expires_at: datetime | None
+) -> None:
+    if starts_at is not None and expires_at is not None and expires_at <= starts_at:
+        raise ExpiryNotAfterStart()
+
+
 async def writable_condominiums(
     session: AsyncSession, ids: Iterable[int], *, user: User
 ) -> list[Condominium]:
@@ -117,6 +131,27 @@ async def writable_condominiums(
     if len(found) != len(wanted):
         raise TargetNotFound()
     return found
+
+
+async def visible_tvs(
+    session: AsyncSession, ids: Iterable[int], *, user: User
+) -> list[TV]:
+    """The TVs ``ids``, all of which ``user`` may see (else 404)."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    found = list(await session.scalars(items_repo.visible_tvs(user, wanted)))
+    if len(found) != len(wanted):
+        raise TVNotFound()
+    return found
+
+
+def ensure_tvs_in_targets(item: ContentItem) -> None:
+    """Every TV of ``tvs_ids`` is in one of the item's condomínios (else 422)."""
+    targets = item.condominium_ids
+    for tv in item.tvs:
+        if tv.condominium_id not in targets:
+            raise TVOutsideTargets(tv.id)
 
 
 async def ensure_quota(
@@ -163,15 +198,20 @@ async def create(
     if upload is None and kind.media_required:
         raise MediaRequired(kind.names)
     ensure_future(data.expires_at, now)
+    ensure_ends_after_start(data.starts_at, data.expires_at)
     requested = ContentStatus(data.status)
     item = kind.model()
     item.name = data.name
     item.requested_status = requested
+    item.starts_at = data.starts_at
     item.expires_at = data.expires_at
+    item.windows = to_windows(data.windows)
     item.created_by_id = user.id
     item.condominiums = await writable_condominiums(
         session, data.condominium_ids, user=user
     )
+    item.tvs = await visible_tvs(session, data.tv_ids, user=user)
+    ensure_tvs_in_targets(item)
     await kind.fill(session, item, data, scope=scope)
     await ensure_quota(session, kind, user, now=now, lock=False)
     stored = await _ingest(session, upload, context)
@@ -196,7 +236,7 @@ async def update(
 ) -> ItemT:
     """Change the fields sent. ``item`` was loaded visible and checked changeable.
 
-    Targets (and, for avisos, síndicos) the caller can not see stay when it
+    Targets, TVs (and, for avisos, síndicos) the caller can not see stay when it
     replaces the list.
     """
     scope, storage, now = context.scope, context.storage, context.now
@@ -204,8 +244,18 @@ async def update(
     was_live = item.is_live(now)
     if changes.expires_at is not MISSING:
         ensure_future(changes.expires_at, now)
+    ensure_ends_after_start(
+        item.starts_at if changes.starts_at is MISSING else changes.starts_at,
+        item.expires_at if changes.expires_at is MISSING else changes.expires_at,
+    )
     if changes.condominium_ids is not MISSING:
         await _retarget(session, item, changes.condominium_ids, scope=scope)
+    if changes.tv_ids is not MISSING:
+        await _retarget_tvs(session, item, changes.tv_ids or [], scope=scope)
+    if changes.condominium_ids is not MISSING or changes.tv_ids is not MISSING:
+        ensure_tvs_in_targets(item)
+    if changes.windows is not MISSING:
+        item.windows = to_windows(changes.windows)
     await kind.apply(session, item, changes, scope=scope)
 
     previous = item.media_kind
@@ -219,7 +269,7 @@ async def update(
     elif kind.removes_media(changes) and item.media_key is not None:
         set_media(session, item, None, storage=storage)
         media_changed = True
-    changes.copy_sent(item, "name", "expires_at", "duration_seconds")
+    changes.copy_sent(item, "name", "starts_at", "expires_at", "duration_seconds")
 
     requested = None if changes.status is MISSING else ContentStatus(changes.status)
     item.status = next_status(
@@ -262,6 +312,15 @@ async def _retarget(
     hidden = scope.hidden_condominiums(item.condominium_ids)
     kept = [c for c in item.condominiums if c.id in hidden]
     item.condominiums = sorted([*chosen, *kept], key=lambda c: c.id)
+
+
+async def _retarget_tvs(
+    session: AsyncSession, item: ContentItem, ids: list[int], *, scope: Scope
+) -> None:
+    """Replace the TVs the caller sees; the ones it can not see stay."""
+    chosen = await visible_tvs(session, ids, user=scope.user)
+    kept = scope.hidden_tvs(item.tvs)
+    item.tvs = sorted([*chosen, *kept], key=lambda tv: tv.id)
 
 
 async def _ingest(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Text
+from sqlalchemy import Boolean, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expotv.db import Base, association_table
@@ -21,6 +21,10 @@ class Notice(ContentItem, Base):
     __tablename__ = "notice"
 
     message: Mapped[str] = mapped_column(Text)
+    # While an "ativo" one targets a TV, that TV plays only its emergencies.
+    is_emergency: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     signers: Mapped[list[User]] = relationship(
         secondary=notice_signer, lazy="raise", order_by="User.id"

@@ -12,7 +12,6 @@ from expotv.items.schemas import (
     ItemRead,
     ItemUpdate,
 )
-from expotv.items.scope import Scope
 
 Message = Annotated[
     str,
@@ -21,6 +20,10 @@ Message = Annotated[
     ),
     Field(description="o texto do aviso"),
 ]
+_EMERGENCY = (
+    "enquanto ativo, as TVs que ele alcança passam só os avisos de emergência (um "
+    "Síndico só nos condomínios de que é síndico)"
+)
 SignerIds = Annotated[
     IdList,
     Field(
@@ -38,6 +41,9 @@ class NoticeCreate(ItemCreate):
     duration_seconds: Duration | None = Field(
         default=None, alias="duracao", description="segundos; padrão 15"
     )
+    is_emergency: bool = Field(
+        default=False, alias="emergencia", description=_EMERGENCY
+    )
 
 
 class NoticeUpdate(ItemUpdate):
@@ -45,6 +51,9 @@ class NoticeUpdate(ItemUpdate):
 
     message: Message | MISSING = Field(default=MISSING, alias="mensagem")
     signer_ids: SignerIds | None | MISSING = Field(default=MISSING, alias="sindico_ids")
+    is_emergency: bool | MISSING = Field(
+        default=MISSING, alias="emergencia", description=_EMERGENCY
+    )
     remove_media: None | MISSING = Field(
         default=MISSING,
         alias="arquivo",
@@ -53,7 +62,11 @@ class NoticeUpdate(ItemUpdate):
 
 
 class NoticeRead(ItemRead):
-    SCOPED = {**ItemRead.SCOPED, "signer_ids": Scope.visible_signers}
+    SCOPED = {
+        **ItemRead.SCOPED,
+        "signer_ids": lambda scope, item: scope.visible_signers(item.signer_ids),
+    }
 
     message: str = Field(alias="mensagem")
     signer_ids: list[int] = Field(alias="sindico_ids")
+    is_emergency: bool = Field(alias="emergencia")

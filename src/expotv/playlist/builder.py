@@ -1,15 +1,19 @@
-"""A TV's playlist, from eligible items to the bytes a TV downloads. Pure: no
-session, no clock (``now`` is passed in).
+"""A TV's playlist, from the items that may play there to the bytes a TV downloads.
+Pure: no session, no clock (``now`` is passed in).
 
-    items ──build_cycle──> cycle ──render──> Rendered(version, body, valid_until)
+    items ──eligibility.evaluate──> Lineup ──render──> Rendered(version, body,
+                                   (what plays,          valid_until)
+                                    why the rest
+                                    doesn't, until when)
 
-``build_cycle`` applies the contract's interleaving rule: with ``pX`` the TV's
-proportion and ``X`` the eligible list of a present category (eligible items and
-``pX > 0``), the loop has ``K = max(ceil(len(X) / pX))`` cycles of ``p_avisos``
-avisos, ``p_anuncios`` anúncios, ``p_noticias`` notícias, and the i-th slot of a
-category holds ``X[i mod len(X)]``. The seed's sketch rotated with
+``interleave`` applies the contract's interleaving rule to what is eligible: with
+``pX`` the TV's proportion and ``X`` the eligible list of a present category
+(eligible items and ``pX > 0``), the loop has ``K = max(ceil(len(X) / pX))`` cycles
+of ``p_avisos`` avisos, ``p_anuncios`` anúncios, ``p_noticias`` notícias, and the
+i-th slot of a category holds ``X[i mod len(X)]``. The seed's sketch rotated with
 ``pop(0)`` + ``append(list[0])``, which re-appends the *next* item instead of the
-one just played; indexing by slot cannot drift like that.
+one just played; indexing by slot cannot drift like that. In an emergency the
+playlist is the emergency avisos, once each.
 """
 
 from __future__ import annotations
@@ -17,19 +21,40 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from expotv.content import ContentStatus, plays
+from expotv.content import ContentStatus
+from expotv.timezones import DEFAULT_ZONE, zone_of
+from expotv.windows import Windows
 
 
 class ItemKind(StrEnum):
     NOTICE = "aviso"
     AD = "anuncio"
     NEWS = "noticia"
+
+
+class Mode(StrEnum):
+    NORMAL = "normal"
+    EMERGENCY = "emergencia"
+
+
+class Reason(StrEnum):
+    """Why an item that targets the TV's condomínio is not playing (``motivo``)."""
+
+    SCHEDULED = "agendado"
+    OFF_HOURS = "fora_do_horario"
+    EXPIRED = "expirado"
+    INACTIVE = "inativo"
+    PROCESSING = "processando"
+    ERROR = "erro"
+    OTHER_TV = "outra_tv"
+    RATIO_ZERO = "proporcao_zero"
+    EMERGENCY = "emergencia"
 
 
 # A cycle's order: avisos, then anúncios, then notícias.
@@ -61,6 +86,12 @@ class PlaylistItem:
     duration_seconds: int
     status: ContentStatus = ContentStatus.ACTIVE
     expires_at: datetime | None = None
+    # Anúncios' and avisos' schedule: start, weekly windows (empty: always), the
+    # TVs they are limited to (empty: every TV of their condomínios).
+    starts_at: datetime | None = None
+    windows: Windows = ()
+    tv_ids: frozenset[int] = frozenset()
+    is_emergency: bool = False
     archive_url: str | None = None
     media_kind: str | None = None
     thumbnail_url: str | None = None
@@ -71,8 +102,9 @@ class PlaylistItem:
     source: str | None = None
     published_at: datetime | None = None
 
-    def is_eligible(self, now: datetime) -> bool:
-        return plays(self, now)
+    @property
+    def key(self) -> tuple[ItemKind, int]:
+        return (self.kind, self.id)
 
     def payload(self) -> dict[str, Any]:
         """The item as the TV receives it (contract names)."""
@@ -87,6 +119,7 @@ class PlaylistItem:
         }
         if self.kind is ItemKind.NOTICE:
             data["mensagem"] = self.message
+            data["emergencia"] = self.is_emergency
         elif self.kind is ItemKind.NEWS:
             data["resumo"] = self.summary
             # Beyond the contract's Item: the player shows a notícia as news
@@ -107,6 +140,8 @@ class TVInfo:
     ratios: Ratios
     # Shown in a corner of the player; an extra field beyond the contract's `tv`.
     condominium_name: str = ""
+    # The condomínio's fuso_horario: weekly windows are read in it.
+    zone: ZoneInfo = field(default_factory=lambda: zone_of(DEFAULT_ZONE))
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -120,21 +155,28 @@ class TVInfo:
         }
 
 
-def eligible_by_kind(
-    items: Iterable[PlaylistItem], now: datetime
-) -> dict[ItemKind, list[PlaylistItem]]:
-    """Eligible items per category, each ordered by (created_at, id)."""
-    groups: dict[ItemKind, list[PlaylistItem]] = {kind: [] for kind in CYCLE_ORDER}
-    for item in items:
-        if item.is_eligible(now):
-            groups[item.kind].append(item)
-    for group in groups.values():
-        group.sort(key=lambda item: (item.created_at, item.id))
-    return groups
+@dataclass(frozen=True, slots=True)
+class Lineup:
+    """What one TV plays at one instant (``eligibility.evaluate``'s answer)."""
+
+    mode: Mode
+    # Normal: the eligible items of each present category, ordered by
+    # (created_at, id). Emergency: the emergency avisos alone, in that order.
+    groups: dict[ItemKind, list[PlaylistItem]]
+    # The next instant at which this changes by itself, or None.
+    valid_until: datetime | None
+    # The items that do not play, with why, in the order they came in.
+    out: list[tuple[PlaylistItem, Reason]]
+
+    def cycle(self, ratios: Ratios) -> list[PlaylistItem]:
+        """One loop of the playlist: every playing item at least once."""
+        if self.mode is Mode.EMERGENCY:
+            return list(self.groups[ItemKind.NOTICE])
+        return interleave(self.groups, ratios)
 
 
 def interleave(
-    groups: dict[ItemKind, Sequence[PlaylistItem]], ratios: Ratios
+    groups: dict[ItemKind, list[PlaylistItem]], ratios: Ratios
 ) -> list[PlaylistItem]:
     present = [
         (ratios.of(kind), groups[kind])
@@ -154,18 +196,11 @@ def interleave(
     return playlist
 
 
-def build_cycle(
-    items: Iterable[PlaylistItem], ratios: Ratios, now: datetime
-) -> list[PlaylistItem]:
-    """One loop of a TV's playlist: every eligible item at least once."""
-    return interleave(dict(eligible_by_kind(items, now)), ratios)
-
-
 @dataclass(frozen=True, slots=True)
 class Rendered:
     version: str
     body: bytes
-    # When the playlist stops being exact on its own (the first item expiry), or None.
+    # When the playlist changes by itself (``valido_ate``), or None.
     expires_at: datetime | None
 
 
@@ -179,15 +214,18 @@ def _dumps(value: Any, *, canonical: bool = False) -> str:
     )
 
 
-def playlist_version(tv: dict[str, Any], items: list[dict[str, Any]]) -> str:
+def playlist_version(
+    tv: dict[str, Any], items: list[dict[str, Any]], mode: Mode = Mode.NORMAL
+) -> str:
     """A hash of what the TV plays: equal content gives an equal version anywhere."""
-    canonical = _dumps({"tv": tv, "itens": items}, canonical=True)
+    canonical = _dumps({"tv": tv, "modo": mode.value, "itens": items}, canonical=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:VERSION_LENGTH]
 
 
-def render(tv: TVInfo, items: Iterable[PlaylistItem], *, now: datetime) -> Rendered:
-    """The response body of ``GET /app/tv/{codigo}/content``, serialized once."""
-    cycle = build_cycle(items, tv.ratios, now)
+def body_of(tv: TVInfo, lineup: Lineup, *, now: datetime) -> dict[str, Any]:
+    """The content body as a dict (``render`` serializes it; the management view
+    adds what is left out)."""
+    cycle = lineup.cycle(tv.ratios)
     tv_payload = tv.payload()
     # An item fills many slots of a long loop: build its dict once.
     by_item: dict[tuple[ItemKind, int], dict[str, Any]] = {}
@@ -196,15 +234,26 @@ def render(tv: TVInfo, items: Iterable[PlaylistItem], *, now: datetime) -> Rende
         or by_item.setdefault((item.kind, item.id), item.payload())
         for item in cycle
     ]
-    version = playlist_version(tv_payload, items_payload)
-    body = _dumps(
-        {
-            "tv": tv_payload,
-            "versao": version,
-            # Not part of the version: two builds of the same content match.
-            "gerado_em": now.isoformat(),
-            "itens": items_payload,
-        }
-    ).encode()
-    expiries = [item.expires_at for item in cycle if item.expires_at is not None]
-    return Rendered(version=version, body=body, expires_at=min(expiries, default=None))
+    valid_until = lineup.valid_until
+    return {
+        "tv": tv_payload,
+        "versao": playlist_version(tv_payload, items_payload, lineup.mode),
+        # Neither is part of the version: two builds of the same content match, and
+        # a later edge (an expiry extended) is no reason to refetch.
+        "gerado_em": now.isoformat(),
+        "valido_ate": valid_until.astimezone(tv.zone).isoformat()
+        if valid_until
+        else None,
+        "modo": lineup.mode.value,
+        "itens": items_payload,
+    }
+
+
+def render(tv: TVInfo, lineup: Lineup, *, now: datetime) -> Rendered:
+    """The response body of ``GET /app/tv/{codigo}/content``, serialized once."""
+    body = body_of(tv, lineup, now=now)
+    return Rendered(
+        version=body["versao"],
+        body=_dumps(body).encode(),
+        expires_at=lineup.valid_until,
+    )

@@ -120,9 +120,9 @@ class PlaylistCache:
         is_fresh = record.is_current and record.entry.is_fresh(now.timestamp())
         return Served(record.entry, is_stale=not is_fresh)
 
-    async def put(self, entry: PlaylistEntry, ttl: float, *, epoch: int) -> None:
+    async def put(self, entry: PlaylistEntry, ttl: float, *, epoch: int) -> bool:
         """Keep a built entry: shared and current unless an invalidation came
-        after ``epoch`` (then only as this process's fallback)."""
+        after ``epoch`` (then only as this process's fallback). True if current."""
         raw = encode(entry)
         is_current = epoch == self.epoch
         if is_current:
@@ -132,6 +132,7 @@ class PlaylistCache:
                 is_current = False
                 await self._delete([keys.playlist(entry.code)])
         self._remember(entry, raw, is_current=is_current)
+        return is_current
 
     async def forget(self, code: str, *, epoch: int) -> None:
         """No TV has ``code``: no fallback, and a short "unknown" entry unless a TV

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from expotv.playlist.builder import Reason
 from expotv.schemas import ApiModel
 
 
@@ -37,6 +38,11 @@ class PlaylistItemRead(ApiModel):
     message: str | None = Field(
         default=None, alias="mensagem", description="texto do aviso (só avisos)"
     )
+    is_emergency: bool | None = Field(
+        default=None,
+        alias="emergencia",
+        description="se o aviso é de emergência (só avisos)",
+    )
     summary: str | None = Field(
         default=None, alias="resumo", description="resumo da notícia (só notícias)"
     )
@@ -56,7 +62,38 @@ class PlaylistRead(ApiModel):
         alias="versao", description="hash do conteúdo; igual ao ETag (sem aspas)"
     )
     generated_at: datetime = Field(alias="gerado_em")
+    valid_until: datetime | None = Field(
+        alias="valido_ate",
+        description="o próximo momento em que um início, uma expiração ou uma "
+        "janela de horário muda esta playlist (no fuso do condomínio); null quando "
+        "nenhum está previsto",
+    )
+    mode: Literal["normal", "emergencia"] = Field(
+        alias="modo",
+        description="emergencia: itens tem só os avisos de emergência que alcançam "
+        "a TV",
+    )
     items: list[PlaylistItemRead] = Field(alias="itens")
+
+
+class OutItemRead(ApiModel):
+    kind: Literal["aviso", "anuncio", "noticia"] = Field(alias="tipo")
+    id: int
+    title: str = Field(alias="titulo")
+    reason: Reason = Field(
+        alias="motivo",
+        description="agendado (data_inicio no futuro), fora_do_horario, expirado, "
+        "inativo, processando, erro, outra_tv (tvs_ids nomeia outras TVs), "
+        "proporcao_zero (a proporção da categoria nesta TV é 0), emergencia (um "
+        "aviso de emergência tomou a TV)",
+    )
+
+
+class TVPlaylistRead(PlaylistRead):
+    """O que a TV passa agora (o corpo de /app/tv/{codigo}/content) e, em `fora`,
+    o que mira o condomínio dela mas não passa, com o motivo."""
+
+    out: list[OutItemRead] = Field(alias="fora")
 
 
 class PingIn(ApiModel):

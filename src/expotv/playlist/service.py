@@ -16,6 +16,9 @@
     LookupGuard      (lookups.py)      unknown codes per address, 429; the
                                        codes each address already plays
     WatchedTVs       (watched.py)      TVs with a socket here, their nudges
+    EdgeSchedule     (edges.py)        when each built playlist changes by itself;
+                                       ``pass_edges`` (the playlist-edges job)
+                                       invalidates the ones that are due
 
 Invalidation (after a commit, ``invalidation.PlaylistInvalidator``, or announced
 by another instance, ``fanout``) drops the fresh entries of exactly the affected
@@ -39,6 +42,7 @@ from expotv.config import Settings
 from expotv.db import utcnow
 from expotv.playlist.breaker import DatabaseBreaker
 from expotv.playlist.cache import LAST_KNOWN_MAX_BYTES, Found, PlaylistCache, Served
+from expotv.playlist.edges import EdgeSchedule, MemoryEdges
 from expotv.playlist.loader import Loaded, PlaylistLoader
 from expotv.playlist.lookups import LookupGuard, playing_seconds_for
 from expotv.playlist.singleflight import SingleFlight
@@ -73,8 +77,10 @@ class PlaylistService:
         limiter: RateLimiter | None = None,
         clock: Callable[[], datetime] = utcnow,
         last_known_max_bytes: int = LAST_KNOWN_MAX_BYTES,
+        edges: EdgeSchedule | None = None,
     ) -> None:
         self.watched = WatchedTVs()
+        self.edges: EdgeSchedule = edges or MemoryEdges()
         self.store = PlaylistCache(
             cache,
             last_known_max_bytes=last_known_max_bytes,
@@ -166,8 +172,22 @@ class PlaylistService:
         if loaded is None:
             await self.store.forget(code, epoch=epoch)
             return None
-        await self.store.put(loaded.entry, loaded.ttl_seconds, epoch=epoch)
+        is_current = await self.store.put(loaded.entry, loaded.ttl_seconds, epoch=epoch)
+        if is_current and loaded.next_edge is not None:
+            try:
+                await self.edges.record(code, loaded.next_edge.timestamp())
+            except Exception as exc:
+                # The entry still goes stale at its edge; only the nudge is lost.
+                logger.warning("could not record the next edge of %s: %r", code, exc)
         return loaded.entry
+
+    async def pass_edges(self, now: datetime) -> int:
+        """Invalidate the playlists whose next edge has come (every instance's,
+        with a shared schedule): the playlist-edges job. Returns how many."""
+        codes = await self.edges.pop_due(now.timestamp())
+        if codes:
+            await self.invalidate(codes)
+        return len(codes)
 
     # Invalidation ----------------------------------------------------------
 
@@ -249,6 +269,8 @@ class PlaylistService:
         self.store.reset()
         self.lookups.reset()
         self.breaker.reset()
+        if isinstance(self.edges, MemoryEdges):
+            self.edges.clear()
 
 
 async def record_ping(

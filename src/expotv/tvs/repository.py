@@ -1,9 +1,22 @@
 from __future__ import annotations
 
-from sqlalchemy import Select, delete, func, or_, select
+from collections.abc import Collection
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth.policy import readable_condominium_ids
+from expotv.items import repository as items_repository
+from expotv.items.kinds import MODELS as ITEM_MODELS
 from expotv.tvs.codes import CODE_LENGTH, normalize_code
 from expotv.tvs.models import TV
 from expotv.users.models import User
@@ -56,5 +69,51 @@ async def codes_in_condominium(session: AsyncSession, condominium_id: int) -> li
     return list(codes)
 
 
+async def ids_in_condominium(session: AsyncSession, condominium_id: int) -> list[int]:
+    ids = await session.scalars(
+        select(TV.id).where(TV.condominium_id == condominium_id).order_by(TV.id)
+    )
+    return list(ids)
+
+
 async def delete_in_condominium(session: AsyncSession, condominium_id: int) -> None:
     await session.execute(delete(TV).where(TV.condominium_id == condominium_id))
+
+
+async def detach_items(
+    session: AsyncSession,
+    tv_ids: Collection[int],
+    *,
+    moving_to: int | None = None,
+) -> None:
+    """Take these TVs out of every anúncio's and aviso's ``tvs_ids``: they are
+    deleted, or (``moving_to``) move to a condomínio the item does not target.
+
+    An item left with no TV of its own is switched off (``inativo``), as one left
+    with no condomínio is: an empty ``tvs_ids`` means every TV, and an anúncio
+    meant for the elevator must not spread to the whole building.
+    """
+    for model in ITEM_MODELS:
+        item_column, tv_column = model.tv_link_columns()
+        link = model.tv_link
+        leaving: ColumnElement[bool] = tv_column.in_(sorted(tv_ids))
+        if moving_to is not None:
+            own_column, target_column = model.link_columns()
+            leaving = and_(
+                leaving,
+                ~exists().where(own_column == item_column, target_column == moving_to),
+            )
+        affected = list(
+            await session.scalars(select(item_column).where(leaving).distinct())
+        )
+        if not affected:
+            continue
+        await session.execute(
+            delete(link).where(item_column.in_(affected), tv_column.in_(sorted(tv_ids)))
+        )
+        for statement in items_repository.switch_off(
+            model,
+            model.id.in_(affected),
+            ~exists().where(item_column == model.id),
+        ):
+            await session.execute(statement)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
 
 from expotv.auth.dependencies import CurrentUser
 from expotv.deps import AppSettings, DbSession, PresenceDep
 from expotv.pagination import Page, Pagination, page_of
+from expotv.playlist import overview
+from expotv.playlist.schemas import TVPlaylistRead
 from expotv.schemas import RowId
 from expotv.tvs import service
 from expotv.tvs.dependencies import RequestTime, VisibleTV
@@ -100,6 +103,17 @@ async def get_tv_status(
 ) -> TVStatusRead:
     """Diz se a TV está online e há quantos segundos foi o último ping."""
     return await service.status_read(tv, now=now, presence=presence)
+
+
+@router.get("/{tv_id}/playlist", response_model=TVPlaylistRead)
+async def get_tv_playlist(
+    tv: VisibleTV, session: DbSession, settings: AppSettings, now: RequestTime
+) -> Any:
+    """O que a TV passa agora e, em `fora`, por que o resto não passa (não é um
+    ping)."""
+    body = await overview.what_plays(session, tv.id, now=now, settings=settings)
+    # The TV's own content body, as it gets it, plus ``fora``.
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @router.put("/{tv_id}/proporcao", response_model=TVRead)

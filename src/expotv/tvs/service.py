@@ -189,7 +189,8 @@ async def update(session: AsyncSession, tv: TV, changes: TVUpdate, *, user: User
     if moved_to is not None and moved_to != tv.condominium_id:
         await _ensure_target(session, moved_to, user=user)
     _apply_ratios(tv, fields)
-    if moved_to is not None:
+    if moved_to is not None and moved_to != tv.condominium_id:
+        await repository.detach_items(session, [tv.id], moving_to=moved_to)
         tv.condominium_id = moved_to
     if "name" in fields:
         tv.name = fields["name"]
@@ -219,6 +220,7 @@ def _apply_ratios(tv: TV, fields: dict[str, Any]) -> None:
 async def delete(session: AsyncSession, tv: TV, *, user: User) -> None:
     ensure_can_write(user)
     tv_id, code = tv.id, tv.code
+    await repository.detach_items(session, [tv_id])
     await session.delete(tv)
     await session.flush()
     content_changed(session, tv_ids=[tv_id], tv_codes=[code])

@@ -21,6 +21,10 @@ Decisions where the contract leaves room (each also noted on its row):
   Master-only resource: the level is the first thing refused, for every id).
 - News sources are read by every level (the contract's "read" for Síndico and
   Visitante); the collection trigger (``/coletar``) is a write: Master only.
+- ``tvs_ids`` naming B's TV on an item of A: the Master sees that TV, which is in
+  none of the item's condomínios (422); sA can not see it (404, as a missing one).
+- An emergency aviso is created like any aviso: a Síndico's on B is 404 ("targeting
+  a condominio the caller may not write to"), the same as for a missing one.
 """
 
 from __future__ import annotations
@@ -197,6 +201,18 @@ def _retarget_other(w: World, _t: str) -> dict[str, Any]:
     return {"condominios_ids": [w.condo("other")]}
 
 
+def _tv_of_b(w: World, _t: str) -> dict[str, Any]:
+    return {"tvs_ids": [w.tv("other").id]}
+
+
+def _notice_on_tv_of_b(w: World, _t: str) -> dict[str, Any]:
+    return {**_notice_body(w, "own"), "tvs_ids": [w.tv("other").id]}
+
+
+def _emergency(w: World, target: str) -> dict[str, Any]:
+    return {**_notice_body(w, target), "emergencia": True}
+
+
 def _ratios(_w: World, _t: str) -> dict[str, Any]:
     return {"proporcao_anuncios": 2, "proporcao_avisos": 1, "proporcao_noticias": 1}
 
@@ -325,6 +341,7 @@ TABLE: list[Row] = [
     ),
     Row("DELETE", "/tvs/{tv_id}", call("/tvs/{id}", "tv"), DELETE),
     Row("GET", "/tvs/{tv_id}/status", call("/tvs/{id}/status", "tv"), READ),
+    Row("GET", "/tvs/{tv_id}/playlist", call("/tvs/{id}/playlist", "tv"), READ),
     Row(
         "PUT",
         "/tvs/{tv_id}/proporcao",
@@ -351,6 +368,13 @@ TABLE: list[Row] = [
         {"own": E(200, 404, 403)},
         variant="retarget to B",
     ),
+    Row(
+        "PUT",
+        "/anuncios/{ad_id}",
+        call("/anuncios/{id}", "ad", json=_tv_of_b),
+        {"own": E(422, 404, 403)},
+        variant="TV of B",
+    ),
     Row("DELETE", "/anuncios/{ad_id}", call("/anuncios/{id}", "ad"), ITEM_DELETE),
     # --- avisos ---
     Row("GET", "/avisos", call("/avisos"), {ANY: ALL_OK}),
@@ -359,6 +383,20 @@ TABLE: list[Row] = [
         "/avisos",
         call("/avisos", json=_notice_body),
         {"own": E(201, 201, 403), "other": E(201, 404, 403)},
+    ),
+    Row(
+        "POST",
+        "/avisos",
+        call("/avisos", json=_notice_on_tv_of_b),
+        {"own": E(422, 404, 403)},
+        variant="TV of B",
+    ),
+    Row(
+        "POST",
+        "/avisos",
+        call("/avisos", json=_emergency),
+        {"own": E(201, 201, 403), "other": E(201, 404, 403)},
+        variant="emergency",
     ),
     Row("GET", "/avisos/{notice_id}", call("/avisos/{id}", "notice"), ITEM_READ),
     Row(
@@ -382,6 +420,13 @@ TABLE: list[Row] = [
         call("/avisos/{id}", "notice", json=lambda w, t: {"sindico_ids": [w.sb.id]}),
         {"own": E(200, 422, 403)},
         variant="signer of B",
+    ),
+    Row(
+        "PUT",
+        "/avisos/{notice_id}",
+        call("/avisos/{id}", "notice", json=lambda w, t: {"emergencia": True}),
+        ITEM_WRITE,
+        variant="emergency",
     ),
     Row("DELETE", "/avisos/{notice_id}", call("/avisos/{id}", "notice"), ITEM_DELETE),
     # --- noticias and their sources: global, read by all, written by the Master ---

@@ -39,9 +39,12 @@ async def test_admin_creates_reads_updates_and_deletes_a_condominium(
         "endereco",
         "sindico_id",
         "tvs",
+        "fuso_horario",
         "created_at",
         "updated_at",
     }
+    # Without one of its own: the deployment's (EXPOTV_TIMEZONE).
+    assert body["fuso_horario"] == "America/Sao_Paulo"
     url = f"/condominios/{body['id']}"
 
     fetched = await client.get(url, headers=admin_headers)

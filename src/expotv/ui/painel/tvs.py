@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,11 +15,14 @@ from expotv.config import Settings
 from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.deps import AppSettings, DbSession, PresenceDep
-from expotv.playlist.builder import ItemKind, PlaylistItem, Ratios, build_cycle
-from expotv.playlist.loader import eligible_items
+from expotv.playlist import repository as playlist_repository
+from expotv.playlist.builder import ItemKind, PlaylistItem, Ratios
+from expotv.playlist.eligibility import build_cycle
+from expotv.playlist.loader import playlist_items, tv_info
 from expotv.schemas import MAX_ID
 from expotv.tvs import repository as tv_repository
 from expotv.tvs import service as tv_service
+from expotv.tvs.exceptions import TVNotFound
 from expotv.tvs.models import TV, TVStatus
 from expotv.tvs.presence import Presence, last_seen
 from expotv.tvs.schemas import TVCreate, TVRatiosUpdate, TVUpdate
@@ -124,10 +127,14 @@ async def loop_preview(
     settings: Settings,
 ) -> LoopPreview:
     """The loop this TV would play with ``ratios``: the server's own interleaving."""
-    items = await eligible_items(
-        session, tv.condominium_id, now, max_news=settings.playlist_max_news
+    info = await tv_info(session, playlist_repository.tv_by_id(tv.id), settings)
+    if info is None:
+        raise TVNotFound()
+    info = replace(info, ratios=ratios)
+    items = await playlist_items(
+        session, info, now, max_news=settings.playlist_max_news
     )
-    cycle = build_cycle(items, ratios, now)
+    cycle = build_cycle(items, info, now)
     counts = {kind.value: 0 for kind in (ItemKind.NOTICE, ItemKind.AD, ItemKind.NEWS)}
     for item in cycle:
         counts[item.kind.value] += 1
