@@ -7,7 +7,7 @@ PORT ?= 8000
 # Two processes on the 2-core CI machine; each gets its own databases and Redis prefix.
 TEST_WORKERS ?= 2
 
-.PHONY: run test ci lint fmt typecheck migrate revision bench sync sync-run bootstrap deps
+.PHONY: run test ci lint fmt typecheck migrate revision bench sync sync-run bootstrap deps graphql-schema
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -40,6 +40,10 @@ fmt: sync
 
 typecheck: sync
 	$(UV) run mypy
+
+## Export the GraphQL schema to schema.graphql (a test fails when they disagree).
+graphql-schema: sync
+	$(UV) run expotv graphql-schema
 
 migrate: sync
 	$(UV) run expotv migrate

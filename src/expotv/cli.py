@@ -1,4 +1,5 @@
-"""The ``expotv`` command: serve, migrate, create-master, demo, scheduler."""
+"""The ``expotv`` command: serve, migrate, create-master, demo, scheduler,
+graphql-schema."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import contextlib
 import getpass
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -144,6 +146,19 @@ def scheduler() -> None:
     upgrade(settings)
     configure_logging(settings)
     asyncio.run(_run_scheduler(settings))
+
+
+@app.command("graphql-schema")
+def graphql_schema(
+    output: Annotated[Path, typer.Option(help="arquivo de saída (SDL)")] = Path(
+        "schema.graphql"
+    ),
+) -> None:
+    """Exporta o esquema GraphQL (SDL) para schema.graphql."""
+    from expotv.graphql.export import write_schema
+
+    changed = write_schema(output)
+    typer.echo(f"{output}: {'atualizado' if changed else 'já estava em dia'}")
 
 
 async def _run_scheduler(settings: Settings) -> None:

@@ -162,6 +162,15 @@ class Settings(BaseSettings):
     # When set, /metrics asks for "Authorization: Bearer <token>".
     metrics_token: SecretStr | None = None
 
+    # GraphQL (/graphql): introspection and the GraphiQL page; unset, on only in
+    # development. Limits refuse a query before it runs (see expotv.graphql.limits).
+    graphql_introspection: bool | None = None
+    graphiql: bool | None = None
+    graphql_max_depth: int = Field(default=8, ge=2, le=50)
+    graphql_max_cost: int = Field(default=50_000, ge=100)
+    graphql_max_aliases: int = Field(default=15, ge=0)
+    graphql_max_batch: int = Field(default=10, ge=1, le=100)
+
     run_jobs: bool = True
     ws_ping_interval_seconds: float = Field(default=25.0, gt=0)
     # Unset: JSON in production, readable lines otherwise.
@@ -217,6 +226,18 @@ class Settings(BaseSettings):
             if len(secret) < 32:
                 raise ValueError("EXPOTV_JWT_SECRET precisa de ao menos 32 caracteres")
         return self
+
+    @property
+    def is_graphql_introspection_on(self) -> bool:
+        if self.graphql_introspection is not None:
+            return self.graphql_introspection
+        return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def is_graphiql_on(self) -> bool:
+        if self.graphiql is not None:
+            return self.graphiql
+        return self.environment is Environment.DEVELOPMENT
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -25,6 +25,7 @@ from expotv.errors import (
     PUBLIC_RESPONSES,
     install_error_handlers,
 )
+from expotv.graphql.router import install as install_graphql
 from expotv.instance import InstanceHeaderMiddleware
 from expotv.items.kinds import KINDS as ITEM_KINDS
 from expotv.items.router import item_router
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/tv/static", StaticFiles(directory=PLAYER_STATIC_DIR), name="player-static"
     )
     install_painel(app)
+    install_graphql(app, settings)
     # Timestamps sent without an offset are read in EXPOTV_TIMEZONE.
     app.add_middleware(InputZoneMiddleware, zone=settings.timezone)
     app.add_middleware(RequestEdge, settings=settings)

@@ -148,7 +148,7 @@ def remember_login_csrf(response: Response, request: Request, token: str) -> Non
     )
 
 
-def _session_claims(request: Request, settings: Settings) -> tokens.TokenClaims | None:
+def session_claims(request: Request, settings: Settings) -> tokens.TokenClaims | None:
     value = request.cookies.get(SESSION_COOKIE)
     if not value or len(value) > 4096:
         return None
@@ -178,7 +178,7 @@ async def check_csrf(request: Request) -> None:
     if request.url.path == LOGIN_PATH:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     else:
-        claims = _session_claims(request, settings)
+        claims = session_claims(request, settings)
         if claims is None:
             raise LoginRequired()
         expected = csrf_token(settings, claims.session_id)
@@ -191,7 +191,7 @@ async def find_visitor(
     request: Request, session: AsyncSession, *, now: datetime
 ) -> Visitor | None:
     settings: Settings = context_of(request.app).settings
-    claims = _session_claims(request, settings)
+    claims = session_claims(request, settings)
     if claims is None:
         return None
     user = await auth_service.user_of_live_session(

@@ -1,0 +1,259 @@
+"""The GraphQL object types: the REST read models (``TVRead``, ``AdRead``...) under
+their contract names, camelCased, plus the relations REST spreads over calls.
+
+Each type is built from the read model REST answers with (``of``), so a field,
+its value and what the caller may see of it (``condominios_ids`` filtered by the
+item's scope) are decided once, in the domain's schemas. Python attribute names
+here are the contract's JSON names (``proporcao_anuncios``); Strawberry writes them
+in camelCase (``proporcaoAnuncios``). Relations resolve through the request's
+DataLoaders (``loaders``), so a page costs the same statements whatever its size.
+
+Enums are the domain's own, named by their contract values (``ativo``, ``online``,
+``Sindico``): a client reads and sends exactly what REST does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any, Generic, Self, TypeVar
+
+import strawberry
+
+from expotv.ads.schemas import AdRead
+from expotv.condominiums.models import Condominium
+from expotv.content import ContentStatus, MediaKind
+from expotv.graphql.context import Info
+from expotv.items.models import ContentItem
+from expotv.news.schemas import FeedRead, NewsRead
+from expotv.notices.schemas import NoticeRead
+from expotv.playlist.builder import ItemKind
+from expotv.tvs.models import TV, TVStatus
+from expotv.tvs.schemas import TVRead
+from expotv.users.schemas import Level, UserRead
+
+StatusConteudo = strawberry.enum(
+    ContentStatus,
+    name="StatusConteudo",
+    description="status como mostrado (expirado inclui os vencidos)",
+    graphql_name_from="value",
+)
+StatusTV = strawberry.enum(TVStatus, name="StatusTV", graphql_name_from="value")
+TipoMidia = strawberry.enum(MediaKind, name="TipoMidia", graphql_name_from="value")
+Nivel = strawberry.enum(Level, name="Nivel", graphql_name_from="value")
+TipoItem = strawberry.enum(ItemKind, name="TipoItem", graphql_name_from="value")
+
+T = TypeVar("T")
+
+
+def _fields(read: Any, cls: type[Any]) -> dict[str, Any]:
+    """``read``'s values by contract name, for the fields ``cls`` declares."""
+    dumped: dict[str, Any] = read.model_dump(by_alias=True)
+    names = {field.name for field in dataclasses.fields(cls)}
+    return {name: value for name, value in dumped.items() if name in names}
+
+
+@strawberry.type(description="Uma página de uma lista: os itens, o total e a janela.")
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+@strawberry.type(name="TV")
+class TVNode:
+    id: int
+    codigo: str
+    nome: str
+    condominio_id: int
+    status: TVStatus
+    ultimo_ping: datetime | None
+    proporcao_anuncios: int
+    proporcao_avisos: int
+    proporcao_noticias: int
+    created_at: datetime
+    updated_at: datetime
+    model: strawberry.Private[TV]
+
+    @classmethod
+    def of(cls, read: TVRead, model: TV) -> Self:
+        return cls(model=model, **_fields(read, cls))
+
+    @strawberry.field(description="segundos desde o último ping (null antes do 1º)")
+    def segundos_desde_ultimo_ping(self, info: Info) -> int | None:
+        if self.ultimo_ping is None:
+            return None
+        return max(0, int((info.context.now - self.ultimo_ping).total_seconds()))
+
+    @strawberry.field(description="o condomínio da TV")
+    async def condominio(self, info: Info) -> CondominioNode:
+        return await info.context.loaders.condominium_node(self.model.condominium_id)
+
+    @strawberry.field(
+        description="a playlist que a TV passa agora (o corpo de /app/tv/{codigo}"
+        "/content); ler não é um ping"
+    )
+    async def playlist(self, info: Info) -> PlaylistNode:
+        return await info.context.loaders.playlist.load(self.model)
+
+
+@strawberry.type(name="Condominio")
+class CondominioNode:
+    id: int
+    nome: str
+    endereco: str
+    sindico_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    model: strawberry.Private[Condominium]
+
+    @classmethod
+    def of(cls, model: Condominium) -> Self:
+        return cls(
+            id=model.id,
+            nome=model.name,
+            endereco=model.address,
+            sindico_id=model.manager_id,
+            created_at=model.created_at,
+            updated_at=model.updated_at,
+            model=model,
+        )
+
+    @strawberry.field(description="as TVs do condomínio")
+    async def tvs(self, info: Info) -> list[TVNode]:
+        return await info.context.loaders.tv_nodes(self.model.tvs)
+
+
+@strawberry.type
+class ItemNode:
+    """What anúncios and avisos share (``ItemRead``)."""
+
+    id: int
+    nome: str
+    condominios_ids: list[int]
+    status: ContentStatus
+    data_expiracao: datetime | None
+    archive_url: str | None
+    tipo_midia: MediaKind | None
+    thumbnail_url: str | None
+    erro_midia: str | None
+    duracao: int
+    criado_por_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    model: strawberry.Private[ContentItem]
+
+    @strawberry.field(description="os condomínios visíveis entre os alvos do item")
+    async def condominios(self, info: Info) -> list[CondominioNode]:
+        # ``condominios_ids`` already holds only the ones the caller may see.
+        return await info.context.loaders.condominium_nodes(self.condominios_ids)
+
+
+@strawberry.type(name="Anuncio")
+class AnuncioNode(ItemNode):
+    numero_anunciante: str
+    nome_anunciante: str
+
+    @classmethod
+    def of(cls, read: AdRead, model: ContentItem) -> Self:
+        return cls(model=model, **_fields(read, cls))
+
+
+@strawberry.type(name="Aviso")
+class AvisoNode(ItemNode):
+    mensagem: str
+    sindico_ids: list[int]
+
+    @classmethod
+    def of(cls, read: NoticeRead, model: ContentItem) -> Self:
+        return cls(model=model, **_fields(read, cls))
+
+
+@strawberry.type(name="Noticia")
+class NoticiaNode:
+    id: int
+    titulo: str
+    resumo: str
+    imagem_url: str | None
+    fonte: str
+    link: str | None
+    status: ContentStatus
+    publicado_em: datetime | None
+    data_expiracao: datetime | None
+    duracao: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, read: NewsRead) -> Self:
+        return cls(**_fields(read, cls))
+
+
+@strawberry.type(name="FonteNoticia")
+class FonteNode:
+    id: int
+    nome: str
+    url: str
+    ativo: bool
+    ultima_coleta: datetime | None
+    ultimo_erro: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, read: FeedRead) -> Self:
+        return cls(**_fields(read, cls))
+
+
+@strawberry.type(name="Usuario")
+class UsuarioNode:
+    id: int
+    nome: str
+    email: str
+    nivel: Level
+    ativo: bool
+    limite_anuncios: int
+    limite_avisos: int
+    limite_condominios: int
+    condominios_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, read: UserRead) -> Self:
+        return cls(**_fields(read, cls))
+
+
+@strawberry.type(name="ItemPlaylist", description="um item como a TV o recebe")
+class ItemPlaylistNode:
+    tipo: ItemKind
+    id: int
+    titulo: str
+    archive_url: str | None
+    tipo_midia: MediaKind | None
+    duracao: int
+    thumbnail_url: str | None
+    mensagem: str | None
+    resumo: str | None
+    fonte: str | None
+    publicado_em: datetime | None
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> Self:
+        values: dict[str, Any] = {
+            field.name: payload.get(field.name) for field in dataclasses.fields(cls)
+        }
+        values["tipo"] = ItemKind(payload["tipo"])
+        if payload.get("tipo_midia"):
+            values["tipo_midia"] = MediaKind(payload["tipo_midia"])
+        if payload.get("publicado_em"):
+            values["publicado_em"] = datetime.fromisoformat(payload["publicado_em"])
+        return cls(**values)
+
+
+@strawberry.type(name="Playlist")
+class PlaylistNode:
+    versao: str
+    gerado_em: datetime
+    itens: list[ItemPlaylistNode]

@@ -1,0 +1,60 @@
+"""GraphQL over the running app: a helper to send operations, and the authz world
+(two tenants, one user per level) of ``tests/integration/authz``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from expotv.context import context_of
+from tests.integration.authz.conftest import feeds_offline, world
+
+__all__ = ["Statements", "feeds_offline", "gql", "statements", "world"]
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    body: dict[str, Any] = {"query": query}
+    if variables is not None:
+        body["variables"] = variables
+    return await client.post("/graphql", json=body, headers=headers or {})
+
+
+@dataclass
+class Statements:
+    """Every SQL statement the app's engine runs while recording."""
+
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.log)
+
+    def clear(self) -> None:
+        self.log.clear()
+
+
+@pytest.fixture
+def statements(app: FastAPI) -> Iterator[Statements]:
+    recorded = Statements()
+    engine = context_of(app).engine.sync_engine
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        recorded.log.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield recorded
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
