@@ -99,7 +99,8 @@ ROWS = [
     GqlRow(
         "GET",
         "/tvs/{tv_id}/status",
-        "query($id: Int!) { tv(id: $id) { status ultimoPing segundosDesdeUltimoPing } }",
+        "query($id: Int!) { tv(id: $id) "
+        "{ status ultimoPing segundosDesdeUltimoPing } }",
         _id("tv"),
         "tv",
     ),
@@ -276,7 +277,8 @@ def _outcome(response: httpx.Response, field: str) -> tuple[int, Any]:
     assert response.status_code == 200, response.text
     if not errors:
         value = body["data"][field]
-        assert value is not None and value is not False, body
+        assert value is not None, body
+        assert value is not False, body
         return 200, None
     assert len(errors) == 1, errors
     assert body["data"] is None or body["data"][field] is None, body
