@@ -12,6 +12,7 @@ REST answers with, ``extensions.status`` the HTTP status it would be.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -19,7 +20,7 @@ from graphql import GraphQLError
 from pydantic import ValidationError
 
 from expotv.errors import ExpoError, Invalid
-from expotv.ui.painel.forms import translated_errors
+from expotv.validation import translate_errors
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,19 @@ class Refused(Exception):
 
 def unauthenticated(message: str = "autenticação necessária") -> Refused:
     return Refused(message, code="unauthenticated", status=401)
+
+
+def rest_422_detail(exc: ValidationError) -> list[dict[str, Any]]:
+    """The list REST's 422 holds for the same body (``loc`` from ``"body"``)."""
+    try:
+        dumped = exc.json(include_url=False)
+    except ValueError:
+        # The input itself can not be shown (bytes that are not UTF-8).
+        dumped = exc.json(include_url=False, include_input=False)
+    errors: list[dict[str, Any]] = json.loads(dumped)
+    for error in errors:
+        error["loc"] = ["body", *error["loc"]]
+    return translate_errors(errors)
 
 
 def _rebuilt(
@@ -79,7 +93,7 @@ def contract_error(error: GraphQLError) -> GraphQLError:
             {
                 "code": "validation_error",
                 "status": 422,
-                "detail": translated_errors(original),
+                "detail": rest_422_detail(original),
             },
         )
     if isinstance(original, Refused):
