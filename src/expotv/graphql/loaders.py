@@ -3,8 +3,8 @@
     condominium     id -> the condomínio (with its TVs), if the caller may read it
                     (``condominiums.repository.visible_to``: one query + its TVs)
     pending         TV -> its ping not written yet (``Presence.pending``: one call)
-    playlist        TV -> its current content body (``graphql.playlists``: one
-                    query per kind + the notícias)
+    playlist        TV -> its content body and ``fora`` (``graphql.playlists``:
+                    the same statements for any number of TVs)
     condominium_ids user -> its ``condominios_ids`` (``users.service``: two queries)
 
 Whatever the size of a page, each relation costs the same statements, and every
@@ -15,21 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
 from expotv.condominiums import repository as condominium_repo
 from expotv.condominiums.exceptions import CondominiumNotFound
 from expotv.condominiums.models import Condominium
-from expotv.graphql.playlists import playlist_bodies
+from expotv.graphql.playlists import playlist_views
 from expotv.graphql.types import (
     CondominioNode,
+    ItemForaNode,
     ItemPlaylistNode,
     PlaylistNode,
     TVNode,
     UsuarioNode,
 )
+from expotv.playlist.builder import Mode
 from expotv.tvs import service as tv_service
 from expotv.tvs.models import TV
 from expotv.users import service as user_service
@@ -75,12 +77,8 @@ class Loaders:
             if c is not None
         }
         async with context.database() as session:
-            bodies = await playlist_bodies(
-                session,
-                tvs,
-                condominiums,
-                now=context.now,
-                max_news=context.settings.playlist_max_news,
+            bodies = await playlist_views(
+                session, tvs, condominiums, now=context.now, settings=context.settings
             )
         return [_playlist(bodies[tv.id]) for tv in tvs]
 
@@ -123,13 +121,13 @@ class Loaders:
         ]
 
 
-def _playlist(body: dict[str, object]) -> PlaylistNode:
-    items = body["itens"]
-    assert isinstance(items, list)
-    generated = body["gerado_em"]
-    assert isinstance(generated, str)
+def _playlist(body: dict[str, Any]) -> PlaylistNode:
+    valid_until = body["valido_ate"]
     return PlaylistNode(
-        versao=str(body["versao"]),
-        gerado_em=datetime.fromisoformat(generated),
-        itens=[ItemPlaylistNode.of(item) for item in items],
+        versao=body["versao"],
+        modo=Mode(body["modo"]),
+        gerado_em=datetime.fromisoformat(body["gerado_em"]),
+        valido_ate=datetime.fromisoformat(valid_until) if valid_until else None,
+        itens=[ItemPlaylistNode.of(item) for item in body["itens"]],
+        fora=[ItemForaNode.of(item) for item in body["fora"]],
     )

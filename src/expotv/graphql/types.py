@@ -27,7 +27,7 @@ from expotv.graphql.context import Info
 from expotv.items.models import ContentItem
 from expotv.news.schemas import FeedRead, NewsRead
 from expotv.notices.schemas import NoticeRead
-from expotv.playlist.builder import ItemKind
+from expotv.playlist.builder import ItemKind, Mode, Reason
 from expotv.tvs.models import TV, TVStatus
 from expotv.tvs.schemas import TVRead
 from expotv.users.schemas import Level, UserRead
@@ -42,6 +42,13 @@ StatusTV = strawberry.enum(TVStatus, name="StatusTV", graphql_name_from="value")
 TipoMidia = strawberry.enum(MediaKind, name="TipoMidia", graphql_name_from="value")
 Nivel = strawberry.enum(Level, name="Nivel", graphql_name_from="value")
 TipoItem = strawberry.enum(ItemKind, name="TipoItem", graphql_name_from="value")
+ModoPlaylist = strawberry.enum(Mode, name="ModoPlaylist", graphql_name_from="value")
+Motivo = strawberry.enum(
+    Reason,
+    name="Motivo",
+    description="por que um item que mira o condomínio da TV não passa",
+    graphql_name_from="value",
+)
 
 T = TypeVar("T")
 
@@ -91,8 +98,8 @@ class TVNode:
         return await info.context.loaders.condominium_node(self.model.condominium_id)
 
     @strawberry.field(
-        description="a playlist que a TV passa agora (o corpo de /app/tv/{codigo}"
-        "/content); ler não é um ping"
+        description="o que a TV passa agora e o que não passa (GET /tvs/{id}/"
+        "playlist); ler não é um ping"
     )
     async def playlist(self, info: Info) -> PlaylistNode:
         return await info.context.loaders.playlist.load(self.model)
@@ -252,8 +259,34 @@ class ItemPlaylistNode:
         return cls(**values)
 
 
-@strawberry.type(name="Playlist")
+@strawberry.type(
+    name="ItemFora", description="um item que mira o condomínio mas não passa"
+)
+class ItemForaNode:
+    tipo: ItemKind
+    id: int
+    titulo: str
+    motivo: Reason
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> Self:
+        return cls(
+            tipo=ItemKind(payload["tipo"]),
+            id=payload["id"],
+            titulo=payload["titulo"],
+            motivo=Reason(payload["motivo"]),
+        )
+
+
+@strawberry.type(
+    name="Playlist",
+    description="o que a TV passa agora (GET /tvs/{id}/playlist): o corpo de "
+    "/app/tv/{codigo}/content e, em fora, o que não passa e por quê",
+)
 class PlaylistNode:
     versao: str
+    modo: Mode
     gerado_em: datetime
+    valido_ate: datetime | None
     itens: list[ItemPlaylistNode]
+    fora: list[ItemForaNode]

@@ -11,7 +11,7 @@ PlaylistLoader.load(code)      the two above, ``eligibility.evaluate`` and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -99,15 +99,36 @@ async def playlist_items(
     """What may play on ``tv`` (the playlist build, and the dashboard's preview of a
     loop under other proportions); with ``every_status`` also what can't, for the
     management view (notícias switched off, not expired ones)."""
-    condominium_id = tv.condominium_id
+    found = await items_by_condominium(
+        session,
+        [tv.condominium_id],
+        now,
+        max_news=max_news,
+        every_status=every_status,
+    )
+    return found[tv.condominium_id]
+
+
+async def items_by_condominium(
+    session: AsyncSession,
+    condominium_ids: Collection[int],
+    now: datetime,
+    *,
+    max_news: int,
+    every_status: bool = False,
+) -> dict[int, list[PlaylistItem]]:
+    """``playlist_items`` of many condomínios at once, in the same statements
+    (GraphQL asks for the playlists of a page of TVs)."""
     notices = (
         await session.execute(
-            repository.notices_targeting(condominium_id, now, every_status=every_status)
+            repository.notices_targeting(
+                condominium_ids, now, every_status=every_status
+            )
         )
     ).all()
     ads = (
         await session.execute(
-            repository.ads_targeting(condominium_id, now, every_status=every_status)
+            repository.ads_targeting(condominium_ids, now, every_status=every_status)
         )
     ).all()
     notice_tvs = await _tv_targets(session, Notice, notices)
@@ -115,8 +136,9 @@ async def playlist_items(
     news = list(await session.execute(repository.eligible_news(now, limit=max_news)))
     if every_status:
         news += list(await session.execute(repository.idle_news(now)))
-    return [
-        *(
+    found: dict[int, list[PlaylistItem]] = {c: [] for c in condominium_ids}
+    for row in notices:
+        found[row.condominium_id].append(
             _with_media(
                 ItemKind.NOTICE,
                 row,
@@ -124,14 +146,15 @@ async def playlist_items(
                 message=row.message,
                 is_emergency=row.is_emergency,
             )
-            for row in notices
-        ),
-        *(
+        )
+    for row in ads:
+        found[row.condominium_id].append(
             _with_media(ItemKind.AD, row, tv_ids=ad_tvs.get(row.id, frozenset()))
-            for row in ads
-        ),
-        *(_news_item(row) for row in news),
-    ]
+        )
+    news_items = [_news_item(row) for row in news]
+    for items in found.values():
+        items.extend(news_items)
+    return found
 
 
 async def _tv_targets(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.config import Settings
 from expotv.playlist import repository
-from expotv.playlist.builder import body_of
+from expotv.playlist.builder import PlaylistItem, TVInfo, body_of
 from expotv.playlist.eligibility import evaluate
 from expotv.playlist.loader import playlist_items, tv_info
 from expotv.tvs.exceptions import TVNotFound
@@ -32,6 +32,12 @@ async def what_plays(
     items = await playlist_items(
         session, tv, now, max_news=settings.playlist_max_news, every_status=True
     )
+    return view_of(tv, items, now=now)
+
+
+def view_of(tv: TVInfo, items: list[PlaylistItem], *, now: datetime) -> dict[str, Any]:
+    """The body and ``fora`` from a TV's items (all of its condomínio's, every
+    status): also GraphQL's, for many TVs loaded at once."""
     lineup = evaluate(items, tv, now)
     body = body_of(tv, lineup, now=now)
     body["fora"] = [

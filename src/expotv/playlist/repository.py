@@ -50,17 +50,19 @@ def tv_by_id(tv_id: int) -> Rows:
 
 def items_targeting(
     model: type[ContentItem],
-    condominium_id: int,
+    condominium_ids: Collection[int],
     now: datetime,
     *own: InstrumentedAttribute[Any],
     every_status: bool = False,
 ) -> Rows:
-    """Items of one kind targeting ``condominium_id``: those that may play (or,
-    with ``every_status``, all of them), in playlist order; ``own`` adds the kind's
+    """Items of one kind targeting ``condominium_ids`` (one row per item and
+    condomínio, ``condominium_id`` naming which): those that may play (or, with
+    ``every_status``, all of them), in playlist order; ``own`` adds the kind's
     columns a TV shows (an aviso's text)."""
     item_id, target_id = model.link_columns()
     query = (
         select(
+            target_id.label("condominium_id"),
             model.id,
             model.name,
             model.created_at,
@@ -75,7 +77,7 @@ def items_targeting(
             *own,
         )
         .join(model.condominium_link, item_id == model.id)
-        .where(target_id == condominium_id)
+        .where(target_id.in_(sorted(condominium_ids)))
         .order_by(model.created_at, model.id)
     )
     if every_status:
@@ -85,17 +87,17 @@ def items_targeting(
 
 
 def ads_targeting(
-    condominium_id: int, now: datetime, *, every_status: bool = False
+    condominium_ids: Collection[int], now: datetime, *, every_status: bool = False
 ) -> Rows:
-    return items_targeting(Ad, condominium_id, now, every_status=every_status)
+    return items_targeting(Ad, condominium_ids, now, every_status=every_status)
 
 
 def notices_targeting(
-    condominium_id: int, now: datetime, *, every_status: bool = False
+    condominium_ids: Collection[int], now: datetime, *, every_status: bool = False
 ) -> Rows:
     return items_targeting(
         Notice,
-        condominium_id,
+        condominium_ids,
         now,
         Notice.message,
         Notice.is_emergency,
