@@ -40,6 +40,13 @@ AD_KIND, NOTICE_KIND = KINDS
 UNSET: Any = strawberry.UNSET
 
 
+@strawberry.input(name="HorarioEntrada", description="janela semanal")
+class HorarioEntrada:
+    dias: list[int]
+    inicio: str
+    fim: str
+
+
 @strawberry.input(name="AnuncioNovo")
 class AnuncioNovo:
     nome: str
@@ -49,6 +56,9 @@ class AnuncioNovo:
     duracao: int | None = UNSET
     numero_anunciante: str | None = UNSET
     nome_anunciante: str | None = UNSET
+    data_inicio: datetime | None = UNSET
+    horarios: list[HorarioEntrada] | None = UNSET
+    tvs_ids: list[int] | None = UNSET
 
 
 @strawberry.input(name="AnuncioAlteracao", description="só os campos enviados mudam")
@@ -60,6 +70,9 @@ class AnuncioAlteracao:
     duracao: int | None = UNSET
     numero_anunciante: str | None = UNSET
     nome_anunciante: str | None = UNSET
+    data_inicio: datetime | None = UNSET
+    horarios: list[HorarioEntrada] | None = UNSET
+    tvs_ids: list[int] | None = UNSET
 
 
 @strawberry.input(name="AvisoNovo")
@@ -71,6 +84,10 @@ class AvisoNovo:
     data_expiracao: datetime | None = UNSET
     duracao: int | None = UNSET
     sindico_ids: list[int] | None = UNSET
+    data_inicio: datetime | None = UNSET
+    horarios: list[HorarioEntrada] | None = UNSET
+    tvs_ids: list[int] | None = UNSET
+    emergencia: bool | None = UNSET
 
 
 @strawberry.input(name="AvisoAlteracao", description="só os campos enviados mudam")
@@ -82,17 +99,29 @@ class AvisoAlteracao:
     data_expiracao: datetime | None = UNSET
     duracao: int | None = UNSET
     sindico_ids: list[int] | None = UNSET
+    data_inicio: datetime | None = UNSET
+    horarios: list[HorarioEntrada] | None = UNSET
+    tvs_ids: list[int] | None = UNSET
+    emergencia: bool | None = UNSET
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, ContentStatus):
+        return value.value
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _sent(value)
+    return value
 
 
 def _sent(data: Any) -> dict[str, Any]:
     """The input's fields the client sent, by contract name (REST's JSON body)."""
-    values: dict[str, Any] = {}
-    for field in dataclasses.fields(data):
-        value = getattr(data, field.name)
-        if value is UNSET:
-            continue
-        values[field.name] = value.value if isinstance(value, ContentStatus) else value
-    return values
+    return {
+        field.name: _plain(getattr(data, field.name))
+        for field in dataclasses.fields(data)
+        if getattr(data, field.name) is not UNSET
+    }
 
 
 def _upload(arquivo: Any) -> UploadFile | None:

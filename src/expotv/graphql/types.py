@@ -57,7 +57,10 @@ def _fields(read: Any, cls: type[Any]) -> dict[str, Any]:
     """``read``'s values by contract name, for the fields ``cls`` declares."""
     dumped: dict[str, Any] = read.model_dump(by_alias=True)
     names = {field.name for field in dataclasses.fields(cls)}
-    return {name: value for name, value in dumped.items() if name in names}
+    values = {name: value for name, value in dumped.items() if name in names}
+    if "horarios" in values:
+        values["horarios"] = [HorarioNode(**window) for window in values["horarios"]]
+    return values
 
 
 @strawberry.type(description="Uma página de uma lista: os itens, o total e a janela.")
@@ -127,9 +130,20 @@ class CondominioNode:
             model=model,
         )
 
+    @strawberry.field(description="fuso horário IANA em que as janelas são lidas")
+    def fuso_horario(self, info: Info) -> str:
+        return self.model.timezone or info.context.settings.timezone
+
     @strawberry.field(description="as TVs do condomínio")
     async def tvs(self, info: Info) -> list[TVNode]:
         return await info.context.loaders.tv_nodes(self.model.tvs)
+
+
+@strawberry.type(name="Horario", description="janela semanal (dias ISO, 1 = segunda)")
+class HorarioNode:
+    dias: list[int]
+    inicio: str
+    fim: str
 
 
 @strawberry.type
@@ -147,6 +161,9 @@ class ItemNode:
     erro_midia: str | None
     duracao: int
     criado_por_id: int | None
+    data_inicio: datetime | None
+    horarios: list[HorarioNode]
+    tvs_ids: list[int]
     created_at: datetime
     updated_at: datetime
     model: strawberry.Private[ContentItem]
@@ -171,6 +188,7 @@ class AnuncioNode(ItemNode):
 class AvisoNode(ItemNode):
     mensagem: str
     sindico_ids: list[int]
+    emergencia: bool
 
     @classmethod
     def of(cls, read: NoticeRead, model: ContentItem) -> Self:

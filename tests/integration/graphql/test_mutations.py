@@ -238,3 +238,56 @@ async def test_the_dashboard_cookie_works_and_mutations_need_its_csrf_token(
         assert error["extensions"] == {"code": "csrf_failed", "status": 403}
     accepted = await gql(client, mutation, variables, headers={"X-CSRF-Token": csrf})
     assert accepted.json() == {"data": {"definirProporcao": {"id": world.tv("own").id}}}
+
+
+async def test_scheduling_fields_go_through_rest_rules(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = world.headers[Level.SINDICO]
+    own, tv = world.condo("own"), world.tv("own").id
+    dados = {
+        "nome": "Noturno",
+        "mensagem": "Silêncio após as 22h",
+        "condominiosIds": [own],
+        "horarios": [{"dias": [1, 5], "inicio": "22:00", "fim": "06:00"}],
+        "tvsIds": [tv],
+    }
+    created = await gql(
+        client,
+        "mutation($dados: AvisoNovo!) { criarAviso(dados: $dados) "
+        "{ tvsIds emergencia horarios { dias inicio fim } } }",
+        {"dados": dados},
+        headers=headers,
+    )
+    assert created.json()["data"]["criarAviso"] == {
+        "tvsIds": [tv],
+        "emergencia": False,
+        "horarios": [{"dias": [1, 5], "inicio": "22:00", "fim": "06:00"}],
+    }
+    other_tv = await gql(
+        client,
+        "mutation($dados: AvisoNovo!) { criarAviso(dados: $dados) { id } }",
+        {"dados": {**dados, "tvsIds": [world.tv("other").id]}},
+        headers=headers,
+    )
+    assert other_tv.json()["errors"][0]["extensions"]["status"] == 404
+    off = {"nome": "Desligado", "mensagem": "x", "condominiosIds": [own]}
+    await gql(
+        client,
+        "mutation($dados: AvisoNovo!) { criarAviso(dados: $dados) { id } }",
+        {"dados": {**off, "status": "inativo"}},
+        headers=headers,
+    )
+    playlist = await gql(
+        client,
+        "query($id: Int!) { tv(id: $id) { playlist { modo validoAte "
+        "fora { tipo titulo motivo } } condominio { fusoHorario } } }",
+        {"id": tv},
+        headers=headers,
+    )
+    data = playlist.json()["data"]["tv"]
+    assert data["playlist"]["modo"] == "normal"
+    assert data["condominio"]["fusoHorario"] == "America/Sao_Paulo"
+    assert {"tipo": "aviso", "titulo": "Desligado", "motivo": "inativo"} in data[
+        "playlist"
+    ]["fora"]
