@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     login_max_failures_per_email: int = 10
     login_max_failures_per_address: int = 50
     login_failure_window_seconds: int = 900
+    # Sign-ups (/auth/register) one client address may make per window.
+    register_max_per_address: int = Field(default=10, ge=0)
+    register_window_seconds: int = Field(default=3600, ge=1)
 
     tv_offline_after_seconds: int = 120
     tv_monitor_interval_seconds: int = 60

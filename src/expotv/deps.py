@@ -15,7 +15,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from expotv.auth.ratelimit import LoginThrottle
+from expotv.auth.ratelimit import LoginThrottle, RegistrationThrottle
 from expotv.cache import Cache
 from expotv.cache.ratelimit import RateLimiter
 from expotv.config import Settings
@@ -64,6 +64,10 @@ async def get_login_throttle(context: AppContextDep) -> LoginThrottle:
     return LoginThrottle(context.limiter, context.settings)
 
 
+async def get_registration_throttle(context: AppContextDep) -> RegistrationThrottle:
+    return RegistrationThrottle(context.limiter, context.settings)
+
+
 async def get_playlists(context: AppContextDep) -> PlaylistService:
     return context.playlists
 
@@ -98,6 +102,7 @@ Storage = Annotated[ObjectStorage, Depends(get_storage)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 Limiter = Annotated[RateLimiter, Depends(get_limiter)]
 Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
+SignUpThrottle = Annotated[RegistrationThrottle, Depends(get_registration_throttle)]
 Playlists = Annotated[PlaylistService, Depends(get_playlists)]
 Heartbeats = Annotated[HeartbeatWriter, Depends(get_heartbeats)]
 PingLimitDep = Annotated[PingLimit, Depends(get_ping_limit)]

@@ -43,3 +43,19 @@ class LoginBlocked(
     code="login_blocked",
     detail="muitas tentativas de login malsucedidas; tente novamente mais tarde",
 ): ...
+
+
+class PasswordChecksBlocked(
+    RateLimited,
+    code="password_checks_blocked",
+    detail=(
+        "muitas tentativas com a senha errada nesta conta; tente novamente mais tarde"
+    ),
+): ...
+
+
+class RegistrationRateLimited(
+    RateLimited,
+    code="register_rate_limited",
+    detail="muitos cadastros deste endereço; tente novamente mais tarde",
+): ...

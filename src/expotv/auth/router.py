@@ -18,9 +18,10 @@ from expotv.auth.schemas import (
     TokenPair,
 )
 from expotv.db import utcnow
-from expotv.deps import AppSettings, ClientAddress, DbSession, Throttle
+from expotv.deps import AppSettings, ClientAddress, DbSession, SignUpThrottle, Throttle
 from expotv.edge.middleware import FORM, media_type_of
 from expotv.errors import ErrorOut
+from expotv.observability.refusals import refusals
 from expotv.users import service as user_service
 from expotv.users.schemas import UserRead
 
@@ -35,6 +36,13 @@ _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
 _ME_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_UNAUTHORIZED,
     403: {"model": ErrorOut, "description": "senha_atual incorreta"},
+    429: {
+        "model": ErrorOut,
+        "description": (
+            "senhas erradas demais para esta conta (com as falhas de login); "
+            "veja Retry-After"
+        ),
+    },
 }
 _LOGIN_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_UNAUTHORIZED,
@@ -112,19 +120,30 @@ LoginCredentials = Annotated[LoginRequest, Depends(login_credentials)]
     responses={
         403: {"model": ErrorOut, "description": "cadastro público desativado"},
         409: {"model": ErrorOut, "description": "e-mail já cadastrado"},
+        429: {
+            "model": ErrorOut,
+            "description": "cadastros demais deste endereço; veja Retry-After",
+        },
     },
 )
 async def register(
-    data: RegisterRequest, session: DbSession, settings: AppSettings
+    data: RegisterRequest,
+    session: DbSession,
+    settings: AppSettings,
+    throttle: SignUpThrottle,
+    address: ClientAddress,
 ) -> UserRead:
     """Cria uma conta de Visitante, sem condomínios."""
-    user = await user_service.register(
-        session,
-        name=data.name,
-        email=data.email,
-        password=data.password,
-        settings=settings,
-    )
+    with refusals("register"):
+        user = await user_service.register(
+            session,
+            name=data.name,
+            email=data.email,
+            password=data.password,
+            settings=settings,
+            throttle=throttle,
+            address=address,
+        )
     return UserRead.build(user, [])
 
 
@@ -142,15 +161,16 @@ async def login(
     address: ClientAddress,
 ) -> TokenPair:
     """Entra com e-mail e senha e recebe o par de tokens."""
-    issued = await auth_service.login(
-        session,
-        email=credentials.email,
-        password=credentials.password,
-        address=address,
-        throttle=throttle,
-        settings=settings,
-        now=utcnow(),
-    )
+    with refusals("login"):
+        issued = await auth_service.login(
+            session,
+            email=credentials.email,
+            password=credentials.password,
+            address=address,
+            throttle=throttle,
+            settings=settings,
+            now=utcnow(),
+        )
     return TokenPair(
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
@@ -196,16 +216,19 @@ async def update_me(
     user: CurrentUser,
     session_id: CurrentSessionId,
     session: DbSession,
+    throttle: Throttle,
 ) -> UserRead:
     """Muda o próprio nome ou senha; uma senha nova encerra as outras sessões."""
-    updated = await auth_service.update_own_account(
-        session,
-        user,
-        current_password=changes.current_password,
-        name=changes.name,
-        new_password=changes.password,
-        session_id=session_id,
-        now=utcnow(),
-    )
+    with refusals("account"):
+        updated = await auth_service.update_own_account(
+            session,
+            user,
+            current_password=changes.current_password,
+            name=changes.name,
+            new_password=changes.password,
+            session_id=session_id,
+            throttle=throttle,
+            now=utcnow(),
+        )
     ids = await user_service.condominium_ids(session, [updated])
     return UserRead.build(updated, ids[updated.id])

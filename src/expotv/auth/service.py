@@ -311,10 +311,19 @@ async def update_own_account(
     name: str | None,
     new_password: str | None,
     session_id: str,
+    throttle: LoginThrottle,
     now: datetime,
 ) -> User:
+    """Change one's own name or password, after checking ``current_password``.
+
+    The check is throttled with the account's login failures (``throttle``): a
+    stolen token guessing the password is blocked where the login form is.
+    """
+    await throttle.ensure_password_check_allowed(email=user.email)
     if not await verify_in_thread(current_password, user.password_hash):
+        await throttle.record_failure(email=user.email, address=None)
         raise WrongPassword()
+    await throttle.record_success(email=user.email)
     if name is not None:
         user.name = name
     if new_password is not None:

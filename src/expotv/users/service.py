@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth import service as auth_service
+from expotv.auth.ratelimit import RegistrationThrottle
 from expotv.config import Settings
 from expotv.pagination import PageParams, PageResult, paginate
 from expotv.users import repository
@@ -66,10 +67,17 @@ async def register(
     email: str,
     password: str,
     settings: Settings,
+    throttle: RegistrationThrottle,
+    address: str,
 ) -> User:
-    """Public sign-up: always a Visitante without condomínios."""
+    """Public sign-up: always a Visitante without condomínios.
+
+    Each call that gets as far as hashing the password counts for the client
+    ``address`` (``throttle``): hashing is what makes a sign-up flood expensive.
+    """
     if not settings.allow_registration:
         raise RegistrationDisabled()
+    await throttle.hit(address=address)
     return await _insert(
         session,
         User(

@@ -130,9 +130,10 @@ def redis_server() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def shared(build_app: AppBuilder, redis_server: RedisServer) -> AppBuilder:
+def shared(redis_server: RedisServer, build_app: AppBuilder) -> AppBuilder:
     """Instances (apps with their own lifespan) sharing the test's database and
-    one Redis, as several ``expotv serve`` behind a balancer."""
+    one Redis, as several ``expotv serve`` behind a balancer (Redis first: it
+    stops after the apps)."""
 
     async def instance(**overrides: Any) -> FastAPI:
         return await build_app(

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 
 from expotv.context import context_of
 from expotv.db import rollback
-from expotv.errors import ExpoError, Invalid
+from expotv.errors import ExpoError, Invalid, RateLimited
 from expotv.ui.painel.render import parse_local
 
 T = TypeVar("T")
@@ -43,6 +43,8 @@ class FormErrors(dict[str, str]):
     HTTP status the page answers with (the API's for the same refusal)."""
 
     status_code: int = 422
+    # Seconds before trying again, for a 429 page's Retry-After.
+    retry_after: int | None = None
 
     def add(self, field: str, message: str) -> None:
         self.setdefault(field, message)
@@ -116,6 +118,8 @@ def errors_of(exc: Exception) -> FormErrors:
     elif isinstance(exc, ExpoError):
         errors.add(FIELD_OF_CODE.get(exc.code, GENERAL), exc.detail)
         errors.status_code = exc.status_code
+        if isinstance(exc, RateLimited):
+            errors.retry_after = exc.retry_after
     return errors
 
 

@@ -15,6 +15,7 @@ from expotv.auth.schemas import LoginRequest, MeUpdate
 from expotv.db import utcnow
 from expotv.deps import AppSettings, ClientAddress, DbSession, Throttle
 from expotv.errors import Invalid, RateLimited
+from expotv.observability.refusals import count_refusal, refusals
 from expotv.ui.painel import (
     condominiums,
     forms,
@@ -116,10 +117,13 @@ async def login(
             now=now,
         )
     except RateLimited as exc:
+        count_refusal("login", exc.code)
         errors = forms.FormErrors({forms.GENERAL: _blocked_message(exc)})
-        return _login_page(
+        page = _login_page(
             request, next_path=next_path, email=email, errors=errors, status_code=429
         )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     except (ValidationError, InvalidCredentials) as exc:
         errors = forms.errors_of(exc)
         if isinstance(exc, InvalidCredentials):
@@ -166,7 +170,7 @@ async def account(request: Request, visitor: CurrentVisitor) -> Response:
 
 @router.post("/painel/conta")
 async def update_account(
-    request: Request, visitor: CurrentVisitor, session: DbSession
+    request: Request, visitor: CurrentVisitor, session: DbSession, throttle: Throttle
 ) -> Response:
     form = await forms.read_form(request)
     values = forms.form_dict(form)
@@ -183,12 +187,19 @@ async def update_account(
             name=changes.name,
             new_password=changes.password,
             session_id=visitor.session_id,
+            throttle=throttle,
             now=utcnow(),
         )
 
-    saved, errors = await forms.attempt(request, session, save, keep=[visitor.user])
+    async def counted_save() -> object:
+        with refusals("account"):
+            return await save()
+
+    saved, errors = await forms.attempt(
+        request, session, counted_save, keep=[visitor.user]
+    )
     if saved is None:
-        return render.view(
+        page = render.view(
             request,
             visitor,
             "conta.html",
@@ -198,6 +209,9 @@ async def update_account(
             which="senha" if "senha" in form else "dados",
             status_code=errors.status_code,
         )
+        if errors.retry_after is not None:
+            page.headers["Retry-After"] = str(errors.retry_after)
+        return page
     ok = "senha" if new_password else "conta"
     return RedirectResponse(f"/painel/conta?ok={ok}", status_code=303)
 
