@@ -9,6 +9,9 @@ header is therefore never taken unless a trusted proxy vouched for it. A header
 holding one address (``Fly-Client-IP``, ``X-Real-IP``) is taken whole from a
 trusted peer. With no trusted proxies (the default) the peer is the client.
 
+``X-Forwarded-Proto`` from a trusted peer sets the request's scheme the same way
+(what the client used in front of a TLS-terminating proxy).
+
 The request edge rewrites ``scope["client"]`` with the result for HTTP and
 WebSocket alike, whatever server runs the app (uvicorn's own ``proxy_headers`` is
 off: it trusts loopback peers by default).
@@ -26,6 +29,11 @@ Address = IPv4Address | IPv6Address
 
 UNKNOWN = "unknown"
 FORWARDED_FOR = "x-forwarded-for"
+FORWARDED_PROTO = b"x-forwarded-proto"
+_SCHEMES = {
+    "http": {"https": "https", "http": "http"},
+    "websocket": {"https": "wss", "http": "ws"},
+}
 
 
 def _parse(value: str) -> Address | None:
@@ -82,11 +90,22 @@ class ClientAddresses:
         return client
 
     def rewrite(self, scope: Scope) -> None:
-        """Put the client's address in ``scope["client"]`` (HTTP and WebSocket)."""
+        """Put the client's address in ``scope["client"]`` (HTTP and WebSocket),
+        and the scheme the client used in ``scope["scheme"]``."""
         if not self.proxies:
             return
         peer = scope.get("client")
         host, port = (peer[0], peer[1]) if peer else (None, 0)
-        client = self.client_of(host, scope.get("headers", ()))
+        headers = scope.get("headers", ())
+        client = self.client_of(host, headers)
         if client != host:
             scope["client"] = (client, port)
+        if host is not None and self.is_trusted(_parse(host)):
+            # Behind a TLS-terminating proxy the request reaches us as http: the
+            # proxy says what the client used (the dashboard's cookie is Secure
+            # only under https). The nearest proxy's value is the last one.
+            protos = [v.decode("latin-1") for k, v in headers if k == FORWARDED_PROTO]
+            proto = protos[-1].split(",")[-1].strip().lower() if protos else ""
+            scheme = _SCHEMES.get(scope["type"], {}).get(proto)
+            if scheme is not None:
+                scope["scheme"] = scheme

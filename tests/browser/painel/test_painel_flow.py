@@ -4,37 +4,19 @@ following an edit without a reload."""
 
 from __future__ import annotations
 
-import io
-import os
+import asyncio
 import re
 
 import pytest
-from PIL import Image
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from tests.browser.painel.conftest import Painel, new_context, screenshot, sign_in
+from tests.integration.media.samples import incompressible_png
 
 pytestmark = pytest.mark.browser
 
 # Upload speed while the progress bar is watched (bytes per second).
 SLOW_UPLOAD = 768 * 1024
-
-
-def noisy_png(color: tuple[int, int, int], size: tuple[int, int] = (900, 600)) -> bytes:
-    """A PNG that does not compress (about 1.5 MB): its upload takes a while."""
-    noise = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
-    image = Image.blend(Image.new("RGB", size, color), noise, 0.15)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-async def _stage(page: Page) -> dict[str, str | None]:
-    stage = page.frame_locator("[data-preview-frame]").locator("#stage")
-    return {
-        "tipo": await stage.get_attribute("data-tipo"),
-        "id": await stage.get_attribute("data-id"),
-    }
 
 
 async def test_sindico_puts_an_anuncio_on_a_new_tv(
@@ -68,7 +50,7 @@ async def test_sindico_puts_an_anuncio_on_a_new_tv(
             {
                 "name": "padaria.png",
                 "mimeType": "image/png",
-                "buffer": noisy_png((220, 120, 40)),
+                "buffer": incompressible_png((220, 120, 40)),
             }
         ]
     )
@@ -88,7 +70,11 @@ async def test_sindico_puts_an_anuncio_on_a_new_tv(
     bar = page.locator("[data-progress] progress")
     await expect(bar).to_be_visible()
     seen: set[int] = set()
+    deadline = asyncio.get_running_loop().time() + 60
     while re.search(r"/anuncios/novo$", page.url):
+        if asyncio.get_running_loop().time() > deadline:
+            shown = await page.locator("[data-error-for]").all_inner_texts()
+            raise AssertionError(f"the upload never finished: {shown}")
         try:
             seen.add(int(await bar.evaluate("bar => bar.value", timeout=1000)))
         except Exception:  # noqa: BLE001 - the page moved on between two looks
@@ -158,7 +144,7 @@ async def test_sindico_puts_an_anuncio_on_a_new_tv(
             {
                 "name": "padaria-nova.png",
                 "mimeType": "image/png",
-                "buffer": noisy_png((40, 90, 200), size=(400, 300)),
+                "buffer": incompressible_png((40, 90, 200), size=(400, 300)),
             }
         ]
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import struct
 import subprocess
 import sys
@@ -27,6 +28,18 @@ def image_bytes(
     image = Image.new(mode, size, _colour(mode))
     buffer = io.BytesIO()
     image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def incompressible_png(
+    color: tuple[int, int, int] = (220, 120, 40), size: tuple[int, int] = (900, 600)
+) -> bytes:
+    """A PNG that does not compress (900×600: about 1.5 MB), for uploads that take
+    a while or pass the plain-body limit."""
+    noise = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    image = Image.blend(Image.new("RGB", size, color), noise, 0.15)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -13,7 +13,7 @@ from expotv.content import ContentStatus
 from expotv.notices.models import Notice
 from expotv.users.models import Role, User
 from tests.integration.condominiums import arrange
-from tests.integration.media.samples import image_bytes
+from tests.integration.media.samples import image_bytes, incompressible_png
 from tests.integration.painel.browserless import post_forms, sign_in
 from tests.support import Factory
 
@@ -92,10 +92,13 @@ async def test_upload_from_the_script_answers_json_and_the_item_plays(
     manager, condo_id = await _manager_with_condominium(factory)
     tv = await arrange.tv(factory, await _condo(factory, condo_id))
     csrf = await sign_in(client, manager.email)
+    picture = incompressible_png()
+    # Larger than a plain body may be: the page's route takes uploads.
+    assert len(picture) > 1024 * 1024
     created = await client.post(
         "/painel/anuncios/novo",
         data={"nome": "Padaria", "condominios_ids": str(condo_id)},
-        files={"arquivo": ("padaria.png", image_bytes(), "image/png")},
+        files={"arquivo": ("padaria.png", picture, "image/png")},
         headers={**XHR, "X-CSRF-Token": csrf},
     )
     assert created.status_code == 201, created.text

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from http.cookies import SimpleCookie
+from ipaddress import ip_network
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
+from expotv.config import Settings
 from expotv.context import context_of
+from expotv.main import create_app
 from expotv.users.models import Role, User
 from tests.integration.painel.browserless import form_token, page_token, sign_in
 from tests.support import PASSWORD, Factory
@@ -284,3 +288,34 @@ async def test_static_files_are_revalidated_and_need_no_session(
         assert response.status_code == 200
         assert kind in response.headers["content-type"]
         assert response.headers["cache-control"] == "no-cache"
+
+
+async def test_cookie_is_secure_behind_a_trusted_tls_proxy(
+    settings: Settings, clean: None, factory: Factory
+) -> None:
+    user = await factory.user(Role.MANAGER)
+    behind_proxy = settings.model_copy(
+        update={"trusted_proxies": [ip_network("127.0.0.0/8")]}
+    )
+    application = create_app(behind_proxy)
+    async with LifespanManager(application, startup_timeout=30):
+        transport = httpx.ASGITransport(app=application, client=("127.0.0.1", 5000))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver"
+        ) as client:
+            for proto, secure in (("https", True), ("http", False)):
+                client.cookies.clear()
+                form = await client.get("/login", headers={"X-Forwarded-Proto": proto})
+                token = form_token(form.text)
+                # By hand: httpx keeps a Secure cookie from an http:// address.
+                client.cookies.clear()
+                response = await client.post(
+                    "/login",
+                    data={"email": user.email, "senha": PASSWORD, "csrf_token": token},
+                    headers={
+                        "X-Forwarded-Proto": proto,
+                        "Cookie": f"expotv_painel_login={token}",
+                    },
+                )
+                cookie = SimpleCookie(_set_cookie(response, "expotv_painel"))
+                assert bool(cookie["expotv_painel"]["secure"]) is secure, proto

@@ -70,6 +70,17 @@ ACCEPT = (
 DATE_FIELDS = ("data_expiracao",)
 # The aviso form's checkbox that drops the current media (the API's arquivo=null).
 REMOVE_MEDIA = "remover_midia"
+# What the item forms post: the request edge lets a route take an upload (up to the
+# media limit) only when its operation declares multipart (the pages are not in
+# the OpenAPI document, but the edge reads the same declaration).
+FORM_BODY: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object"}},
+            "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+        }
+    }
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +303,7 @@ def item_pages(kind: AnyKind) -> APIRouter:
             errors=forms.FormErrors(),
         )
 
-    @router.post("/novo")
+    @router.post("/novo", openapi_extra=FORM_BODY)
     async def create_item(
         request: Request,
         visitor: CurrentVisitor,
@@ -350,7 +361,7 @@ def item_pages(kind: AnyKind) -> APIRouter:
             errors=forms.FormErrors(),
         )
 
-    @router.post("/{item_id}")
+    @router.post("/{item_id}", openapi_extra=FORM_BODY)
     async def update_item(
         request: Request,
         item_id: ItemId,
