@@ -113,3 +113,6 @@ for (const input of inputs) {
     timer = setTimeout(refresh, DEBOUNCE_MS);
   });
 }
+
+// Typed before this module loaded (a slow phone): preview what is there now.
+if (inputs.some((input) => input.value !== input.defaultValue)) refresh();

@@ -141,6 +141,8 @@ function setup(form) {
   };
 
   input.addEventListener("change", showChosen);
+  // Chosen before this module loaded (a slow phone): show it now.
+  if (input.files.length) showChosen();
   chosen.querySelector("[data-file-clear]").addEventListener("click", () => {
     input.value = "";
     showChosen();
