@@ -252,3 +252,22 @@ async def _condo(factory: Factory, condo_id: int) -> object:
         found = await session.get(Condominium, condo_id)
         assert found is not None
         return found
+
+
+async def test_an_item_that_starts_later_shows_as_agendado(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    manager, condo_id = await _manager_with_condominium(factory)
+    condo = await _condo(factory, condo_id)
+    later = await arrange.notice(
+        factory,
+        condo,
+        created_by_id=manager.id,
+        starts_at=datetime(2099, 1, 1, tzinfo=UTC),
+    )
+    await sign_in(client, manager.email)
+    listed = await client.get("/painel/avisos")
+    assert listed.status_code == 200
+    assert 'data-status="agendado"' in listed.text
+    states = await client.get(f"/painel/avisos/status.json?ids={later.id}")
+    assert states.json()["itens"][0]["status_texto"] == "Agendado"

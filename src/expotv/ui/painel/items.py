@@ -56,6 +56,7 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 STATUS_LABELS = {
     ContentStatus.ACTIVE: "No ar",
     ContentStatus.INACTIVE: "Pausado",
+    ContentStatus.SCHEDULED: "Agendado",
     ContentStatus.PROCESSING: "Processando",
     ContentStatus.ERROR: "Erro",
     ContentStatus.EXPIRED: "Expirado",
