@@ -7,7 +7,7 @@ PORT ?= 8000
 # Two processes on the 2-core CI machine; each gets its own databases and Redis prefix.
 TEST_WORKERS ?= 2
 
-.PHONY: run test ci lint fmt typecheck migrate revision bench sync sync-run bootstrap deps graphql-schema
+.PHONY: run test ci lint fmt typecheck migrate revision bench bench-deps sync sync-run bootstrap deps graphql-schema
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -51,7 +51,17 @@ migrate: sync
 revision: sync
 	$(UV) run alembic -c alembic.ini revision --autogenerate -m "$(m)"
 
-bench: sync
-	$(UV) run python -m bench.content
+## Benchmarks (bench/, issue #15): writes bench/RESULTS.md. TVS=100000 for the
+## 100,000-TV fleet, SWEEP=1 for the scaling sweep, SERVER=... for `expotv serve
+## --server`, WORKERS=N, BENCH_ARGS for the rest (`python -m bench --help`).
+bench: sync bench-deps
+	$(UV) run python -m bench $(if $(TVS),--tvs $(TVS)) $(if $(SWEEP),--sweep) \
+		$(if $(WORKERS),--workers $(WORKERS)) $(if $(SERVER),--server $(SERVER)) $(BENCH_ARGS)
+
+# Debian's wrk drives the HTTP load (MariaDB and Redis are the machine's services).
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+		else sudo apt-get install -y wrk; fi; }
 
 ci: lint typecheck test

@@ -1,0 +1,947 @@
+"""``make bench``: the service and its ceiling, measured side by side in one run.
+
+    fresh MariaDB database + Redis prefix + work folder (all removed at the end,
+    also on Ctrl+C)
+      -> migrate, fill the fleet in bulk (``fleet``)
+      -> ``expotv serve --workers N`` on loopback; every playlist built once (cold)
+      -> the ceiling (``ceiling``) on the same server and workers, answering the
+         same body, ping answer and hello
+      -> wrk (``wrk``, ``lua/``): content 200 at 64/512/2,000 connections, 304,
+         ping, the mixed fleet traffic, GET /anuncios as síndicos, login; each
+         next to the ceiling where it has one
+      -> WebSocket hello (``ws``), the two uploads (``uploads``)
+      -> py-spy flame graphs under content and /anuncios load (``profiles/``)
+      -> memory per worker, idle sockets held by another process
+      -> a news change: time until every TV gets the new versao
+      -> Locust (``locustfile``): 2,000 TVs and dashboard users, zero failures
+      -> ``results/<part>.json`` and ``RESULTS.md``
+
+``--sweep`` instead fills 2,000 / 20,000 / 100,000 TVs with 10 / 100 / 1,000 items
+per TV and measures a cached request in each cell. The load average is recorded
+before and after every phase; above the core count the figures are marked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import math
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import psutil  # type: ignore[import-untyped]
+
+from bench import client, results, stack, wrk
+from bench.fleet import Fleet, FleetSpec, fill, replace_items
+from bench.machine import describe
+from bench.stack import BIN, HOST, ROOT, Run, Server, say
+from bench.uploads import image_file, median, time_uploads, video_file
+from bench.ws import hello_load
+from expotv.config import Settings
+
+T = TypeVar("T")
+PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
+PING_SECONDS = 30
+# What the Locust dashboard users upload now and then.
+SMALL_UPLOAD_BYTES = 64 * 1024
+
+
+def arun(coro: Coroutine[Any, Any, T]) -> T:
+    """On uvloop, as the server runs: the client costs less CPU."""
+    import uvloop
+
+    return uvloop.run(coro)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Benchmark do EXPO TV (issue #15)"
+    )
+    parser.add_argument(
+        "--tvs", type=int, default=2000, help="TVs da frota (padrão 2000)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processos do servidor"
+    )
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_SERVER") or None,
+        help="servidor de `expotv serve --server` (quando a opção existir)",
+    )
+    parser.add_argument("--seconds", type=float, default=10, help="duração de cada wrk")
+    parser.add_argument("--connections", default="64,512,2000")
+    parser.add_argument("--uploads", type=int, default=5, help="uploads de cada tipo")
+    parser.add_argument("--locust-seconds", type=int, default=60)
+    parser.add_argument("--locust-tvs", type=int, default=2000)
+    parser.add_argument("--dashboard-users", type=int, default=5)
+    parser.add_argument("--no-locust", action="store_true")
+    parser.add_argument("--no-profiles", action="store_true")
+    parser.add_argument("--idle-sockets", type=int, default=10_000)
+    parser.add_argument("--sweep", action="store_true", help="varredura de escala")
+    parser.add_argument("--sweep-tvs", default="2000,20000,100000")
+    parser.add_argument("--sweep-items", default="10,100,1000")
+    parser.add_argument(
+        "--keep", action="store_true", help="mantém a pasta de trabalho"
+    )
+    parser.add_argument(
+        "--no-save", action="store_true", help="não grava results/ nem RESULTS.md"
+    )
+    args = parser.parse_args(argv)
+    if not 1 <= args.seconds <= 600:
+        parser.error("--seconds entre 1 e 600")
+    args.connection_counts = [int(c) for c in args.connections.split(",") if c]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stack.raise_file_limit()
+    wrk.require_wrk()
+    if args.server and not stack.has_server_option():
+        raise SystemExit("esta versão de `expotv serve` não tem --server")
+    # The ceiling runs on the server the service runs on.
+    args.ceiling_server = args.server or stack.default_server()
+    run = Run(keep_dir=args.keep)
+    say(
+        f"pasta de trabalho {run.workdir}; banco {run.database_name()}; "
+        f"Redis {run.redis_prefix}"
+    )
+    exit_code = 0
+    with stack.interrupts_cleaned(run):
+        if args.sweep:
+            report = sweep(run, args)
+        else:
+            report, exit_code = fleet_run(run, args)
+        if not args.no_save:
+            report.save()
+            say(f"resultados: {results.write()}")
+    return exit_code
+
+
+# The default run -------------------------------------------------------------
+
+
+def _settings(database_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        data_dir=data_dir,
+        jwt_secret=secrets.token_urlsafe(48),
+    )
+
+
+def _server_versions() -> tuple[str, str]:
+    import redis
+
+    try:
+        mariadb = stack.mariadb_scalar("SELECT VERSION()")
+    except Exception:
+        mariadb = "?"
+    try:
+        info = redis.Redis.from_url(stack.REDIS_URL).info("server")
+        redis_version = str(info.get("redis_version", "?"))
+    except Exception:
+        redis_version = "?"
+    return mariadb, redis_version
+
+
+def _report(run: Run, args: argparse.Namespace, part: str) -> results.Report:
+    mariadb, redis_version = _server_versions()
+    return results.Report(
+        part,
+        command="make bench " + " ".join(sys.argv[1:])
+        if sys.argv[1:]
+        else "make bench",
+        machine=describe(mariadb=mariadb, redis=redis_version),
+        settings={
+            "workers": args.workers,
+            "server": args.server or f"{args.ceiling_server} (default)",
+            "seconds": args.seconds,
+            "tvs": args.tvs,
+            "stamp": run.stamp,
+        },
+    )
+
+
+def _migrate(settings: Settings) -> None:
+    import warnings
+
+    from expotv.migrate import upgrade
+
+    # MariaDB ignores primary key names: one warning per table, nothing to act on.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        upgrade(settings)
+
+
+def _write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _login(base_url: str, email: str, password: str) -> str:
+    response = httpx.post(
+        f"{base_url}/auth/login", json={"email": email, "senha": password}, timeout=60
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def _show(row: dict[str, Any]) -> None:
+    ceiling = row.get("ceiling")
+    text = (
+        f"{row['operation']} @{row['connections']}: {row['rps']:,.0f} req/s, "
+        f"p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, erros {row['errors']}"
+    )
+    if ceiling:
+        text += f" | teto {ceiling['rps']:,.0f} req/s -> razão {row['ratio']:.2f}"
+    say(text)
+
+
+class Bench:
+    """The servers and files of one fleet run, and the measurements on them."""
+
+    def __init__(
+        self, run: Run, args: argparse.Namespace, report: results.Report
+    ) -> None:
+        self.run = run
+        self.args = args
+        self.report = report
+        self.workdir = run.workdir
+        self.service: Server
+        self.ceiling: Server | None = None
+        self.fleet: Fleet
+        self.etags: dict[str, str] = {}
+        self.fleet_file: Path
+        self.ceiling_file: Path
+
+    # wrk ----------------------------------------------------------------------
+
+    def http(
+        self,
+        operation: str,
+        lua: str,
+        *,
+        args: list[str],
+        ceiling_args: list[str] | None = None,
+        connections: int = 64,
+        seconds: float | None = None,
+    ) -> dict[str, Any]:
+        seconds = seconds or self.args.seconds
+        with self.report.phase(f"{operation} @{connections}") as phase:
+            measured = wrk.run(
+                operation,
+                self.service.url,
+                lua=lua,
+                args=args,
+                workdir=self.workdir,
+                connections=connections,
+                seconds=seconds,
+            )
+            ceiling = None
+            if ceiling_args is not None and self.ceiling is not None:
+                ceiling = wrk.run(
+                    operation,
+                    self.ceiling.url,
+                    lua=lua,
+                    args=ceiling_args,
+                    workdir=self.workdir,
+                    connections=connections,
+                    seconds=seconds,
+                )
+        row = measured.as_dict()
+        if ceiling is not None:
+            row["ceiling"] = ceiling.as_dict()
+            row["ratio"] = measured.rps / ceiling.rps if ceiling.rps else None
+        row.update(phase)
+        self.report["http"].append(row)
+        _show(row)
+        return row
+
+
+def fleet_run(run: Run, args: argparse.Namespace) -> tuple[results.Report, int]:
+    spec = FleetSpec(tvs=args.tvs)
+    database_url = run.create_database()
+    run.watch_redis()
+    report = _report(run, args, f"fleet-{args.tvs}")
+    bench = Bench(run, args, report)
+    data_dir = run.workdir / "data"
+    settings = _settings(database_url, data_dir)
+
+    with report.phase("fill") as phase:
+        say(
+            f"migrando e preenchendo {spec.tvs:,} TVs em "
+            f"{spec.condominiums:,} condomínios"
+        )
+        started = time.perf_counter()
+        _migrate(settings)
+        bench.fleet = arun(fill(settings, spec))
+        phase["seconds"] = time.perf_counter() - started
+    fill_seconds = phase["seconds"]
+
+    env = stack.expotv_env(
+        database_url=database_url, data_dir=data_dir, redis_prefix=run.redis_prefix
+    )
+    bench.service = stack.start_expotv(
+        run, env, workers=args.workers, server=args.server, name="expotv"
+    )
+    say(f"expotv serve em {bench.service.url} ({args.workers} workers)")
+
+    with report.phase("warm") as phase:
+        warm = arun(
+            client.content_pass(
+                HOST,
+                bench.service.port,
+                bench.fleet.codes,
+                concurrency=64,
+                timeout=3600,
+            )
+        )
+    if warm.unfinished:
+        raise SystemExit(f"{warm.unfinished} TVs sem playlist depois do aquecimento")
+    bench.etags = warm.etags
+    say(
+        f"{len(warm.etags):,} playlists construídas em {warm.seconds:.1f} s "
+        f"({len(warm.etags) / warm.seconds:,.0f}/s), corpo {warm.body_bytes:,} bytes"
+    )
+    report["fleet"] = {
+        "tvs": spec.tvs,
+        "condominiums": spec.condominiums,
+        "ads": spec.ads_per_condominium,
+        "notices": spec.notices_per_condominium,
+        "news": spec.news,
+        "body_bytes": warm.body_bytes,
+        "fill_seconds": fill_seconds,
+        "warm_seconds": warm.seconds,
+        "warm_rps": len(warm.etags) / warm.seconds,
+    }
+    bench.fleet_file = _write_lines(
+        run.workdir / "fleet.txt",
+        [f"{code} {etag} {etag.strip(chr(34))}" for code, etag in warm.etags.items()],
+    )
+
+    start_ceiling(bench)
+    measure_http(bench)
+    measure_websocket(bench)
+    measure_uploads(bench)
+    if not args.no_profiles:
+        measure_profiles(bench)
+    measure_memory(bench, cached=len(warm.etags))
+    if args.idle_sockets:
+        measure_idle_sockets(bench)
+    measure_rebuild(bench)
+    exit_code = 0
+    if not args.no_locust:
+        exit_code = measure_locust(bench)
+    return report, exit_code
+
+
+def start_ceiling(bench: Bench) -> None:
+    code = bench.fleet.codes[0]
+    service = bench.service.url
+    body = httpx.get(f"{service}/app/tv/{code}/content", timeout=30)
+    ping = httpx.post(
+        f"{service}/app/tv/{code}/ping",
+        json={"versao": bench.etags[code].strip('"')},
+        timeout=30,
+    )
+    hello = arun(_first_frame(f"{bench.service.ws_url}/app/tv/{code}/ws"))
+    files = {
+        "BENCH_CEILING_BODY": _write_bytes(
+            bench.workdir / "ceiling-body", body.content
+        ),
+        "BENCH_CEILING_PING": _write_bytes(
+            bench.workdir / "ceiling-ping", ping.content
+        ),
+        "BENCH_CEILING_HELLO": _write_bytes(
+            bench.workdir / "ceiling-hello", hello.encode()
+        ),
+    }
+    etag = body.headers["etag"]
+    bench.ceiling = stack.start_ceiling(
+        bench.run,
+        workers=bench.args.workers,
+        server=bench.args.ceiling_server,
+        bodies={**{k: str(v) for k, v in files.items()}, "BENCH_CEILING_ETAG": etag},
+    )
+    bench.ceiling_file = _write_lines(
+        bench.workdir / "ceiling-fleet.txt",
+        [f"{c} {etag} {etag.strip(chr(34))}" for c in bench.fleet.codes],
+    )
+    say(
+        f"teto (ASGI puro) em {bench.ceiling.url}: corpo de {len(body.content):,} bytes"
+    )
+
+
+def _write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+async def _first_frame(url: str) -> str:
+    import websockets
+
+    async with websockets.connect(url, open_timeout=30) as socket:
+        return str(await asyncio.wait_for(socket.recv(), 30))
+
+
+def measure_http(bench: Bench) -> None:
+    fleet, ceiling = str(bench.fleet_file), str(bench.ceiling_file)
+    for connections in bench.args.connection_counts:
+        bench.http(
+            "content 200",
+            "content",
+            args=[fleet, "200"],
+            ceiling_args=[ceiling, "200"],
+            connections=connections,
+        )
+    bench.http(
+        "content 304", "content", args=[fleet, "304"], ceiling_args=[ceiling, "304"]
+    )
+    bench.http("ping", "ping", args=[fleet], ceiling_args=[ceiling])
+
+    # Each connection sends one request about every 250 ms, up to 512 of them
+    # (100,000 TVs: 6,667 req/s over 512 connections, one every 77 ms).
+    offered = 2 * len(bench.fleet.codes) / PING_SECONDS
+    connections = min(512, max(4, math.ceil(offered / 4)))
+    pace_ms = max(1, round(connections * 1000 / offered))
+    with bench.report.phase("mixed (paced)") as phase:
+        mixed = wrk.run(
+            "mixed",
+            bench.service.url,
+            lua="mixed",
+            args=[fleet, str(pace_ms)],
+            workdir=bench.workdir,
+            connections=connections,
+            seconds=max(bench.args.seconds, 15),
+        )
+    bench.report["mixed"] = {
+        **mixed.as_dict(),
+        "offered_rps": connections * 1000 / pace_ms,
+        **phase,
+    }
+    say(
+        f"misto (ritmo de {offered:,.0f} req/s): {mixed.rps:,.0f} req/s, "
+        f"p99 {mixed.p99_ms:.1f} ms, erros {mixed.errors}"
+    )
+
+    managers = bench.fleet.managers[:20]
+    tokens = [
+        _login(bench.service.url, email, bench.fleet.password) for email in managers
+    ]
+    page = httpx.get(
+        f"{bench.service.url}/anuncios?limit=50",
+        headers={"Authorization": f"Bearer {tokens[0]}"},
+        timeout=30,
+    ).json()
+    if len(page["items"]) != 50:
+        raise SystemExit(
+            f"a página de /anuncios tem {len(page['items'])} itens, não 50"
+        )
+    tokens_file = _write_lines(bench.workdir / "tokens.txt", tokens)
+    bench.http("GET /anuncios", "anuncios", args=[str(tokens_file)])
+    emails = _write_lines(bench.workdir / "emails.txt", managers)
+    bench.http(
+        "login", "login", args=[str(emails), bench.fleet.password], connections=16
+    )
+
+
+def measure_websocket(bench: Bench) -> None:
+    codes = bench.fleet.codes
+    with bench.report.phase("websocket hello") as phase:
+        service = arun(
+            hello_load(
+                bench.service.ws_url, codes, concurrency=64, seconds=bench.args.seconds
+            )
+        )
+        ceiling = None
+        if bench.ceiling is not None:
+            ceiling = arun(
+                hello_load(
+                    bench.ceiling.ws_url,
+                    codes,
+                    concurrency=64,
+                    seconds=bench.args.seconds,
+                )
+            )
+    row = {**service.as_dict(), **phase}
+    bench.report["websocket"] = {
+        "service": row,
+        "ceiling": ceiling.as_dict() if ceiling else None,
+        "ratio": service.rps / ceiling.rps if ceiling and ceiling.rps else None,
+    }
+    say(
+        f"WebSocket hello: {service.rps:,.0f} conexões/s, p99 {service.p99_ms:.1f} ms, "
+        f"erros {service.errors}" + (f" | teto {ceiling.rps:,.0f}/s" if ceiling else "")
+    )
+
+
+def _condominium_token(bench: Bench) -> tuple[str, int]:
+    email = bench.fleet.managers[0]
+    return _login(bench.service.url, email, bench.fleet.password), bench.fleet.managed[
+        0
+    ][0]
+
+
+def measure_uploads(bench: Bench) -> None:
+    token, condominium = _condominium_token(bench)
+    uploads: dict[str, Any] = {}
+    for key, label, path, content_type in (
+        ("image", "2 MB PNG", image_file(), "image/png"),
+        ("video", "20 MB H.264 MP4", video_file(), "video/mp4"),
+    ):
+        with bench.report.phase(f"upload {key}") as phase:
+            timings, errors = time_uploads(
+                bench.service.url,
+                token,
+                condominium,
+                path,
+                content_type,
+                count=bench.args.uploads,
+            )
+        uploads[key] = {
+            "label": label,
+            "bytes": path.stat().st_size,
+            "timings_ms": timings,
+            "median_ms": median(timings),
+            "errors": errors,
+            **phase,
+        }
+        say(f"upload {label}: mediana {median(timings):,.0f} ms ({errors} erros)")
+    bench.report["uploads"] = uploads
+
+
+def measure_profiles(bench: Bench) -> None:
+    PROFILES_DIR.mkdir(exist_ok=True)
+    tokens = str(bench.workdir / "tokens.txt")
+    profiles = []
+    for label, name, lua, args in (
+        (
+            "content 200 (cache hit), 64 connections",
+            "content-hit.svg",
+            "content",
+            [str(bench.fleet_file), "200"],
+        ),
+        (
+            "GET /anuncios as síndicos, 64 connections",
+            "anuncios.svg",
+            "anuncios",
+            [tokens],
+        ),
+    ):
+        output = PROFILES_DIR / name
+        seconds = max(5, round(bench.args.seconds))
+        spy = subprocess.Popen(
+            [
+                str(BIN / "py-spy"),
+                "record",
+                "--pid",
+                str(bench.service.process.pid),
+                "--subprocesses",
+                "--duration",
+                str(seconds),
+                "--rate",
+                "50",
+                "--format",
+                "flamegraph",
+                "--output",
+                str(output),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        bench.run.on_close("py-spy", stack.end(spy))
+        wrk.run(
+            label,
+            bench.service.url,
+            lua=lua,
+            args=args,
+            workdir=bench.workdir,
+            connections=64,
+            seconds=seconds + 2,
+        )
+        try:
+            _, error = spy.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+            _, error = spy.communicate()
+        if spy.returncode == 0 and output.exists():
+            profiles.append({"label": label, "file": name})
+            say(f"perfil: {output}")
+        else:
+            say(f"aviso: py-spy falhou ({spy.returncode}): {error.decode()[-300:]}")
+    bench.report["profiles"] = profiles
+
+
+def _mib(values: list[int]) -> list[float]:
+    return [round(v / 1024 / 1024, 1) for v in values]
+
+
+def measure_memory(bench: Bench, *, cached: int) -> None:
+    sizes = _mib(bench.service.worker_rss())
+    bench.report["memory"] = {
+        "cached": cached,
+        "worker_mib": sizes,
+        "max_worker_mib": max(sizes, default=0.0),
+    }
+    say(f"memória por worker com {cached:,} playlists em cache: {sizes} MiB")
+
+
+def _file_limit(pid: int) -> int | None:
+    try:
+        soft, _ = psutil.Process(pid).rlimit(psutil.RLIMIT_NOFILE)
+    except (psutil.Error, AttributeError):
+        return None
+    return int(soft)
+
+
+def measure_idle_sockets(bench: Bench) -> None:
+    count = bench.args.idle_sockets
+    before = sum(bench.service.worker_rss())
+    workers = bench.service.workers()
+    with bench.report.phase("idle sockets") as phase:
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.ws",
+                "hold",
+                bench.service.ws_url,
+                str(bench.fleet_file),
+                str(count),
+            ],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,
+        )
+        bench.run.on_close("sockets", stack.end(holder))
+        assert holder.stdout is not None
+        assert holder.stdin is not None
+        line = holder.stdout.readline().decode().split()
+        if not line or line[0] != "READY":
+            holder.kill()
+            say("aviso: o processo dos sockets não ficou pronto")
+            return
+        opened, failed = int(line[1]), int(line[2])
+        time.sleep(3)
+        after = sum(bench.service.worker_rss())
+        holder.stdin.close()
+        holder.wait(timeout=120)
+    per_socket = (after - before) / max(opened, 1)
+    available = psutil.virtual_memory().available
+    bench.report["idle_sockets"] = {
+        "open": opened,
+        "failed": failed,
+        "rss_before_mib": before / 1024 / 1024,
+        "rss_after_mib": after / 1024 / 1024,
+        "kib_per_socket": per_socket / 1024,
+        "fit_in_1_5_gb": int(1.5e9 / per_socket) if per_socket > 0 else None,
+        "fit_in_available": int(available / per_socket) if per_socket > 0 else None,
+        "available_gib": available / 1024**3,
+        "server_file_limit": _file_limit(workers[0].pid) if workers else None,
+        **phase,
+    }
+    say(
+        f"{opened:,} sockets ociosos ({failed} falharam): "
+        f"{per_socket / 1024:.1f} KiB cada"
+    )
+
+
+def measure_rebuild(bench: Bench) -> None:
+    token = _login(bench.service.url, bench.fleet.master, bench.fleet.password)
+    codes = bench.fleet.codes
+    with bench.report.phase("rebuild") as phase:
+        changed = time.perf_counter()
+        response = httpx.post(
+            f"{bench.service.url}/noticias",
+            json={
+                "titulo": "Notícia nova do benchmark",
+                "resumo": "Todas as TVs mudam.",
+            },
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+        response.raise_for_status()
+        offset = time.perf_counter() - changed
+        result = arun(
+            client.content_pass(
+                HOST,
+                bench.service.port,
+                codes,
+                old_etags=bench.etags,
+                concurrency=64,
+                timeout=1800,
+            )
+        )
+    finished = result.finished_at
+    bench.report["rebuild"] = {
+        "tvs": len(codes),
+        "concurrency": 64,
+        "seconds": offset + finished[-1] if finished else None,
+        "half_seconds": offset + finished[len(finished) // 2] if finished else None,
+        "requests": result.requests,
+        "statuses": {str(k): v for k, v in result.statuses.items()},
+        "unfinished": result.unfinished,
+        **phase,
+    }
+    bench.etags.update(result.etags)
+    say(
+        f"notícia nova: todas as {len(codes):,} TVs com a versão nova em "
+        f"{bench.report['rebuild']['seconds'] or float('nan'):.1f} s "
+        f"({result.unfinished} sem ela)"
+    )
+
+
+def measure_locust(bench: Bench) -> int:
+    args = bench.args
+    tvs = min(args.locust_tvs, len(bench.fleet.codes))
+    managers = _write_lines(bench.workdir / "managers.txt", bench.fleet.managers)
+    condominiums = _write_lines(
+        bench.workdir / "condominiums.txt",
+        [
+            f"{email} {ids[0]}"
+            for email, ids in zip(
+                bench.fleet.managers, bench.fleet.managed, strict=True
+            )
+        ],
+    )
+    small_image = image_file(SMALL_UPLOAD_BYTES)
+    prefix = bench.workdir / "locust"
+    env = {
+        **os.environ,
+        "BENCH_FLEET_FILE": str(bench.fleet_file),
+        "BENCH_MANAGERS_FILE": str(managers),
+        "BENCH_CONDOMINIUMS_FILE": str(condominiums),
+        "BENCH_PASSWORD": bench.fleet.password,
+        "BENCH_UPLOAD_FILE": str(small_image),
+        "BENCH_DASHBOARD_USERS": str(args.dashboard_users),
+    }
+    command = locust_command(
+        bench.service.url,
+        users=tvs + args.dashboard_users,
+        spawn_rate=max(1, tvs // 10),
+        seconds=args.locust_seconds,
+        csv_prefix=prefix,
+    )
+    say(
+        f"Locust: {tvs:,} TVs e {args.dashboard_users} usuários do painel "
+        f"por {args.locust_seconds} s"
+    )
+    with bench.report.phase("locust") as phase:
+        completed = subprocess.run(
+            command,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=args.locust_seconds + 300,
+            check=False,
+        )
+    rows = read_locust_stats(Path(f"{prefix}_stats.csv"))
+    total = next((r for r in rows if r["name"] == "Aggregated"), None)
+    bench.report["locust"] = {
+        "tvs": tvs,
+        "dashboard_users": args.dashboard_users,
+        "seconds": args.locust_seconds,
+        "exit_code": completed.returncode,
+        "requests": total["requests"] if total else 0,
+        "failures": total["failures"] if total else None,
+        "rows": rows,
+        **phase,
+    }
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stdout[-3000:] + completed.stderr[-3000:])
+    say(
+        f"Locust terminou com código {completed.returncode}: "
+        f"{total['requests'] if total else 0:,} pedidos, "
+        f"{total['failures'] if total else '?'} falhas"
+    )
+    return completed.returncode
+
+
+def locust_command(
+    url: str, *, users: int, spawn_rate: int, seconds: float, csv_prefix: Path
+) -> list[str]:
+    return [
+        str(BIN / "locust"),
+        "-f",
+        str(Path(__file__).resolve().parent / "locustfile.py"),
+        "--headless",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(spawn_rate),
+        "--run-time",
+        f"{seconds}s",
+        "--host",
+        url,
+        "--csv",
+        str(csv_prefix),
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+        "--loglevel",
+        "WARNING",
+    ]
+
+
+def read_locust_stats(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+
+    def number(value: str) -> float:
+        try:
+            return float(value)
+        except ValueError:
+            return float("nan")
+
+    rows = []
+    with path.open() as file:
+        for row in csv.DictReader(file):
+            rows.append(
+                {
+                    "name": row["Name"],
+                    "requests": int(row["Request Count"]),
+                    "failures": int(row["Failure Count"]),
+                    "median_ms": number(row["Median Response Time"]),
+                    "p95_ms": number(row["95%"]),
+                    "p99_ms": number(row["99%"]),
+                    "rps": number(row["Requests/s"]),
+                }
+            )
+    return rows
+
+
+# The scaling sweep -------------------------------------------------------------
+
+
+def items_spec(tvs: int, items: int) -> FleetSpec:
+    """``items`` eligible items per TV: anúncios, avisos and notícias."""
+    if items <= 25:
+        ads, notices = items // 2, items // 5
+    else:
+        ads, notices = 20, 5
+    return FleetSpec(
+        tvs=tvs,
+        ads_per_condominium=ads,
+        notices_per_condominium=notices,
+        news=items - ads - notices,
+    )
+
+
+# Cache at most this much of playlists in a sweep cell (Redis is shared).
+SWEEP_CACHE_BYTES = 1_000_000_000
+
+
+def sweep(run: Run, args: argparse.Namespace) -> results.Report:
+    fleet_sizes = [int(n) for n in args.sweep_tvs.split(",")]
+    item_counts = [int(n) for n in args.sweep_items.split(",")]
+    report: results.Report | None = None
+    cells: list[dict[str, Any]] = []
+    run.watch_redis()
+    for tvs in fleet_sizes:
+        database_url = run.create_database(str(tvs))
+        if report is None:
+            report = _report(run, args, "sweep")
+        data_dir = run.workdir / f"data-{tvs}"
+        settings = _settings(database_url, data_dir)
+        _migrate(settings)
+        fleet: Fleet | None = None
+        for items in item_counts:
+            spec = items_spec(tvs, items)
+            say(f"varredura: {tvs:,} TVs, {items:,} itens por TV")
+            if fleet is None:
+                fleet = arun(fill(settings, spec))
+            else:
+                arun(replace_items(settings, spec))
+            run.flush_redis()
+            cells.append(
+                _sweep_cell(
+                    run, args, report, fleet, database_url, data_dir, spec, items
+                )
+            )
+    assert report is not None
+    report["cells"] = cells
+    return report
+
+
+def _sweep_cell(
+    run: Run,
+    args: argparse.Namespace,
+    report: results.Report,
+    fleet: Fleet,
+    database_url: str,
+    data_dir: Path,
+    spec: FleetSpec,
+    items: int,
+) -> dict[str, Any]:
+    env = stack.expotv_env(
+        database_url=database_url,
+        data_dir=data_dir,
+        redis_prefix=run.redis_prefix,
+        extra={"EXPOTV_PLAYLIST_MAX_NEWS": str(max(spec.news, 1))},
+    )
+    service = stack.start_expotv(
+        run,
+        env,
+        workers=args.workers,
+        server=args.server,
+        name=f"expotv-{spec.tvs}-{items}",
+    )
+    try:
+        first = httpx.get(f"{service.url}/app/tv/{fleet.codes[0]}/content", timeout=120)
+        first.raise_for_status()
+        body_bytes = len(first.content)
+        count = min(len(fleet.codes), max(500, SWEEP_CACHE_BYTES // max(body_bytes, 1)))
+        codes = fleet.codes[:: max(1, len(fleet.codes) // count)][:count]
+        warm = arun(
+            client.content_pass(HOST, service.port, codes, concurrency=64, timeout=3600)
+        )
+        lines = [f"{c} {e} {e.strip(chr(34))}" for c, e in warm.etags.items()]
+        fleet_file = _write_lines(run.workdir / "sweep-fleet.txt", lines)
+        with report.phase(f"sweep {spec.tvs} x {items}") as phase:
+            measured = wrk.run(
+                "content 200",
+                service.url,
+                lua="content",
+                args=[str(fleet_file), "200"],
+                workdir=run.workdir,
+                connections=64,
+                seconds=args.seconds,
+            )
+        sizes = _mib(service.worker_rss())
+    finally:
+        service.stop()
+        run.flush_redis()
+    cell = {
+        "tvs": spec.tvs,
+        "items_per_tv": items,
+        "body_bytes": body_bytes,
+        "warmed": len(warm.etags),
+        "warm_rps": len(warm.etags) / warm.seconds if warm.seconds else None,
+        "rps": measured.rps,
+        "p99_ms": measured.p99_ms,
+        "errors": measured.errors,
+        "max_worker_mib": max(sizes, default=0.0),
+        "worker_mib": sizes,
+        **phase,
+    }
+    say(
+        f"  {measured.rps:,.0f} req/s, p99 {measured.p99_ms:.1f} ms, corpo "
+        f"{body_bytes:,} bytes, {len(warm.etags):,} em cache, workers {sizes} MiB"
+    )
+    return cell
+
+
+if __name__ == "__main__":
+    sys.exit(main())
