@@ -110,21 +110,26 @@ async def content_pass(
     old_etags: dict[str, str] | None = None,
     concurrency: int = 64,
     timeout: float = 600.0,
+    stall_seconds: float = 60.0,
 ) -> PassResult:
     """Ask every code's content until it answers 200 (with an ETag other than
     ``old_etags[code]`` when given: the TV sends it as If-None-Match, so an old
-    version is a 304 and the code goes back in the queue)."""
+    version is a 304 and the code goes back in the queue). Gives up after
+    ``timeout``, or when no code finished for ``stall_seconds`` (a server down)."""
     result = PassResult()
     pending: deque[str] = deque(codes)
     in_flight = 0
     started = time.perf_counter()
     deadline = started + timeout
+    progress = started
 
     async def worker() -> None:
-        nonlocal in_flight
+        nonlocal in_flight, progress
         connection = Connection(host, port)
         try:
-            while time.perf_counter() < deadline:
+            while (now := time.perf_counter()) < deadline:
+                if now - progress > stall_seconds:
+                    return
                 if not pending:
                     if in_flight == 0:
                         return
@@ -143,6 +148,8 @@ async def content_pass(
                 except (OSError, asyncio.IncompleteReadError, ValueError):
                     result.failures += 1
                     pending.append(code)
+                    # A refused connection fails at once: do not spin on it.
+                    await asyncio.sleep(0.05)
                     continue
                 finally:
                     in_flight -= 1
@@ -152,7 +159,8 @@ async def content_pass(
                 if response.status == 200 and (not old or etag != old):
                     result.etags[code] = etag
                     result.body_bytes = max(result.body_bytes, len(response.body))
-                    result.finished_at.append(time.perf_counter() - started)
+                    progress = time.perf_counter()
+                    result.finished_at.append(progress - started)
                 else:
                     pending.append(code)
         finally:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +52,9 @@ class Report:
             "phases": [],
             "http": [],
         }
+        # The server's worker pids, when a server runs: a pid gone during a phase
+        # is a worker that died (or was killed by its supervisor) and came back.
+        self.workers: Callable[[], set[int]] | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -63,6 +66,7 @@ class Report:
     def phase(self, name: str) -> Iterator[Data]:
         """Load average before and after ``name``; a warning when above the cores."""
         before = Load.now()
+        pids = self.workers() if self.workers else set()
         entry: Data = {"name": name, "load_before": before.as_list()}
         try:
             yield entry
@@ -70,6 +74,13 @@ class Report:
             after = Load.now()
             entry["load_after"] = after.as_list()
             entry["busy"] = before.is_busy or after.is_busy
+            if self.workers:
+                entry["worker_restarts"] = len(pids - self.workers())
+                if entry["worker_restarts"]:
+                    sys.stderr.write(
+                        f"aviso: {entry['worker_restarts']} worker(s) do servidor "
+                        f"morreram durante '{name}'\n"
+                    )
             self.data["phases"].append(entry)
             if entry["busy"]:
                 sys.stderr.write(
@@ -106,7 +117,11 @@ def _load(entry: Data) -> str:
     if not before or not after:
         return "–"
     text = f"{before[0]:.1f}→{after[0]:.1f}"
-    return f"**{text}**" if entry.get("busy") else text
+    if entry.get("busy"):
+        text = f"**{text}**"
+    if entry.get("worker_restarts"):
+        text += f" ⚠ {entry['worker_restarts']} worker(s) died"
+    return text
 
 
 def _row(cells: list[str]) -> str:
@@ -317,6 +332,13 @@ def _part_header(part: Data) -> list[str]:
         f"wrk {settings.get('seconds')} s per run, the client on the same 2 cores.",
         "",
     ]
+    died = [p["name"] for p in part["phases"] if p.get("worker_restarts")]
+    if died:
+        lines += [
+            f"> **Workers died** (a pid of the server's workers was gone at the end) "
+            f"during: {', '.join(died)}. Requests in flight on them failed or waited.",
+            "",
+        ]
     if busy:
         lines += [
             f"> **Load warning**: the 1-minute load average was above the "
@@ -436,8 +458,12 @@ def _part_sections(part: Data) -> list[str]:
         lines += [
             "#### Idle TV sockets",
             "",
-            f"{_n(sockets['open'])} WebSockets opened by a separate process and held "
-            f"idle ({_n(sockets['failed'])} failed): the workers' RSS went from "
+            f"{_n(sockets['open'])} of {_n(sockets.get('asked'))} WebSockets opened by "
+            f"a separate process in {_n(sockets.get('open_seconds'))} s "
+            f"({_n(sockets.get('opened_per_second'))}/s; {_n(sockets['failed'])} "
+            f"failed, {_n(sockets.get('skipped'))} not tried in time), "
+            f"{_n(sockets.get('still_open'))} still open when measured: the workers' "
+            f"RSS went from "
             f"{_n(sockets['rss_before_mib'])} to {_n(sockets['rss_after_mib'])} MiB, "
             f"**{_n(sockets['kib_per_socket'], 1)} KiB per socket**. At that cost, "
             f"{_n(sockets['fit_in_1_5_gb'])} sockets fit in 1.5 GB and "

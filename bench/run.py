@@ -29,6 +29,7 @@ import csv
 import math
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -55,10 +56,39 @@ SMALL_UPLOAD_BYTES = 64 * 1024
 
 
 def arun(coro: Coroutine[Any, Any, T]) -> T:
-    """On uvloop, as the server runs: the client costs less CPU."""
+    """On uvloop, as the server runs: the client costs less CPU.
+
+    Ctrl+C and SIGTERM cancel the coroutine and raise ``Interrupted`` (an exception
+    raised in a signal handler would be swallowed by the loop), so clean-up runs.
+    """
     import uvloop
 
-    return uvloop.run(coro)
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        received: list[int] = []
+
+        def stop(signum: int) -> None:
+            received.append(signum)
+            task.cancel()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop, signum)
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            if received:
+                raise stack.Interrupted(signal.Signals(received[0]).name) from None
+            raise
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+
+    try:
+        return uvloop.run(guarded())
+    finally:
+        stack.install_signal_handlers()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -84,7 +114,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dashboard-users", type=int, default=5)
     parser.add_argument("--no-locust", action="store_true")
     parser.add_argument("--no-profiles", action="store_true")
-    parser.add_argument("--idle-sockets", type=int, default=10_000)
+    parser.add_argument(
+        "--idle-sockets",
+        type=int,
+        default=None,
+        help="sockets ociosos a abrir (padrão: 3.000; 10.000 com 20.000 TVs ou mais)",
+    )
+    parser.add_argument(
+        "--sockets-seconds",
+        type=float,
+        default=120,
+        help="tempo para abrir os sockets ociosos",
+    )
     parser.add_argument("--sweep", action="store_true", help="varredura de escala")
     parser.add_argument("--sweep-tvs", default="2000,20000,100000")
     parser.add_argument("--sweep-items", default="10,100,1000")
@@ -98,6 +139,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not 1 <= args.seconds <= 600:
         parser.error("--seconds entre 1 e 600")
     args.connection_counts = [int(c) for c in args.connections.split(",") if c]
+    if args.idle_sockets is None:
+        args.idle_sockets = 10_000 if args.tvs >= 20_000 else 3_000
     return args
 
 
@@ -293,6 +336,7 @@ def fleet_run(run: Run, args: argparse.Namespace) -> tuple[results.Report, int]:
     bench.service = stack.start_expotv(
         run, env, workers=args.workers, server=args.server, name="expotv"
     )
+    report.workers = bench.service.worker_pids
     say(f"expotv serve em {bench.service.url} ({args.workers} workers)")
 
     with report.phase("warm") as phase:
@@ -606,8 +650,8 @@ def _file_limit(pid: int) -> int | None:
 
 def measure_idle_sockets(bench: Bench) -> None:
     count = bench.args.idle_sockets
-    before = sum(bench.service.worker_rss())
     workers = bench.service.workers()
+    before = sum(bench.service.worker_rss())
     with bench.report.phase("idle sockets") as phase:
         holder = subprocess.Popen(
             [
@@ -618,41 +662,54 @@ def measure_idle_sockets(bench: Bench) -> None:
                 bench.service.ws_url,
                 str(bench.fleet_file),
                 str(count),
+                str(bench.args.sockets_seconds),
             ],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            text=True,
             start_new_session=True,
         )
         bench.run.on_close("sockets", stack.end(holder))
         assert holder.stdout is not None
         assert holder.stdin is not None
-        line = holder.stdout.readline().decode().split()
-        if not line or line[0] != "READY":
-            holder.kill()
+        ready = holder.stdout.readline().split()
+        if not ready or ready[0] != "READY":
+            stack.end(holder)()
             say("aviso: o processo dos sockets não ficou pronto")
             return
-        opened, failed = int(line[1]), int(line[2])
+        opened, failed, skipped = (int(v) for v in ready[1:4])
+        open_seconds = float(ready[4])
         time.sleep(3)
         after = sum(bench.service.worker_rss())
+        holder.stdin.write("check\n")
+        holder.stdin.flush()
+        still_open = int(holder.stdout.readline().split()[1])
         holder.stdin.close()
         holder.wait(timeout=120)
-    per_socket = (after - before) / max(opened, 1)
+    per_socket = (after - before) / still_open if still_open else float("nan")
     available = psutil.virtual_memory().available
+    fits = per_socket > 0 and not math.isnan(per_socket)
     bench.report["idle_sockets"] = {
+        "asked": count,
         "open": opened,
+        "still_open": still_open,
         "failed": failed,
+        "skipped": skipped,
+        "open_seconds": open_seconds,
+        "opened_per_second": opened / open_seconds if open_seconds else None,
         "rss_before_mib": before / 1024 / 1024,
         "rss_after_mib": after / 1024 / 1024,
         "kib_per_socket": per_socket / 1024,
-        "fit_in_1_5_gb": int(1.5e9 / per_socket) if per_socket > 0 else None,
-        "fit_in_available": int(available / per_socket) if per_socket > 0 else None,
+        "fit_in_1_5_gb": int(1.5e9 / per_socket) if fits else None,
+        "fit_in_available": int(available / per_socket) if fits else None,
         "available_gib": available / 1024**3,
         "server_file_limit": _file_limit(workers[0].pid) if workers else None,
         **phase,
     }
     say(
-        f"{opened:,} sockets ociosos ({failed} falharam): "
+        f"{opened:,} sockets abertos em {open_seconds:.0f} s ({failed} falharam, "
+        f"{skipped} sem tempo), {still_open:,} ainda abertos: "
         f"{per_socket / 1024:.1f} KiB cada"
     )
 
@@ -898,6 +955,7 @@ def _sweep_cell(
         server=args.server,
         name=f"expotv-{spec.tvs}-{items}",
     )
+    report.workers = service.worker_pids
     try:
         first = httpx.get(f"{service.url}/app/tv/{fleet.codes[0]}/content", timeout=120)
         first.raise_for_status()
@@ -921,6 +979,7 @@ def _sweep_cell(
             )
         sizes = _mib(service.worker_rss())
     finally:
+        report.workers = None
         service.stop()
         run.flush_redis()
     cell = {

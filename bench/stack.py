@@ -87,6 +87,7 @@ def install_signal_handlers() -> None:
         raise Interrupted(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass
@@ -117,6 +118,9 @@ class Server:
         except psutil.Error:
             return []
         return children or [master]
+
+    def worker_pids(self) -> set[int]:
+        return {worker.pid for worker in self.workers()}
 
     def worker_rss(self) -> list[int]:
         """Resident memory of each worker, bytes."""

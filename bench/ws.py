@@ -2,9 +2,11 @@
 
     hello_load   clients that connect, read the hello frame, close, again:
                  connections per second and connect-to-hello latency
-    hold         (``python -m bench.ws hold URL CODES N``, a process of its own)
-                 opens N sockets as TVs do, waits for every hello, prints
-                 ``READY <open> <failed>`` and holds them until its stdin closes
+    hold         (``python -m bench.ws hold URL CODES N SECONDS``, a process of its
+                 own) opens up to N sockets as TVs do within SECONDS, each waiting
+                 for its hello, prints ``READY <open> <failed> <skipped> <seconds>``,
+                 answers ``check`` with ``OPEN <still open>``, and holds them
+                 until its stdin closes
 
 Clients offer permessage-deflate as browsers do (websockets' default).
 """
@@ -74,15 +76,24 @@ async def hello_load(
     )
 
 
-async def hold(ws_url: str, codes: list[str], count: int) -> None:
+async def hold(ws_url: str, codes: list[str], count: int, seconds: float) -> None:
+    """Open up to ``count`` sockets within ``seconds``; then answer ``check`` lines
+    on stdin with ``OPEN <n>`` (those still open) until stdin closes."""
+    from websockets.protocol import State
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
     sockets: list[websockets.ClientConnection] = []
-    failed = 0
+    failed = skipped = 0
     gate = asyncio.Semaphore(100)
 
     async def open_one(n: int) -> None:
-        nonlocal failed
+        nonlocal failed, skipped
         code = codes[n % len(codes)]
         async with gate:
+            if loop.time() > deadline:
+                skipped += 1
+                return
             try:
                 socket = await websockets.connect(
                     f"{ws_url}/app/tv/{code}/ws", open_timeout=60, ping_interval=None
@@ -92,22 +103,28 @@ async def hold(ws_url: str, codes: list[str], count: int) -> None:
             except (OSError, TimeoutError, websockets.WebSocketException):
                 failed += 1
 
+    started = loop.time()
     await asyncio.gather(*(open_one(n) for n in range(count)))
-    sys.stdout.write(f"READY {len(sockets)} {failed}\n")
+    elapsed = loop.time() - started
+    sys.stdout.write(f"READY {len(sockets)} {failed} {skipped} {elapsed:.1f}\n")
     sys.stdout.flush()
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, sys.stdin.read)
+    while await loop.run_in_executor(None, sys.stdin.readline):
+        still_open = sum(1 for socket in sockets if socket.state is State.OPEN)
+        sys.stdout.write(f"OPEN {still_open}\n")
+        sys.stdout.flush()
     for socket in sockets:
         with contextlib.suppress(Exception):
             await socket.close()
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) != 4 or argv[0] != "hold":
-        raise SystemExit("uso: python -m bench.ws hold WS_URL ARQUIVO_DE_CODIGOS N")
+    if len(argv) != 5 or argv[0] != "hold":
+        raise SystemExit(
+            "uso: python -m bench.ws hold WS_URL ARQUIVO_DE_CODIGOS N SEGUNDOS"
+        )
     raise_file_limit()
     codes = [line.split()[0] for line in Path(argv[2]).read_text().splitlines() if line]
-    asyncio.run(hold(argv[1], codes, int(argv[3])))
+    asyncio.run(hold(argv[1], codes, int(argv[3]), float(argv[4])))
 
 
 if __name__ == "__main__":
