@@ -70,7 +70,9 @@ class TV(FastHttpUser):
         self.socket: Any = None
         # TVs are switched on at different moments, not in step.
         self._sleep(random.uniform(0, PING_SECONDS))
+        # As the player starts: its playlist, a first heartbeat, its socket.
         self.fetch()
+        self.ping()
         if WEBSOCKET:
             self.open_socket()
 
@@ -99,6 +101,9 @@ class TV(FastHttpUser):
     @task
     def poll(self) -> None:
         self.fetch()
+        self.ping()
+
+    def ping(self) -> None:
         with self.client.post(
             f"/app/tv/{self.code}/ping",
             json={

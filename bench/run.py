@@ -200,9 +200,7 @@ def _report(run: Run, args: argparse.Namespace, part: str) -> results.Report:
     mariadb, redis_version = _server_versions()
     return results.Report(
         part,
-        command="make bench " + " ".join(sys.argv[1:])
-        if sys.argv[1:]
-        else "make bench",
+        command=" ".join(["python -m bench", *sys.argv[1:]]),
         machine=describe(mariadb=mariadb, redis=redis_version),
         settings={
             "workers": args.workers,
@@ -215,14 +213,18 @@ def _report(run: Run, args: argparse.Namespace, part: str) -> results.Report:
 
 
 def _migrate(settings: Settings) -> None:
-    import warnings
+    import logging
 
     from expotv.migrate import upgrade
 
-    # MariaDB ignores primary key names: one warning per table, nothing to act on.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    # MariaDB ignores primary key names: asyncmy logs one warning per table.
+    driver = logging.getLogger("asyncmy")
+    level = driver.level
+    driver.setLevel(logging.ERROR)
+    try:
         upgrade(settings)
+    finally:
+        driver.setLevel(level)
 
 
 def _write_lines(path: Path, lines: list[str]) -> Path:
@@ -494,7 +496,7 @@ def measure_http(bench: Bench) -> None:
     bench.http("GET /anuncios", "anuncios", args=[str(tokens_file)])
     emails = _write_lines(bench.workdir / "emails.txt", managers)
     bench.http(
-        "login", "login", args=[str(emails), bench.fleet.password], connections=16
+        "login", "login", args=[str(emails), bench.fleet.password], connections=4
     )
 
 
@@ -581,6 +583,7 @@ def measure_profiles(bench: Bench) -> None:
             [tokens],
         ),
     ):
+        name = f"{bench.report.part}-{name}"
         output = PROFILES_DIR / name
         seconds = max(5, round(bench.args.seconds))
         spy = subprocess.Popen(

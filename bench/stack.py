@@ -42,6 +42,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 HOST = "127.0.0.1"
 # What the server and the socket holder ask for (root may raise the hard limit).
 WANTED_FILES = 200_000
+UNREACHABLE = 1_000_000_000
 
 
 def require_loopback(host: str) -> None:
@@ -380,6 +381,11 @@ def expotv_env(
             "EXPOTV_REDIS_KEY_PREFIX": redis_prefix,
             "EXPOTV_JWT_SECRET": secrets.token_urlsafe(48),
             "EXPOTV_INSTANCE_NAME": "bench",
+            # Every client of the bench comes from 127.0.0.1 and a wrk connection
+            # pings far more often than a TV: the per-address and per-code caps are
+            # raised out of reach (not turned off, so their checks still cost).
+            "EXPOTV_WS_MAX_PER_ADDRESS": str(UNREACHABLE),
+            "EXPOTV_PING_MAX_PER_CODE_PER_MINUTE": str(UNREACHABLE),
         }
     )
     env.update(extra or {})
