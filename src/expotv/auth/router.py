@@ -223,9 +223,7 @@ async def update_me(
         updated = await auth_service.update_own_account(
             session,
             user,
-            current_password=changes.current_password,
-            name=changes.name,
-            new_password=changes.password,
+            changes,
             session_id=session_id,
             throttle=throttle,
             now=utcnow(),

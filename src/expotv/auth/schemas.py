@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import MISSING, BaseModel, Field
 
-from expotv.schemas import ApiModel
+from expotv.schemas import ApiModel, PartialModel
 from expotv.users.schemas import (
     MAX_PASSWORD_LENGTH,
     EmailAddress,
     NewPassword,
-    PartialModel,
     PersonName,
 )
 
@@ -43,12 +42,12 @@ class RegisterRequest(ApiModel):
 
 
 class MeUpdate(PartialModel):
-    name: PersonName | None = Field(default=None, alias="nome")
+    name: PersonName | MISSING = Field(default=MISSING, alias="nome")
     current_password: str = Field(
         alias="senha_atual", min_length=1, max_length=MAX_PASSWORD_LENGTH
     )
-    password: NewPassword | None = Field(
-        default=None,
+    password: NewPassword | MISSING = Field(
+        default=MISSING,
         alias="senha",
         description="nova senha; encerra todas as outras sessões",
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from pydantic import MISSING
 from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -28,6 +29,7 @@ from expotv.auth.exceptions import (
 from expotv.auth.models import AuthSession, RefreshToken
 from expotv.auth.passwords import hash_password, verify_password
 from expotv.auth.ratelimit import LoginThrottle
+from expotv.auth.schemas import MeUpdate
 from expotv.config import Settings
 from expotv.db import on_rollback
 from expotv.users import repository as user_repository
@@ -306,10 +308,8 @@ async def revoke_user_sessions(
 async def update_own_account(
     session: AsyncSession,
     user: User,
+    changes: MeUpdate,
     *,
-    current_password: str,
-    name: str | None,
-    new_password: str | None,
     session_id: str,
     throttle: LoginThrottle,
     now: datetime,
@@ -320,14 +320,13 @@ async def update_own_account(
     stolen token guessing the password is blocked where the login form is.
     """
     await throttle.ensure_password_check_allowed(email=user.email)
-    if not await verify_in_thread(current_password, user.password_hash):
+    if not await verify_in_thread(changes.current_password, user.password_hash):
         await throttle.record_failure(email=user.email, address=None)
         raise WrongPassword()
     await throttle.record_success(email=user.email)
-    if name is not None:
-        user.name = name
-    if new_password is not None:
-        user.password_hash = await hash_in_thread(new_password)
+    changes.copy_sent(user, "name")
+    if changes.password is not MISSING:
+        user.password_hash = await hash_in_thread(changes.password)
         # Whoever else holds this account loses it; the caller stays signed in.
         await revoke_user_sessions(
             session, user_id=user.id, now=now, keep_session_id=session_id

@@ -31,11 +31,11 @@ async def list_condominiums(
     q: Annotated[
         str | None, Query(max_length=200, description="busca no nome e endereço")
     ] = None,
-    sindico_id: Annotated[RowId | None, Query()] = None,
+    manager_id: Annotated[RowId | None, Query(alias="sindico_id")] = None,
 ) -> Page[CondominiumRead]:
     """Lista os condomínios que o usuário pode ver."""
     result = await service.list_visible(
-        session, user=user, params=page, text=q, manager_id=sindico_id
+        session, user=user, params=page, text=q, manager_id=manager_id
     )
     pending = await presence.pending(tv for c in result.items for tv in c.tvs)
     return page_of(

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import MISSING, AfterValidator, Field, StringConstraints
 
-from expotv.schemas import ApiModel, ReadModel, RowId
+from expotv.schemas import ApiModel, PartialModel, ReadModel, RowId
 from expotv.timezones import canonical_zone
 from expotv.tvs.models import TVStatus
 
@@ -32,19 +32,12 @@ class CondominiumCreate(ApiModel):
     timezone: Zone | None = Field(default=None, alias="fuso_horario")
 
 
-class CondominiumUpdate(ApiModel):
-    name: Name | None = Field(default=None, alias="nome")
-    address: Address | None = Field(default=None, alias="endereco")
-    manager_id: RowId | None = Field(default=None, alias="sindico_id")
-    timezone: Zone | None = Field(default=None, alias="fuso_horario")
-
-    @field_validator("name")
-    @classmethod
-    def _name_not_null(cls, value: Any) -> Any:
-        # Defaults are not validated, so this only refuses an explicit null.
-        if value is None:
-            raise ValueError("nome não pode ser nulo")
-        return value
+class CondominiumUpdate(PartialModel):
+    name: Name | MISSING = Field(default=MISSING, alias="nome")
+    address: Address | None | MISSING = Field(default=MISSING, alias="endereco")
+    manager_id: RowId | None | MISSING = Field(default=MISSING, alias="sindico_id")
+    # None: back to EXPOTV_TIMEZONE.
+    timezone: Zone | None | MISSING = Field(default=MISSING, alias="fuso_horario")
 
 
 class CondominiumTV(ApiModel):

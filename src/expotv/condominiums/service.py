@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from pydantic import MISSING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth.policy import ensure_can_write, quota_lock_statement
@@ -145,9 +146,8 @@ async def update(
     user: User,
 ) -> Condominium:
     ensure_can_write(user)
-    fields = changes.model_dump(exclude_unset=True)
-    if "manager_id" in fields:
-        manager_id = fields["manager_id"]
+    manager_id = changes.manager_id
+    if manager_id is not MISSING:
         if user.role is Role.MANAGER:
             # Its own condomínio's síndico is always itself: it can't hand it over.
             if manager_id != user.id:
@@ -155,16 +155,17 @@ async def update(
         elif manager_id is not None:
             await _check_manager(session, manager_id)
         condominium.manager_id = manager_id
-    if "name" in fields and fields["name"] != condominium.name:
-        condominium.name = fields["name"]
+    if changes.name is not MISSING and changes.name != condominium.name:
+        condominium.name = changes.name
         # The TVs' content body carries the condomínio's name (`condominio_nome`).
         content_changed(session, condominium_ids=[condominium.id])
-    if "address" in fields:
-        condominium.address = fields["address"] or ""
-    if "timezone" in fields and fields["timezone"] != condominium.timezone:
+    if changes.address is not MISSING:
+        condominium.address = changes.address or ""
+    timezone = changes.timezone
+    if timezone is not MISSING and timezone != condominium.timezone:
         # None: back to EXPOTV_TIMEZONE. Windows are read in it, and valido_ate
         # is shown with its offset.
-        condominium.timezone = fields["timezone"]
+        condominium.timezone = timezone
         content_changed(session, condominium_ids=[condominium.id])
     await session.flush()
     return condominium

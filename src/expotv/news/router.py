@@ -44,10 +44,12 @@ router = APIRouter(prefix="/noticias", tags=["noticias"])
 async def list_feeds(
     session: DbSession,
     page: Pagination,
-    ativo: Annotated[bool | None, Query(description="só ativas ou inativas")] = None,
+    is_active: Annotated[
+        bool | None, Query(alias="ativo", description="só ativas ou inativas")
+    ] = None,
 ) -> PageResult[NewsFeed]:
     """Lista as fontes RSS/Atom de notícias."""
-    return await news_service.list_feeds(session, page=page, is_active=ativo)
+    return await news_service.list_feeds(session, page=page, is_active=is_active)
 
 
 @router.post("/fontes", response_model=FeedRead, status_code=status.HTTP_201_CREATED)
@@ -117,10 +119,13 @@ async def list_news(
     q: Annotated[
         str | None, Query(max_length=200, description="busca em título e resumo")
     ] = None,
-    fonte: Annotated[
-        str | None, Query(max_length=200, description="nome exato da fonte")
+    source: Annotated[
+        str | None,
+        Query(alias="fonte", max_length=200, description="nome exato da fonte"),
     ] = None,
-    fonte_id: Annotated[RowId | None, Query(description="id da fonte")] = None,
+    feed_id: Annotated[
+        RowId | None, Query(alias="fonte_id", description="id da fonte")
+    ] = None,
 ) -> Page[NewsRead]:
     """Lista as notícias (manuais e coletadas), das mais recentes às mais antigas."""
     now = utcnow()
@@ -130,8 +135,8 @@ async def list_news(
         now=now,
         status=status_filter,
         text=q,
-        source=fonte,
-        feed_id=fonte_id,
+        source=source,
+        feed_id=feed_id,
     )
     return page_of(result, lambda item: NewsRead.present(item, now=now))
 

@@ -1,21 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import (
-    AfterValidator,
-    Field,
-    StringConstraints,
-    field_validator,
-)
+from pydantic import MISSING, AfterValidator, Field, StringConstraints
 
 from expotv.content import ContentStatus
 from expotv.news.feeds import MAX_URL_LENGTH
 from expotv.news.models import NewsItem
 from expotv.pagination import Page
-from expotv.schemas import ApiModel, ReadModel, UtcDatetime
+from expotv.schemas import ApiModel, PartialModel, ReadModel, UtcDatetime
 
 
 def _http_url(value: str) -> str:
@@ -48,13 +43,6 @@ WritableStatus = Literal["ativo", "inativo"]
 DEFAULT_DURATION_SECONDS = 10
 
 
-def _refuse_null(value: Any) -> Any:
-    # Defaults are not validated, so this only refuses an explicit null.
-    if value is None:
-        raise ValueError("o valor não pode ser nulo")
-    return value
-
-
 class NewsCreate(ApiModel):
     title: Title = Field(alias="titulo")
     summary: Summary = Field(default="", alias="resumo")
@@ -68,31 +56,19 @@ class NewsCreate(ApiModel):
         default=DEFAULT_DURATION_SECONDS, alias="duracao"
     )
 
-    @field_validator("summary", "source", "status", "duration_seconds")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        return _refuse_null(value)
 
-
-class NewsUpdate(ApiModel):
-    """Partial: fields left out stay; ``null`` clears the optional ones."""
-
-    title: Title | None = Field(default=None, alias="titulo")
-    summary: Summary | None = Field(default=None, alias="resumo")
-    image_url: HttpUrl | None = Field(default=None, alias="imagem_url")
-    source: SourceName | None = Field(default=None, alias="fonte")
-    link: HttpUrl | None = None
-    status: WritableStatus | None = None
-    published_at: UtcDatetime | None = Field(default=None, alias="publicado_em")
-    expires_at: UtcDatetime | None = Field(default=None, alias="data_expiracao")
-    duration_seconds: Duration | None = Field(default=None, alias="duracao")
-
-    @field_validator(
-        "title", "summary", "source", "status", "duration_seconds", "published_at"
+class NewsUpdate(PartialModel):
+    title: Title | MISSING = Field(default=MISSING, alias="titulo")
+    summary: Summary | MISSING = Field(default=MISSING, alias="resumo")
+    image_url: HttpUrl | None | MISSING = Field(default=MISSING, alias="imagem_url")
+    source: SourceName | MISSING = Field(default=MISSING, alias="fonte")
+    link: HttpUrl | None | MISSING = MISSING
+    status: WritableStatus | MISSING = MISSING
+    published_at: UtcDatetime | MISSING = Field(default=MISSING, alias="publicado_em")
+    expires_at: UtcDatetime | None | MISSING = Field(
+        default=MISSING, alias="data_expiracao"
     )
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        return _refuse_null(value)
+    duration_seconds: Duration | MISSING = Field(default=MISSING, alias="duracao")
 
 
 class NewsRead(ReadModel):
@@ -124,21 +100,11 @@ class FeedCreate(ApiModel):
     url: HttpUrl
     is_active: bool = Field(default=True, alias="ativo")
 
-    @field_validator("is_active")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        return _refuse_null(value)
 
-
-class FeedUpdate(ApiModel):
-    name: FeedName | None = Field(default=None, alias="nome")
-    url: HttpUrl | None = None
-    is_active: bool | None = Field(default=None, alias="ativo")
-
-    @field_validator("name", "url", "is_active")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        return _refuse_null(value)
+class FeedUpdate(PartialModel):
+    name: FeedName | MISSING = Field(default=MISSING, alias="nome")
+    url: HttpUrl | MISSING = MISSING
+    is_active: bool | MISSING = Field(default=MISSING, alias="ativo")
 
 
 class FeedRead(ReadModel):

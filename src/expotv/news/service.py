@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from pydantic import MISSING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.config import Settings
@@ -82,14 +83,13 @@ async def create_news(
 async def update_news(
     session: AsyncSession, item: NewsItem, changes: NewsUpdate, *, now: datetime
 ) -> NewsItem:
-    sent = changes.model_fields_set
-    if "expires_at" in sent:
+    new_values = changes.sent()
+    if changes.expires_at is not MISSING:
         _check_expiry(changes.expires_at, now)
     played = item.plays(now)
-    new_values = {name: getattr(changes, name) for name in sent}
-    if "status" in new_values:
-        new_values["status"] = ContentStatus(new_values["status"])
-    elif "expires_at" in sent and item.status is ContentStatus.EXPIRED:
+    if changes.status is not MISSING:
+        new_values["status"] = ContentStatus(changes.status)
+    elif changes.expires_at is not MISSING and item.status is ContentStatus.EXPIRED:
         # A new (future or no) date revives an expired notícia.
         new_values["status"] = ContentStatus.ACTIVE
     changed = False
@@ -165,8 +165,7 @@ async def update_feed(
     settings: Settings,
     resolver: feeds.Resolver | None = None,
 ) -> NewsFeed:
-    sent = changes.model_fields_set
-    if changes.url is not None and "url" in sent and changes.url != feed.url:
+    if changes.url is not MISSING and changes.url != feed.url:
         await check_feed_url(changes.url, settings=settings, resolver=resolver)
         if await news_repository.feed_url_taken(
             session, changes.url, except_id=feed.id
@@ -177,10 +176,7 @@ async def update_feed(
         feed.etag = None
         feed.last_modified = None
         feed.last_error = None
-    if changes.name is not None and "name" in sent:
-        feed.name = changes.name
-    if changes.is_active is not None and "is_active" in sent:
-        feed.is_active = changes.is_active
+    changes.copy_sent(feed, "name", "is_active")
     await session.flush()
     return feed
 

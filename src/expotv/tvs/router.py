@@ -33,8 +33,8 @@ async def list_tvs(
     presence: PresenceDep,
     now: RequestTime,
     page: Pagination,
-    condominio_id: Annotated[RowId | None, Query()] = None,
-    status: TVStatus | None = None,
+    condominium_id: Annotated[RowId | None, Query(alias="condominio_id")] = None,
+    status_filter: Annotated[TVStatus | None, Query(alias="status")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="busca no nome e código")
     ] = None,
@@ -47,8 +47,8 @@ async def list_tvs(
         now=now,
         settings=settings,
         presence=presence,
-        condominium_id=condominio_id,
-        status=status,
+        condominium_id=condominium_id,
+        status=status_filter,
         text=q,
     )
     pending = await presence.pending(result.items)

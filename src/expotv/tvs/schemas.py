@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import MISSING, Field
 
 from expotv.condominiums.schemas import Name
-from expotv.schemas import ApiModel, ReadModel, RowId
+from expotv.schemas import ApiModel, PartialModel, ReadModel, RowId
 from expotv.tvs.models import (
     DEFAULT_AD_RATIO,
     DEFAULT_NEWS_RATIO,
@@ -17,15 +17,6 @@ from expotv.tvs.models import (
 # Strict: "5" or 5.0 is a wrong type (422), not a number to coerce.
 Ratio = Annotated[int, Field(strict=True, ge=0, le=100)]
 
-_RATIO_FIELDS = ("ad_ratio", "notice_ratio", "news_ratio")
-
-
-def _refuse_null(value: Any) -> Any:
-    # Defaults are not validated, so this only refuses an explicit null.
-    if value is None:
-        raise ValueError("o valor não pode ser nulo")
-    return value
-
 
 class TVCreate(ApiModel):
     name: Name = Field(alias="nome")
@@ -35,25 +26,15 @@ class TVCreate(ApiModel):
     news_ratio: Ratio = Field(default=DEFAULT_NEWS_RATIO, alias="proporcao_noticias")
 
 
-class TVRatiosUpdate(ApiModel):
-    ad_ratio: Ratio | None = Field(default=None, alias="proporcao_anuncios")
-    notice_ratio: Ratio | None = Field(default=None, alias="proporcao_avisos")
-    news_ratio: Ratio | None = Field(default=None, alias="proporcao_noticias")
-
-    @field_validator(*_RATIO_FIELDS)
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        return _refuse_null(value)
+class TVRatiosUpdate(PartialModel):
+    ad_ratio: Ratio | MISSING = Field(default=MISSING, alias="proporcao_anuncios")
+    notice_ratio: Ratio | MISSING = Field(default=MISSING, alias="proporcao_avisos")
+    news_ratio: Ratio | MISSING = Field(default=MISSING, alias="proporcao_noticias")
 
 
 class TVUpdate(TVRatiosUpdate):
-    name: Name | None = Field(default=None, alias="nome")
-    condominium_id: RowId | None = Field(default=None, alias="condominio_id")
-
-    @field_validator("name", "condominium_id")
-    @classmethod
-    def _fields_not_null(cls, value: Any) -> Any:
-        return _refuse_null(value)
+    name: Name | MISSING = Field(default=MISSING, alias="nome")
+    condominium_id: RowId | MISSING = Field(default=MISSING, alias="condominio_id")
 
 
 class TVRead(ReadModel):

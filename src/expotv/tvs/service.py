@@ -184,7 +184,7 @@ async def _insert_unless_code_taken(session: AsyncSession, tv: TV) -> bool:
 
 async def update(session: AsyncSession, tv: TV, changes: TVUpdate, *, user: User) -> TV:
     ensure_can_write(user)
-    fields = changes.model_dump(exclude_unset=True)
+    fields = changes.sent()
     moved_to = fields.get("condominium_id")
     if moved_to is not None and moved_to != tv.condominium_id:
         await _ensure_target(session, moved_to, user=user)
@@ -203,7 +203,7 @@ async def set_ratios(
     session: AsyncSession, tv: TV, changes: TVRatiosUpdate, *, user: User
 ) -> TV:
     ensure_can_write(user)
-    _apply_ratios(tv, changes.model_dump(exclude_unset=True))
+    _apply_ratios(tv, changes.sent())
     await session.flush()
     content_changed(session, tv_ids=[tv.id])
     return tv

@@ -29,19 +29,23 @@ async def list_users(
     session: DbSession,
     _: AdminUser,
     page: Pagination,
-    nivel: Annotated[Level | None, Query(description="filtra pelo nível")] = None,
+    level: Annotated[
+        Level | None, Query(alias="nivel", description="filtra pelo nível")
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="busca em nome e e-mail")
     ] = None,
-    ativo: Annotated[bool | None, Query(description="filtra por ativos")] = None,
+    is_active: Annotated[
+        bool | None, Query(alias="ativo", description="filtra por ativos")
+    ] = None,
 ) -> UserPage:
     """Lista os usuários (filtros: nivel, q, ativo)."""
     result = await user_service.list_users(
         session,
         params=page,
-        role=ROLE_BY_LEVEL[nivel] if nivel else None,
+        role=ROLE_BY_LEVEL[level] if level else None,
         text=q,
-        is_active=ativo,
+        is_active=is_active,
     )
     ids = await user_service.condominium_ids(session, result.items)
     return UserPage(

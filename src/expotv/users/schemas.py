@@ -6,18 +6,12 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import (
-    AfterValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-)
+from pydantic import MISSING, AfterValidator, Field, StringConstraints
 
 from expotv.pagination import Page
-from expotv.schemas import ApiModel, Count, RowId
+from expotv.schemas import ApiModel, Count, PartialModel, RowId
 from expotv.users.models import Role, User
 
 
@@ -139,34 +133,6 @@ class UserRead(ApiModel):
 UserPage = Page[UserRead]
 
 
-def _drop_nulls(schema: dict[str, Any]) -> None:
-    """Document a partial body's fields as optional but never ``null``."""
-    for prop in schema.get("properties", {}).values():
-        options = prop.get("anyOf")
-        if options:
-            kept = [option for option in options if option.get("type") != "null"]
-            if len(kept) == 1:
-                del prop["anyOf"]
-                prop.update(kept[0])
-            else:
-                prop["anyOf"] = kept
-        if "default" in prop and prop["default"] is None:
-            del prop["default"]
-
-
-class PartialModel(ApiModel):
-    """A PUT body: fields left out stay unchanged, an explicit ``null`` is refused."""
-
-    model_config = ConfigDict(json_schema_extra=_drop_nulls)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("não pode ser nulo")
-        return value
-
-
 _CONDOMINIUM_IDS_HELP = (
     "condomínios que um Visitante pode ver; ignorado para Master e Síndico "
     "(o síndico de um condomínio é definido pelo sindico_id do condomínio)"
@@ -188,14 +154,16 @@ class UserCreate(ApiModel):
 
 
 class UserUpdate(PartialModel):
-    name: PersonName | None = Field(default=None, alias="nome")
-    email: EmailAddress | None = None
-    password: NewPassword | None = Field(default=None, alias="senha")
-    level: Level | None = Field(default=None, alias="nivel")
-    is_active: bool | None = Field(default=None, alias="ativo")
-    ad_limit: Count | None = Field(default=None, alias="limite_anuncios")
-    notice_limit: Count | None = Field(default=None, alias="limite_avisos")
-    condominium_limit: Count | None = Field(default=None, alias="limite_condominios")
-    condominium_ids: CondominiumIds | None = Field(
-        default=None, alias="condominios_ids", description=_CONDOMINIUM_IDS_HELP
+    name: PersonName | MISSING = Field(default=MISSING, alias="nome")
+    email: EmailAddress | MISSING = MISSING
+    password: NewPassword | MISSING = Field(default=MISSING, alias="senha")
+    level: Level | MISSING = Field(default=MISSING, alias="nivel")
+    is_active: bool | MISSING = Field(default=MISSING, alias="ativo")
+    ad_limit: Count | MISSING = Field(default=MISSING, alias="limite_anuncios")
+    notice_limit: Count | MISSING = Field(default=MISSING, alias="limite_avisos")
+    condominium_limit: Count | MISSING = Field(
+        default=MISSING, alias="limite_condominios"
+    )
+    condominium_ids: CondominiumIds | MISSING = Field(
+        default=MISSING, alias="condominios_ids", description=_CONDOMINIUM_IDS_HELP
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from pydantic import MISSING
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -148,26 +149,20 @@ async def update(
     actor_session_id: str | None,
     now: datetime,
 ) -> User:
-    fields = changes.model_fields_set
-    new_role = ROLE_BY_LEVEL[changes.level] if changes.level is not None else None
+    new_role = ROLE_BY_LEVEL[changes.level] if changes.level is not MISSING else None
     is_self = user.id == actor.id
     if is_self and (
         changes.is_active is False or (new_role is not None and new_role != user.role)
     ):
         raise OwnAccountProtected()
 
-    if changes.email is not None and changes.email != user.email:
+    if changes.email is not MISSING and changes.email != user.email:
         if await repository.email_exists(
             session, changes.email, except_user_id=user.id
         ):
             raise EmailTaken()
         user.email = changes.email
-    if changes.name is not None:
-        user.name = changes.name
-    for attribute in ("ad_limit", "notice_limit", "condominium_limit"):
-        value = getattr(changes, attribute)
-        if value is not None:
-            setattr(user, attribute, value)
+    changes.copy_sent(user, "name", "ad_limit", "notice_limit", "condominium_limit")
 
     old_role = user.role
     if new_role is not None and new_role != old_role:
@@ -176,14 +171,14 @@ async def update(
         elif old_role is Role.MANAGER:
             await repository.release_managed_condominiums(session, user.id)
         user.role = new_role
-    if user.role is Role.VIEWER and changes.condominium_ids is not None:
+    if user.role is Role.VIEWER and changes.condominium_ids is not MISSING:
         await _assign_condominiums(session, user, changes.condominium_ids)
 
     revoke = False
-    if changes.password is not None:
+    if changes.password is not MISSING:
         user.password_hash = await auth_service.hash_in_thread(changes.password)
         revoke = True
-    if "is_active" in fields and changes.is_active is not None:
+    if changes.is_active is not MISSING:
         if user.is_active and not changes.is_active:
             revoke = True
         user.is_active = changes.is_active

@@ -183,9 +183,7 @@ async def update_account(
         return await auth_service.update_own_account(
             session,
             visitor.user,
-            current_password=changes.current_password,
-            name=changes.name,
-            new_password=changes.password,
+            changes,
             session_id=visitor.session_id,
             throttle=throttle,
             now=utcnow(),
