@@ -11,12 +11,14 @@
     ├── RateLimited           429  with ``Retry-After``
     └── Unavailable           503  a dependency is down (database, cache, storage)
 
-A domain declares an error in one line, keyword arguments setting the class's
-``code``, ``detail`` (a ``str.format`` template filled by the constructor's keyword
-arguments) and, for ``Invalid``, ``field``::
+A domain declares an error in one line (two when the text is long), keyword
+arguments setting the class's ``code``, ``detail`` (a ``str.format`` template filled
+by the constructor's keyword arguments) and, for ``Invalid``, ``field``::
 
     class TVNotFound(NotFound, code="tv_not_found", detail="TV não encontrada"): ...
-    raise AdQuotaExceeded(limit=10)  # detail="limite de anúncios atingido ({limit})"
+
+    class AdQuotaExceeded(QuotaExceeded, code="ad_quota_exceeded"):
+        detail = "limite de anúncios atingido ({limit})"  # raise ...(limit=10)
 
 Every error body, whoever raises it, is ``{"detail": ..., "code": ...}`` written by
 ``error_response``: ``ExpoError``s, Starlette's ``HTTPException`` (unknown routes,
@@ -28,7 +30,7 @@ pt-BR: ``expotv.validation``), the request edge's refusals and the last-resort 5
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -52,11 +54,14 @@ class ExpoError(Exception):
     def __init_subclass__(
         cls,
         *,
+        status_code: int | None = None,
         code: str | None = None,
         detail: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
+        if status_code is not None:
+            cls.status_code = status_code
         if code is not None:
             cls.code = code
         if detail is not None:
@@ -80,30 +85,24 @@ class ExpoError(Exception):
         super().__init__(self.detail)
 
 
-class NotFound(ExpoError, code="not_found", detail="não encontrado"):
-    status_code = 404
-
-
-class Forbidden(
-    ExpoError,
-    code="forbidden",
-    detail="seu nível de acesso não permite esta operação",
-):
-    status_code = 403
-
-
-class QuotaExceeded(Forbidden, code="quota_exceeded"):
+class NotFound(ExpoError, status_code=404, code="not_found", detail="não encontrado"):
     pass
 
 
-class Conflict(ExpoError, code="conflict", detail="conflito com o estado atual"):
-    status_code = 409
+class Forbidden(ExpoError, status_code=403, code="forbidden"):
+    detail = "seu nível de acesso não permite esta operação"
 
 
-class Invalid(ExpoError, code="invalid", detail="valor inválido"):
+class QuotaExceeded(Forbidden, code="quota_exceeded"): ...
+
+
+class Conflict(ExpoError, status_code=409, code="conflict"):
+    detail = "conflito com o estado atual"
+
+
+class Invalid(ExpoError, status_code=422, code="invalid", detail="valor inválido"):
     """A 422 in FastAPI's list shape, naming the field (``"a.b"``) or its ``loc``."""
 
-    status_code = 422
     field: str = ""
 
     def __init_subclass__(cls, *, field: str | None = None, **kwargs: Any) -> None:
@@ -111,48 +110,34 @@ class Invalid(ExpoError, code="invalid", detail="valor inválido"):
         if field is not None:
             cls.field = field
 
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        field: str | None = None,
-        loc: Sequence[str | int] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(detail, **kwargs)
-        if field is not None:
-            self.field = field
+    def __init__(self, detail: str | None = None, **params: Any) -> None:
+        # ``field="a.b"`` names the field, ``loc=[...]`` gives the whole location.
+        super().__init__(detail, **params)
+        self.field = params.get("field") or self.field
+        loc = params.get("loc")
         if loc is None:
             loc = ["body", *self.field.split(".")] if self.field else ["body"]
         self.loc: Loc = tuple(loc)
 
 
-class PayloadTooLarge(ExpoError, code="payload_too_large", detail="grande demais"):
-    status_code = 413
+class PayloadTooLarge(ExpoError, status_code=413, code="payload_too_large"):
+    detail = "grande demais"
 
 
-class UnsupportedMedia(
-    ExpoError, code="unsupported_media_type", detail="tipo de arquivo não aceito"
-):
-    status_code = 415
+class UnsupportedMedia(ExpoError, status_code=415, code="unsupported_media_type"):
+    detail = "tipo de arquivo não aceito"
 
 
-class RateLimited(
-    ExpoError,
-    code="rate_limited",
-    detail="muitas tentativas; tente novamente mais tarde",
-):
-    status_code = 429
+class RateLimited(ExpoError, status_code=429, code="rate_limited"):
+    detail = "muitas tentativas; tente novamente mais tarde"
 
     def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
         self.retry_after = retry_after
 
 
-class Unavailable(
-    ExpoError, code="unavailable", detail="serviço temporariamente indisponível"
-):
-    status_code = 503
+class Unavailable(ExpoError, status_code=503, code="unavailable"):
+    detail = "serviço temporariamente indisponível"
 
 
 class ErrorOut(BaseModel):
@@ -189,12 +174,10 @@ _HTTP_ERRORS: dict[int, tuple[str, str]] = {
     403: ("forbidden", "acesso negado"),
     404: ("not_found", "recurso não encontrado"),
     405: ("method_not_allowed", "método não permitido neste endereço"),
-    406: ("not_acceptable", "formato de resposta não disponível"),
     413: ("payload_too_large", "corpo da requisição grande demais"),
     415: ("unsupported_media_type", "tipo de conteúdo não aceito"),
     416: ("range_not_satisfiable", "intervalo de bytes fora do arquivo"),
     429: ("rate_limited", "muitas requisições; tente novamente mais tarde"),
-    500: ("internal_error", "erro interno"),
     503: ("unavailable", "serviço temporariamente indisponível"),
 }
 

@@ -33,26 +33,20 @@ class UploadTooLarge(PayloadTooLarge):
 
 
 class MediaTypeNotAccepted(
-    MediaRejected,
-    UnsupportedMedia,
-    code="media_type_not_accepted",
-    detail=f"tipo de arquivo não aceito; envie {ACCEPTED_KINDS}",
-): ...
+    MediaRejected, UnsupportedMedia, code="media_type_not_accepted"
+):
+    detail = f"tipo de arquivo não aceito; envie {ACCEPTED_KINDS}"
 
 
-# The file's own faults, each a 422 naming the ``arquivo`` field.
-class MediaUndecodable(
-    MediaRejected,
-    Invalid,
-    code="media_undecodable",
-    detail="o arquivo está corrompido ou não pôde ser lido",
-    field="arquivo",
-): ...
+class InvalidFile(MediaRejected, Invalid, field="arquivo"):
+    """The file's own faults, each a 422 naming the ``arquivo`` field."""
 
 
-class ImageDimensionsTooLarge(
-    MediaRejected, Invalid, code="image_dimensions_too_large", field="arquivo"
-): ...
+class MediaUndecodable(InvalidFile, code="media_undecodable"):
+    detail = "o arquivo está corrompido ou não pôde ser lido"
+
+
+class ImageDimensionsTooLarge(InvalidFile, code="image_dimensions_too_large"): ...
 
 
 def _seconds(value: float) -> str:
@@ -61,23 +55,18 @@ def _seconds(value: float) -> str:
     return f"{value:g} s".replace(".", ",")
 
 
-class AnimationTooLarge(
-    MediaRejected, Invalid, code="animation_too_large", field="arquivo"
-): ...
+class AnimationTooLarge(InvalidFile, code="animation_too_large"): ...
 
 
 # Raised with width=, height=, long_side=, short_side=.
-class VideoDimensionsTooLarge(
-    MediaRejected,
-    Invalid,
-    code="video_dimensions_too_large",
-    detail="vídeo grande demais ({width}×{height}): o limite é {long_side}×"
-    "{short_side} pixels (ou {short_side}×{long_side} em pé)",
-    field="arquivo",
-): ...
+class VideoDimensionsTooLarge(InvalidFile, code="video_dimensions_too_large"):
+    detail = (
+        "vídeo grande demais ({width}×{height}): o limite é {long_side}×"
+        "{short_side} pixels (ou {short_side}×{long_side} em pé)"
+    )
 
 
-class VideoTooLong(MediaRejected, Invalid, code="video_too_long", field="arquivo"):
+class VideoTooLong(InvalidFile, code="video_too_long"):
     @classmethod
     def lasting(cls, seconds: float, *, limit: float) -> VideoTooLong:
         return cls(
@@ -86,11 +75,8 @@ class VideoTooLong(MediaRejected, Invalid, code="video_too_long", field="arquivo
         )
 
 
-class MediaStorageFailed(
-    Unavailable,
-    code="media_storage_failed",
-    detail="não foi possível gravar o arquivo; tente novamente",
-): ...
+class MediaStorageFailed(Unavailable, code="media_storage_failed"):
+    detail = "não foi possível gravar o arquivo; tente novamente"
 
 
 class ConversionFailed(Exception):

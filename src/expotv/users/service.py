@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth import service as auth_service
 from expotv.auth.ratelimit import RegistrationThrottle
+from expotv.condominiums.exceptions import CondominiumNotFound
 from expotv.config import Settings
 from expotv.pagination import PageParams, PageResult, paginate
 from expotv.users import repository
 from expotv.users.exceptions import (
-    CondominiumNotFound,
     EmailTaken,
     OwnAccountProtected,
     RegistrationDisabled,
