@@ -26,12 +26,12 @@ class RefreshTokenReused(Unauthorized, code="refresh_token_reused"):
     )
 
 
-class WrongPassword(Forbidden, code="wrong_password", detail="senha atual incorreta"):
-    pass
-
-
 class LoginBlocked(RateLimited, code="login_blocked"):
     detail = "muitas tentativas de login malsucedidas; tente novamente mais tarde"
+
+
+class WrongPassword(Forbidden, code="wrong_password", detail="senha atual incorreta"):
+    pass
 
 
 class PasswordChecksBlocked(RateLimited, code="password_checks_blocked"):
