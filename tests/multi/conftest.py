@@ -169,7 +169,7 @@ async def cluster(
             instance.stop()
 
 
-async def _wait_until_live(instances: list[Instance], timeout: float = 45) -> None:
+async def _wait_until_live(instances: list[Instance], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=2) as client:
         for instance in instances:
