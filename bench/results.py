@@ -540,6 +540,8 @@ def _sweep_sections(part: Data) -> list[str]:
             _n(cell["body_bytes"]),
             _n(cell["warmed"]),
             _n(cell["rps"]),
+            _n(cell.get("ceiling_rps")),
+            _n(cell.get("ratio"), 2),
             _n(cell["p99_ms"], 1),
             _n(cell["errors"]),
             _n(cell["max_worker_mib"]),
@@ -549,8 +551,10 @@ def _sweep_sections(part: Data) -> list[str]:
         for cell in part.get("cells", [])
     ]
     lines += [
-        "Content 200 (cache hit) at 64 connections over the cached TVs of each cell; "
-        "a cell caches every TV unless their bodies would pass about 1 GB.",
+        "Content 200 (cache hit) at 64 connections over the cached TVs of each cell, "
+        "and the ceiling answering that cell's body; a cell caches every TV unless "
+        "their bodies would pass about 1 GB. Notícias make up the items beyond 25 "
+        "(EXPOTV_PLAYLIST_MAX_NEWS raised to match).",
         "",
         *_table(
             [
@@ -559,6 +563,8 @@ def _sweep_sections(part: Data) -> list[str]:
                 "body bytes",
                 "cached TVs",
                 "req/s",
+                "ceiling req/s",
+                "ratio",
                 "p99 ms",
                 "errors",
                 "largest worker MiB",

@@ -970,6 +970,18 @@ def _sweep_cell(
         )
         lines = [f"{c} {e} {e.strip(chr(34))}" for c, e in warm.etags.items()]
         fleet_file = _write_lines(run.workdir / "sweep-fleet.txt", lines)
+        # The ceiling with this cell's body: the ratio says whether the cost grew
+        # beyond what the bytes themselves cost.
+        ceiling = stack.start_ceiling(
+            run,
+            workers=args.workers,
+            server=args.ceiling_server,
+            bodies={
+                "BENCH_CEILING_BODY": str(
+                    _write_bytes(run.workdir / "sweep-body", first.content)
+                ),
+            },
+        )
         with report.phase(f"sweep {spec.tvs} x {items}") as phase:
             measured = wrk.run(
                 "content 200",
@@ -980,6 +992,16 @@ def _sweep_cell(
                 connections=64,
                 seconds=args.seconds,
             )
+            ceiling_measured = wrk.run(
+                "content 200",
+                ceiling.url,
+                lua="content",
+                args=[str(fleet_file), "200"],
+                workdir=run.workdir,
+                connections=64,
+                seconds=args.seconds,
+            )
+        ceiling.stop()
         sizes = _mib(service.worker_rss())
     finally:
         report.workers = None
@@ -994,12 +1016,15 @@ def _sweep_cell(
         "rps": measured.rps,
         "p99_ms": measured.p99_ms,
         "errors": measured.errors,
+        "ceiling_rps": ceiling_measured.rps,
+        "ratio": measured.rps / ceiling_measured.rps if ceiling_measured.rps else None,
         "max_worker_mib": max(sizes, default=0.0),
         "worker_mib": sizes,
         **phase,
     }
     say(
-        f"  {measured.rps:,.0f} req/s, p99 {measured.p99_ms:.1f} ms, corpo "
+        f"  {measured.rps:,.0f} req/s (teto {ceiling_measured.rps:,.0f}), "
+        f"p99 {measured.p99_ms:.1f} ms, corpo "
         f"{body_bytes:,} bytes, {len(warm.etags):,} em cache, workers {sizes} MiB"
     )
     return cell

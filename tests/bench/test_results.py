@@ -123,3 +123,24 @@ def test_sweep_cells_hold_the_items_asked_for() -> None:
     for items in (10, 100, 1000):
         spec = items_spec(2000, items)
         assert spec.items_per_tv == items
+
+
+def test_the_sweep_shows_each_cell_beside_its_ceiling() -> None:
+    cell = {
+        "tvs": 20000,
+        "items_per_tv": 100,
+        "body_bytes": 50000,
+        "warmed": 20000,
+        "rps": 300.0,
+        "ceiling_rps": 3000.0,
+        "ratio": 0.1,
+        "p99_ms": 80.0,
+        "errors": 0,
+        "max_worker_mib": 250.0,
+        "warm_rps": 90.0,
+    }
+    sweep = _part(part="sweep", cells=[cell])
+
+    text = results.render({"sweep": sweep}, "")
+
+    assert "| 20,000 | 100 | 50,000 | 20,000 | 300 | 3,000 | 0.10 | 80.0 | 0 |" in text
