@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from expotv.ads.models import Ad
+from expotv.condominiums.models import Condominium
 from expotv.content import ContentStatus
 from expotv.notices.models import Notice
 from expotv.users.models import Role, User
@@ -245,9 +247,7 @@ async def test_an_aviso_loses_its_picture_when_asked(
         assert notice.status is ContentStatus.ACTIVE
 
 
-async def _condo(factory: Factory, condo_id: int) -> object:
-    from expotv.condominiums.models import Condominium
-
+async def _condo(factory: Factory, condo_id: int) -> Condominium:
     async with factory.sessionmaker() as session:
         found = await session.get(Condominium, condo_id)
         assert found is not None
@@ -271,3 +271,80 @@ async def test_an_item_that_starts_later_shows_as_agendado(
     assert 'data-status="agendado"' in listed.text
     states = await client.get(f"/painel/avisos/status.json?ids={later.id}")
     assert states.json()["itens"][0]["status_texto"] == "Agendado"
+
+
+async def test_schedule_fields_reach_the_item_in_the_condominiums_zone(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    manager = await factory.user(Role.MANAGER)
+    condo = await arrange.condominium(factory, "Manaus", manager=manager)
+    async with factory.sessionmaker() as session:
+        stored_condo = await session.get(Condominium, condo.id)
+        assert stored_condo is not None
+        stored_condo.timezone = "America/Manaus"
+        await session.commit()
+    lobby = await arrange.tv(factory, condo, name="Portaria")
+    await arrange.tv(factory, condo, name="Elevador")
+    csrf = await sign_in(client, manager.email)
+    form = await client.get("/painel/avisos/novo")
+    assert "Horário de Manaus" in form.text
+    created = await client.post(
+        "/painel/avisos/novo",
+        data={
+            "csrf_token": csrf,
+            "nome": "Vazamento de gás",
+            "mensagem": "Saiam pela escada.",
+            "condominios_ids": ["", str(condo.id)],
+            "tvs_ids": ["", str(lobby.id)],
+            "data_inicio": "01/01/2099 08:00",
+            "data_expiracao": "24/12/2099 18:30",
+            "horarios_enviados": "1",
+            "horario-0-dias": ["1", "5"],
+            "horario-0-inicio": "22:00",
+            "horario-0-fim": "02:00",
+            "horario-1-inicio": "",
+            "horario-1-fim": "",
+            "emergencia": ["false", "true"],
+        },
+    )
+    assert created.status_code == 303, created.text
+    async with factory.sessionmaker() as session:
+        notice = await session.scalar(select(Notice).options(selectinload(Notice.tvs)))
+        assert notice is not None
+        # Wall-clock time in Manaus (UTC-4), stored in UTC.
+        assert notice.starts_at == datetime(2099, 1, 1, 12, 0, tzinfo=UTC)
+        assert notice.expires_at == datetime(2099, 12, 24, 22, 30, tzinfo=UTC)
+        assert notice.tv_ids == {lobby.id}
+        assert notice.is_emergency
+        [window] = notice.windows
+        assert sorted(window.days) == [1, 5]
+        assert window.crosses_midnight
+    page = await client.get(f"/painel/avisos/{notice.id}")
+    assert "Começa" in page.text
+    assert "seg, sex, 22:00–02:00" in page.text
+    assert "01/01/2099 08:00" in page.text
+    tv_page = await client.get(f"/painel/tvs/{lobby.id}")
+    assert "Fora do ciclo agora" in tv_page.text
+    assert "ainda não começou" in tv_page.text
+
+
+async def test_a_window_typed_wrong_is_shown_next_to_the_windows(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    manager, condo_id = await _manager_with_condominium(factory)
+    csrf = await sign_in(client, manager.email)
+    refused = await client.post(
+        "/painel/avisos/novo",
+        data={
+            "csrf_token": csrf,
+            "nome": "Janela ruim",
+            "mensagem": "Texto",
+            "condominios_ids": str(condo_id),
+            "horarios_enviados": "1",
+            "horario-0-inicio": "10:00",
+            "horario-0-fim": "10:00",
+        },
+    )
+    assert refused.status_code == 422
+    assert re.search(r'id="erro-horarios"[^>]*>.*<span>\w', refused.text, re.S)
+    assert 'name="horario-0-inicio" value="10:00"' in refused.text

@@ -7,7 +7,9 @@ import re
 import httpx
 import pytest
 
+from expotv.condominiums.models import Condominium
 from expotv.db import utcnow
+from expotv.news.models import NewsItem
 from expotv.tvs.models import TV
 from expotv.users.models import Role, User
 from tests.integration.condominiums import arrange
@@ -52,9 +54,7 @@ async def tenants(factory: Factory) -> dict[str, object]:
     }
 
 
-def _news() -> object:
-    from expotv.news.models import NewsItem
-
+def _news() -> NewsItem:
     return NewsItem(title="Notícia", summary="Resumo", published_at=utcnow())
 
 
@@ -209,3 +209,21 @@ async def test_sindico_edits_its_tv_and_sees_errors_next_to_the_field(
         assert stored is not None
         assert stored.name == "Hall novo"
         assert (stored.notice_ratio, stored.ad_ratio, stored.news_ratio) == (1, 5, 3)
+
+
+async def test_a_condominiums_zone_is_chosen_in_its_form(
+    client: httpx.AsyncClient, tenants: dict[str, object], factory: Factory
+) -> None:
+    manager: User = tenants["manager"]  # type: ignore[assignment]
+    condo_id = tenants["condo"].id  # type: ignore[attr-defined]
+    csrf = await sign_in(client, manager.email)
+    for chosen, stored in (("America/Manaus", "America/Manaus"), ("", None)):
+        saved = await client.post(
+            f"/painel/condominios/{condo_id}/editar",
+            data={"csrf_token": csrf, "nome": "Condomínio Um", "fuso_horario": chosen},
+        )
+        assert saved.status_code == 303
+        async with factory.sessionmaker() as session:
+            condo = await session.get(Condominium, condo_id)
+            assert condo is not None
+            assert condo.timezone == stored

@@ -25,7 +25,26 @@ from expotv.ui.painel.tvs import status_payload
 router = painel_router(prefix="/painel/condominios")
 
 CondominiumId = Annotated[int, Path(ge=1, le=MAX_ID)]
-_FIELDS = ("nome", "endereco", "sindico_id")
+_FIELDS = ("nome", "endereco", "sindico_id", "fuso_horario")
+# The zones of Brazil (the API takes any IANA name; these are what people pick).
+BRAZIL_ZONES = [
+    ("America/Sao_Paulo", "Brasília: SP, RJ, MG, ES, Sul, GO, DF"),
+    ("America/Bahia", "Bahia"),
+    ("America/Fortaleza", "CE, RN, PB, PI, MA"),
+    ("America/Recife", "Pernambuco"),
+    ("America/Maceio", "Alagoas e Sergipe"),
+    ("America/Belem", "Pará (leste) e Amapá"),
+    ("America/Santarem", "Pará (oeste)"),
+    ("America/Araguaina", "Tocantins"),
+    ("America/Cuiaba", "Mato Grosso"),
+    ("America/Campo_Grande", "Mato Grosso do Sul"),
+    ("America/Porto_Velho", "Rondônia"),
+    ("America/Manaus", "Amazonas"),
+    ("America/Boa_Vista", "Roraima"),
+    ("America/Rio_Branco", "Acre"),
+    ("America/Eirunepe", "Amazonas (oeste)"),
+    ("America/Noronha", "Fernando de Noronha"),
+]
 
 
 def _values(
@@ -39,7 +58,16 @@ def _values(
         values["sindico_id"] = None
     if "endereco" in sent and "endereco" not in values:
         values["endereco"] = ""
+    if "fuso_horario" in sent and "fuso_horario" not in values:
+        values["fuso_horario"] = None  # blank: follow EXPOTV_TIMEZONE
     return values
+
+
+def zone_choices(current: str | None) -> list[tuple[str, str]]:
+    """The zones offered, with the condomínio's own when it is none of them."""
+    known = {name for name, _ in BRAZIL_ZONES}
+    extra = [(current, current)] if current and current not in known else []
+    return [*BRAZIL_ZONES, *extra]
 
 
 @router.get("")
@@ -74,6 +102,9 @@ async def list_condominiums(
         visitor,
         "condominios.html",
         section="condominios",
+        zone=await lookups.zone_for(
+            session, user=visitor.user, settings=context_of(request.app).settings
+        ),
         rows=rows,
         managers=managers,
         total=result.total,
@@ -98,6 +129,8 @@ async def _form_page(
         visitor,
         "condominio_form.html",
         section="condominios",
+        zones=zone_choices(values.get("fuso_horario")),
+        default_zone=context_of(request.app).settings.timezone,
         condominium=condominium,
         managers=await lookups.managers(session) if visitor.is_admin else [],
         values=values,
@@ -195,6 +228,12 @@ async def _detail_page(
         visitor,
         "condominio.html",
         section="condominios",
+        zone=await lookups.zone_for(
+            session,
+            user=visitor.user,
+            settings=settings,
+            condominium_ids=[condominium.id],
+        ),
         condominium=condominium,
         manager_name=managers.get(condominium.manager_id or 0, ""),
         tvs=[
@@ -219,6 +258,7 @@ async def edit_condominium(
         "nome": condominium.name,
         "endereco": condominium.address,
         "sindico_id": condominium.manager_id,
+        "fuso_horario": condominium.timezone,
     }
     return await _form_page(
         request,

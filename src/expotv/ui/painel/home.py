@@ -129,6 +129,7 @@ async def home(
         visitor,
         "inicio.html",
         section="inicio",
+        zone=await lookups.zone_for(session, user=user, settings=settings),
         counts={
             "online": online.total,
             "offline": tvs.total - online.total,

@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from expotv import windows as weekly
 from expotv.config import Settings
 from expotv.content import ContentStatus
 from expotv.context import context_of
@@ -68,7 +69,16 @@ ACCEPT = (
     "image/png,image/jpeg,image/webp,image/gif,video/mp4,video/quicktime,"
     "video/webm,video/x-matroska,video/x-msvideo,video/avi"
 )
-DATE_FIELDS = ("data_expiracao",)
+DATE_FIELDS = ("data_inicio", "data_expiracao")
+# Weekly windows: one row of inputs each (horario-N-dias/-inicio/-fim), sent
+# together with a marker so an edit can also clear them all.
+WINDOWS = "horarios"
+WINDOWS_SENT = "horarios_enviados"
+MAX_WINDOW_ROWS = 50
+WINDOW_LISTS = tuple(f"horario-{index}-dias" for index in range(MAX_WINDOW_ROWS))
+WEEKDAYS = [
+    (number, name.capitalize()) for number, name in render.WEEKDAY_NAMES.items()
+]
 # The aviso form's checkbox that drops the current media (the API's arquivo=null).
 REMOVE_MEDIA = "remover_midia"
 # What the item forms post: the request edge lets a route take an upload (up to the
@@ -158,19 +168,68 @@ def _upload_limits(settings: Settings) -> dict[str, Any]:
 
 
 async def _form_values(
-    request: Request, model: type[Any], *, editing: bool
+    request: Request,
+    session: AsyncSession,
+    visitor: Visitor,
+    model: type[Any],
+    *,
+    item: ContentItem | None = None,
 ) -> tuple[dict[str, Any], Any, dict[str, Any]]:
-    """The kind's schema input from the posted form, the upload, and the raw
-    text values (to show the form again)."""
+    """The kind's schema input from the posted form, the upload, and the raw text
+    values (to show the form again).
+
+    Dates are read in the zone of the condomínios the item targets (the ones
+    chosen, or the item's own); the weekly windows come from their rows.
+    """
     form = await request.form()
-    shown = forms.form_dict(form, lists=list_fields(model))
+    shown = forms.form_dict(form, lists=(*list_fields(model), *WINDOW_LISTS))
     values, upload = form_values(
-        form, fields=form_fields(model), lists=list_fields(model)
+        form, fields=form_fields(model) - {WINDOWS}, lists=list_fields(model)
     )
-    if editing and form.get(REMOVE_MEDIA) == "1" and upload is None:
+    if item is not None and form.get(REMOVE_MEDIA) == "1" and upload is None:
         values[FILE_FIELD] = None
-    zone = context_of(request.app).settings.zone
+    if form.get(WINDOWS_SENT) == "1":
+        values[WINDOWS] = shown[WINDOWS] = windows_of(form)
+    targets = values.get("condominios_ids")
+    target_ids = (
+        [int(t) for t in targets if t.isdigit()]
+        if isinstance(targets, list) and targets
+        else sorted(item.condominium_ids)
+        if item is not None
+        else None
+    )
+    zone = await lookups.zone_for(
+        session,
+        user=visitor.user,
+        settings=context_of(request.app).settings,
+        condominium_ids=target_ids,
+    )
     return forms.local_datetimes(values, zone, *DATE_FIELDS), upload, shown
+
+
+def windows_of(form: Any) -> list[dict[str, Any]]:
+    """The weekly windows typed in the form's rows; untouched rows are left out."""
+    result = []
+    for index in range(MAX_WINDOW_ROWS):
+        days = form.getlist(f"horario-{index}-dias")
+        start = str(form.get(f"horario-{index}-inicio") or "").strip()
+        end = str(form.get(f"horario-{index}-fim") or "").strip()
+        if days or start or end:
+            result.append({"dias": days, "inicio": start, "fim": end})
+    return result
+
+
+def window_rows(windows: Any) -> list[dict[str, Any]]:
+    """The rows the form shows: the item's windows, then one empty row."""
+    rows = [
+        {
+            "dias": {str(d) for d in (w.get("dias") or [])},
+            "inicio": w.get("inicio", ""),
+            "fim": w.get("fim", ""),
+        }
+        for w in windows or []
+    ]
+    return [*rows, {"dias": set(), "inicio": "", "fim": ""}][:MAX_WINDOW_ROWS]
 
 
 def item_pages(kind: AnyKind) -> APIRouter:
@@ -197,21 +256,32 @@ def item_pages(kind: AnyKind) -> APIRouter:
             scope = await _scope(session, kind, visitor)
             about = await _about(session, visitor, present(item, scope, utcnow()))
             about["can_edit"] = can_change(kind, item, visitor)
+        settings = context_of(request.app).settings
         return render.view(
             request,
             visitor,
             "item.html" if item is not None else "item_novo.html",
             section=pages.path,
+            zone=await lookups.zone_for(
+                session,
+                user=visitor.user,
+                settings=settings,
+                condominium_ids=item.condominium_ids if item is not None else None,
+            ),
             pages=pages,
             values=values,
             chosen={str(v) for v in values.get("condominios_ids") or []},
             signers_chosen={str(v) for v in values.get("sindico_ids") or []},
+            tvs_chosen={str(v) for v in values.get("tvs_ids") or []},
+            screens_to_choose=await lookups.writable_tvs(session, user=visitor.user),
+            window_rows=window_rows(values.get(WINDOWS)),
+            weekdays=WEEKDAYS,
             errors=errors,
             condominiums=await lookups.writable_condominiums(
                 session, user=visitor.user
             ),
             signers=await lookups.managers(session) if visitor.is_admin else [],
-            limits=_upload_limits(context_of(request.app).settings),
+            limits=_upload_limits(settings),
             status_code=status_code,
             **about,
         )
@@ -314,7 +384,7 @@ def item_pages(kind: AnyKind) -> APIRouter:
     ) -> Response:
         now = utcnow()
         values, upload, shown = await _form_values(
-            request, kind.create_schema, editing=False
+            request, session, visitor, kind.create_schema
         )
 
         async def create() -> ContentItem:
@@ -377,7 +447,7 @@ def item_pages(kind: AnyKind) -> APIRouter:
         )
         items.ensure_can_change(kind, item, visitor.user)
         values, upload, shown = await _form_values(
-            request, kind.update_schema, editing=True
+            request, session, visitor, kind.update_schema, item=item
         )
 
         async def update() -> ContentItem:
@@ -460,13 +530,24 @@ def _values_of(item: ContentItem) -> dict[str, Any]:
         "nome": item.name,
         "condominios_ids": sorted(item.condominium_ids),
         "status": item.requested_status.value,
+        "data_inicio": item.starts_at,
         "data_expiracao": item.expires_at,
         "duracao": item.duration_seconds,
+        "tvs_ids": sorted(item.tv_ids),
+        WINDOWS: [
+            {
+                "dias": sorted(window.days),
+                "inicio": weekly.clock_text(window.start),
+                "fim": weekly.clock_text(window.end),
+            }
+            for window in item.windows
+        ],
     }
     for attribute, field in (
         ("message", "mensagem"),
         ("advertiser_name", "nome_anunciante"),
         ("advertiser_phone", "numero_anunciante"),
+        ("is_emergency", "emergencia"),
     ):
         if hasattr(item, attribute):
             values[field] = getattr(item, attribute)

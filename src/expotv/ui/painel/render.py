@@ -31,6 +31,8 @@ TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 
 DATE_FORMAT = "%d/%m/%Y"
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+# ISO weekdays (1 = Monday), as the weekly windows name them.
+WEEKDAY_NAMES = {1: "seg", 2: "ter", 3: "qua", 4: "qui", 5: "sex", 6: "sáb", 7: "dom"}
 # What an <input type="datetime-local"> sends (scripts and API clients may too).
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -144,6 +146,7 @@ TEMPLATES.env.filters.update(
     duracao=format_duration,
     bytes=format_bytes,
     numero=format_number,
+    dia_da_semana=lambda number: WEEKDAY_NAMES.get(int(number), str(number)),
 )
 
 
@@ -176,17 +179,24 @@ def date_presets(now: datetime, zone: ZoneInfo) -> list[tuple[str, str]]:
     ]
 
 
-def base_context(request: Request, visitor: Any, section: str) -> dict[str, Any]:
-    """What every page's layout needs: who is signed in, the zone, the CSRF token."""
+def base_context(
+    request: Request, visitor: Any, section: str, zone: ZoneInfo | None = None
+) -> dict[str, Any]:
+    """What every page's layout needs: who is signed in, the zone, the CSRF token.
+
+    ``zone`` is the one the page's dates are in: its condomínio's ``fuso_horario``
+    when the page is about one (``lookups.zone_for``), else ``EXPOTV_TIMEZONE``.
+    """
     settings = context_of(request.app).settings
-    now = datetime.now(settings.zone)
+    zone = zone or settings.zone
+    now = datetime.now(zone)
     return {
         "me": visitor,
         "csrf": visitor.csrf if visitor is not None else "",
         "section": section,
-        "zone": settings.zone,
-        "zone_label": zone_label(settings.zone),
-        "date_presets": date_presets(now, settings.zone),
+        "zone": zone,
+        "zone_label": zone_label(zone),
+        "date_presets": date_presets(now, zone),
         "now": now,
         "ok": request.query_params.get("ok", ""),
     }
@@ -199,12 +209,13 @@ def view(
     *,
     section: str,
     status_code: int = 200,
+    zone: ZoneInfo | None = None,
     **values: Any,
 ) -> HTMLResponse:
     return page(
         request,
         template,
-        {**base_context(request, visitor, section), **values},
+        {**base_context(request, visitor, section, zone), **values},
         status_code=status_code,
     )
 

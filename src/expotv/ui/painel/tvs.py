@@ -16,9 +16,10 @@ from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.deps import AppSettings, DbSession, PresenceDep
 from expotv.playlist import repository as playlist_repository
-from expotv.playlist.builder import ItemKind, PlaylistItem, Ratios
+from expotv.playlist.builder import ItemKind, PlaylistItem, Ratios, Reason
 from expotv.playlist.eligibility import build_cycle
 from expotv.playlist.loader import playlist_items, tv_info
+from expotv.playlist.overview import what_plays
 from expotv.schemas import MAX_ID
 from expotv.tvs import repository as tv_repository
 from expotv.tvs import service as tv_service
@@ -177,6 +178,48 @@ def _segments(cycle: list[PlaylistItem]) -> list[Segment]:
     return segments
 
 
+# Why an item of the condomínio is not in this TV's loop (``motivo``), for people.
+REASONS = {
+    Reason.SCHEDULED: "ainda não começou",
+    Reason.OFF_HOURS: "fora do horário agora",
+    Reason.EXPIRED: "expirou",
+    Reason.INACTIVE: "pausado",
+    Reason.PROCESSING: "mídia ainda em conversão",
+    Reason.ERROR: "erro na mídia",
+    Reason.OTHER_TV: "só em outras TVs",
+    Reason.RATIO_ZERO: "proporção zero para este tipo",
+    Reason.EMERGENCY: "um aviso de emergência ocupa a TV",
+}
+PATHS = {"aviso": "avisos", "anuncio": "anuncios", "noticia": "noticias"}
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    kind: str
+    label: str
+    title: str
+    reason: str
+    url: str
+
+
+async def left_out(
+    session: AsyncSession, tv: TV, *, now: datetime, settings: Settings
+) -> list[LeftOut]:
+    """What targets the TV's condomínio but is not playing, and why: the API's
+    ``GET /tvs/{id}/playlist`` (``fora``), for "why isn't my ad on this TV?"."""
+    view = await what_plays(session, tv.id, now=now, settings=settings)
+    return [
+        LeftOut(
+            kind=entry["tipo"],
+            label=KIND_LABELS[ItemKind(entry["tipo"])],
+            title=entry["titulo"],
+            reason=REASONS[Reason(entry["motivo"])],
+            url=f"/painel/{PATHS[entry['tipo']]}/{entry['id']}",
+        )
+        for entry in view["fora"]
+    ]
+
+
 def ratios_of(tv: TV) -> Ratios:
     return Ratios(notices=tv.notice_ratio, ads=tv.ad_ratio, news=tv.news_ratio)
 
@@ -237,6 +280,7 @@ async def list_tvs(
         visitor,
         "tvs.html",
         section="tvs",
+        zone=await lookups.zone_for(session, user=visitor.user, settings=settings),
         tvs=[
             (
                 tv,
@@ -373,11 +417,18 @@ async def _tv_page(
         visitor,
         "tv.html",
         section="tvs",
+        zone=await lookups.zone_for(
+            session,
+            user=visitor.user,
+            settings=settings,
+            condominium_ids=[tv.condominium_id],
+        ),
         tv=tv,
         condominium_name=names.get(tv.condominium_id, ""),
         state=status_payload(tv, now=now, presence=presence, pending=pending),
         player_url=player_url(request, tv.code),
         loop=await loop_preview(session, tv, ratios_of(tv), now=now, settings=settings),
+        left_out=await left_out(session, tv, now=now, settings=settings),
         condominiums=await lookups.writable_condominiums(session, user=visitor.user),
         values=values or {},
         errors=errors or forms.FormErrors(),

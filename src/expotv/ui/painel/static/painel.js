@@ -181,3 +181,4 @@ dropFlashFromAddress();
 if (document.querySelector("[data-loop-form]")) import("./loop.js");
 if (document.querySelector("[data-upload]")) import("./upload.js");
 if (document.querySelector("[data-item-poll]")) import("./items.js");
+if (document.querySelector("[data-windows]")) import("./windows.js");
