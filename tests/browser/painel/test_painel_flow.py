@@ -44,7 +44,7 @@ async def test_sindico_puts_an_anuncio_on_a_new_tv(
     await page.get_by_role("link", name="Anúncios").click()
     await page.get_by_role("link", name="Novo anúncio").click()
     await page.get_by_label("Título").fill("Padaria Pão Quente")
-    await page.get_by_label(condo_name).check()
+    await page.get_by_role("checkbox", name=condo_name, exact=True).check()
     await page.locator("[data-file]").set_input_files(
         files=[
             {
