@@ -43,6 +43,8 @@ HOST = "127.0.0.1"
 # What the server and the socket holder ask for (root may raise the hard limit).
 WANTED_FILES = 200_000
 UNREACHABLE = 1_000_000_000
+# As expotv serve runs either server (expotv.serving), so the ceiling gets the same.
+BACKLOG = 4096
 
 
 def require_loopback(host: str) -> None:
@@ -418,7 +420,8 @@ def start_expotv(
 def start_ceiling(
     run: Run, *, workers: int, server: str | None, bodies: dict[str, str]
 ) -> Server:
-    """The bare ASGI app (``bench.ceiling``) on the same server and workers."""
+    """The bare ASGI app (``bench.ceiling``) on the same server and workers, with
+    the options ``expotv serve`` gives that server (``expotv.serving``)."""
     port = free_port()
     env = {**os.environ, **bodies}
     if server == "granian":
@@ -432,6 +435,11 @@ def start_ceiling(
             str(port),
             "--workers",
             str(workers),
+            "--backlog",
+            str(BACKLOG),
+            "--ws",
+            "--no-log",
+            "--no-access-log",
             "bench.ceiling:app",
         ]
     else:
@@ -446,10 +454,12 @@ def start_ceiling(
             str(port),
             "--workers",
             str(workers),
+            "--backlog",
+            str(BACKLOG),
             "--no-access-log",
             "--log-level",
             "warning",
-            "--proxy-headers",
+            "--no-proxy-headers",
         ]
     started = run.start(
         spawn("ceiling", command, env=env, log_dir=run.workdir / "logs", port=port)
