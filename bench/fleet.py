@@ -196,22 +196,15 @@ async def fill(settings: Settings, spec: FleetSpec, *, seed: int = 0) -> Fleet:
         }
         for n, code in enumerate(fleet_codes)
     ]
-    ads, ad_links, notices, notice_links = item_rows(spec, pool, now)
-    news = news_rows(spec.news, now)
-
     engine = create_engine(settings)
     try:
         async with engine.begin() as conn:
             await _insert(conn, User, users)
             await _insert(conn, Condominium, condominiums)
             await _insert(conn, TV, tvs)
-            await _insert(conn, Ad, ads)
-            await _insert(conn, ad_condominium, ad_links)
-            await _insert(conn, Notice, notices)
-            await _insert(conn, notice_condominium, notice_links)
-            await _insert(conn, NewsItem, news)
     finally:
         await engine.dispose()
+    await _fill_items(settings, spec, pool)
     managed = [
         [c["id"] for c in condominiums if c["manager_id"] == n + 2]
         for n in range(len(managers))
@@ -254,14 +247,14 @@ async def replace_items(settings: Settings, spec: FleetSpec) -> None:
                 await conn.execute(delete(table))
     finally:
         await engine.dispose()
-    await _fill_items(settings, spec)
+    await _fill_items(settings, spec, media_pool(settings.media_dir, utcnow(), size=4))
 
 
-async def _fill_items(settings: Settings, spec: FleetSpec) -> None:
+async def _fill_items(
+    settings: Settings, spec: FleetSpec, pool: list[dict[str, str]]
+) -> None:
     now = utcnow()
-    ads, ad_links, notices, notice_links = item_rows(
-        spec, media_pool(settings.media_dir, now, size=4), now
-    )
+    ads, ad_links, notices, notice_links = item_rows(spec, pool, now)
     engine = create_engine(settings)
     try:
         async with engine.begin() as conn:

@@ -281,27 +281,18 @@ class Bench:
         seconds: float | None = None,
     ) -> dict[str, Any]:
         seconds = seconds or self.args.seconds
+
+        def drive(url: str, lua_args: list[str]) -> wrk.Measure:
+            return wrk.run(
+                operation, url, lua=lua, args=lua_args, workdir=self.workdir,
+                connections=connections, seconds=seconds,
+            )  # fmt: skip
+
         with self.report.phase(f"{operation} @{connections}") as phase:
-            measured = wrk.run(
-                operation,
-                self.service.url,
-                lua=lua,
-                args=args,
-                workdir=self.workdir,
-                connections=connections,
-                seconds=seconds,
-            )
+            measured = drive(self.service.url, args)
             ceiling = None
             if ceiling_args is not None and self.ceiling is not None:
-                ceiling = wrk.run(
-                    operation,
-                    self.ceiling.url,
-                    lua=lua,
-                    args=ceiling_args,
-                    workdir=self.workdir,
-                    connections=connections,
-                    seconds=seconds,
-                )
+                ceiling = drive(self.ceiling.url, ceiling_args)
         row = measured.as_dict()
         if ceiling is not None:
             row["ceiling"] = ceiling.as_dict()
@@ -983,23 +974,17 @@ def _sweep_cell(
             },
         )
         with report.phase(f"sweep {spec.tvs} x {items}") as phase:
-            measured = wrk.run(
-                "content 200",
-                service.url,
-                lua="content",
-                args=[str(fleet_file), "200"],
-                workdir=run.workdir,
-                connections=64,
-                seconds=args.seconds,
-            )
-            ceiling_measured = wrk.run(
-                "content 200",
-                ceiling.url,
-                lua="content",
-                args=[str(fleet_file), "200"],
-                workdir=run.workdir,
-                connections=64,
-                seconds=args.seconds,
+            measured, ceiling_measured = (
+                wrk.run(
+                    "content 200",
+                    url,
+                    lua="content",
+                    args=[str(fleet_file), "200"],
+                    workdir=run.workdir,
+                    connections=64,
+                    seconds=args.seconds,
+                )  # fmt: skip
+                for url in (service.url, ceiling.url)
             )
         ceiling.stop()
         sizes = _mib(service.worker_rss())

@@ -424,43 +424,14 @@ def start_ceiling(
     the options ``expotv serve`` gives that server (``expotv.serving``)."""
     port = free_port()
     env = {**os.environ, **bodies}
+    listen = ["--host", HOST, "--port", str(port), "--workers", str(workers)]
+    listen += ["--backlog", str(BACKLOG)]
     if server == "granian":
-        command = [
-            str(BIN / "granian"),
-            "--interface",
-            "asgi",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--backlog",
-            str(BACKLOG),
-            "--ws",
-            "--no-log",
-            "--no-access-log",
-            "bench.ceiling:app",
-        ]
+        command = [str(BIN / "granian"), "--interface", "asgi", *listen]
+        command += ["--ws", "--no-log", "--no-access-log", "bench.ceiling:app"]
     else:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.ceiling:app",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--backlog",
-            str(BACKLOG),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--no-proxy-headers",
-        ]
+        command = [sys.executable, "-m", "uvicorn", "bench.ceiling:app", *listen]
+        command += ["--no-access-log", "--log-level", "warning", "--no-proxy-headers"]
     started = run.start(
         spawn("ceiling", command, env=env, log_dir=run.workdir / "logs", port=port)
     )
