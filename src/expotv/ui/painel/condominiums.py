@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.condominiums import repository as condominium_repository
@@ -122,7 +121,7 @@ async def _form_page(
     condominium: Condominium | None,
     values: dict[str, Any],
     errors: forms.FormErrors,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     return render.view(
         request,
@@ -166,19 +165,15 @@ async def create_condominium(
         data = forms.validate(CondominiumCreate, values)
         return await condominium_service.create(session, data, user=visitor.user)
 
-    created, errors = await forms.attempt(request, session, create, keep=[visitor.user])
-    if created is None:
-        return await _form_page(
-            request,
-            visitor,
-            session,
-            condominium=None,
-            values=values,
-            errors=errors,
-            status_code=errors.status_code,
-        )
-    return RedirectResponse(
-        f"/painel/condominios/{created.id}?ok=condominio_criado", status_code=303
+    return await forms.submit(
+        request,
+        session,
+        create,
+        keep=[visitor.user],
+        then=lambda created: f"/painel/condominios/{created.id}?ok=condominio_criado",
+        again=lambda errors: _form_page(
+            request, visitor, session, condominium=None, values=values, errors=errors
+        ),
     )
 
 
@@ -210,7 +205,7 @@ async def _detail_page(
     condominium: Condominium,
     *,
     delete_error: str = "",
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     now = utcnow()
     managers = await lookups.user_names(
@@ -287,8 +282,7 @@ async def update_condominium(
             session, condominium, changes, user=visitor.user
         )
 
-    saved, errors = await forms.attempt(request, session, save, keep=[visitor.user])
-    if saved is None:
+    async def again(errors: forms.FormErrors) -> Response:
         return await _form_page(
             request,
             visitor,
@@ -296,10 +290,15 @@ async def update_condominium(
             condominium=await _visible(session, condominium_id, visitor),
             values=values,
             errors=errors,
-            status_code=errors.status_code,
         )
-    return RedirectResponse(
-        f"/painel/condominios/{condominium_id}?ok=condominio_salvo", status_code=303
+
+    return await forms.submit(
+        request,
+        session,
+        save,
+        keep=[visitor.user],
+        then=lambda saved: f"/painel/condominios/{saved.id}?ok=condominio_salvo",
+        again=again,
     )
 
 
@@ -321,8 +320,7 @@ async def delete_condominium(
         )
         return True
 
-    deleted, errors = await forms.attempt(request, session, delete, keep=[visitor.user])
-    if deleted is None:
+    async def again(errors: forms.FormErrors) -> Response:
         return await _detail_page(
             request,
             visitor,
@@ -332,6 +330,12 @@ async def delete_condominium(
             delete_error=errors.general,
             status_code=errors.status_code,
         )
-    return RedirectResponse(
-        "/painel/condominios?ok=condominio_excluido", status_code=303
+
+    return await forms.submit(
+        request,
+        session,
+        delete,
+        keep=[visitor.user],
+        then=lambda _: "/painel/condominios?ok=condominio_excluido",
+        again=again,
     )

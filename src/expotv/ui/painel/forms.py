@@ -11,8 +11,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
@@ -181,6 +182,23 @@ async def attempt(
         for obj in keep:
             await session.refresh(obj)
         return None, errors_of(exc)
+
+
+async def submit(
+    request: Request,
+    session: AsyncSession,
+    action: Callable[[], Awaitable[T]],
+    *,
+    keep: Iterable[object],
+    then: Callable[[T], str],
+    again: Callable[[FormErrors], Awaitable[Response]],
+) -> Response:
+    """A form's write: on success go to ``then(result)`` (303), on a refusal show
+    the form ``again`` with the errors (see ``attempt``)."""
+    result, errors = await attempt(request, session, action, keep=keep)
+    if result is None:
+        return await again(errors)
+    return RedirectResponse(then(result), status_code=303)
 
 
 def integers(values: dict[str, Any], *names: str) -> dict[str, Any]:

@@ -248,7 +248,7 @@ def item_pages(kind: AnyKind) -> APIRouter:
         item: ContentItem | None,
         values: dict[str, Any],
         errors: forms.FormErrors,
-        status_code: int = 200,
+        status_code: int | None = None,
     ) -> Response:
         """The new-item form, or an item's page (its form when it may change it)."""
         about: dict[str, Any] = {"item": None, "can_edit": False}
@@ -397,25 +397,18 @@ def item_pages(kind: AnyKind) -> APIRouter:
                 session, kind, data, upload=upload, context=context
             )
 
+        done = f"{pages.url()}?ok={pages.flash('criado')}"
         if wants_json(request):
-            return await _json_write(
-                create, f"{pages.url()}?ok={pages.flash('criado')}"
-            )
-        created, errors = await forms.attempt(
-            request, session, create, keep=[visitor.user]
-        )
-        if created is None:
-            return await form_page(
-                request,
-                visitor,
-                session,
-                item=None,
-                values=shown,
-                errors=errors,
-                status_code=errors.status_code,
-            )
-        return RedirectResponse(
-            f"{pages.url()}?ok={pages.flash('criado')}", status_code=303
+            return await _json_write(create, done)
+        return await forms.submit(
+            request,
+            session,
+            create,
+            keep=[visitor.user],
+            then=lambda _: done,
+            again=lambda errors: form_page(
+                request, visitor, session, item=None, values=shown, errors=errors
+            ),
         )
 
     @router.get("/{item_id}")
@@ -460,26 +453,23 @@ def item_pages(kind: AnyKind) -> APIRouter:
                 session, kind, item, changes, upload=upload, context=context
             )
 
+        done = f"{pages.url(item_id)}?ok={pages.flash('salvo')}"
         if wants_json(request):
-            return await _json_write(
-                update, f"{pages.url(item_id)}?ok={pages.flash('salvo')}"
-            )
-        saved, errors = await forms.attempt(
-            request, session, update, keep=[visitor.user]
-        )
-        if saved is None:
+            return await _json_write(update, done)
+
+        async def again(errors: forms.FormErrors) -> Response:
             fresh = await items.get_visible(session, kind, item_id, user=visitor.user)
             return await form_page(
-                request,
-                visitor,
-                session,
-                item=fresh,
-                values=shown,
-                errors=errors,
-                status_code=errors.status_code,
+                request, visitor, session, item=fresh, values=shown, errors=errors
             )
-        return RedirectResponse(
-            f"{pages.url(item_id)}?ok={pages.flash('salvo')}", status_code=303
+
+        return await forms.submit(
+            request,
+            session,
+            update,
+            keep=[visitor.user],
+            then=lambda _: done,
+            again=again,
         )
 
     @router.post("/{item_id}/excluir")
@@ -519,7 +509,7 @@ async def _json_write(action: Any, destination: str) -> Response:
         {
             "id": item.id,
             "status": item.status.value,
-            "destino": destination.format(id=item.id),
+            "destino": destination,
         },
         status_code=201 if "criado" in destination else 200,
     )

@@ -102,7 +102,7 @@ async def _news_form(
     item: NewsItem | None,
     values: dict[str, Any],
     errors: forms.FormErrors,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     return render.view(
         request,
@@ -141,17 +141,16 @@ async def create_news(
         data = forms.validate(NewsCreate, values)
         return await news_service.create_news(session, data, now=utcnow())
 
-    created, errors = await forms.attempt(request, session, create, keep=[visitor.user])
-    if created is None:
-        return await _news_form(
-            request,
-            visitor,
-            item=None,
-            values=values,
-            errors=errors,
-            status_code=errors.status_code,
-        )
-    return RedirectResponse("/painel/noticias?ok=noticia_criada", status_code=303)
+    return await forms.submit(
+        request,
+        session,
+        create,
+        keep=[visitor.user],
+        then=lambda _: "/painel/noticias?ok=noticia_criada",
+        again=lambda errors: _news_form(
+            request, visitor, item=None, values=values, errors=errors
+        ),
+    )
 
 
 @router.get("/fontes")
@@ -168,7 +167,7 @@ async def _feeds_page(
     *,
     values: dict[str, Any] | None = None,
     errors: forms.FormErrors | None = None,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     result = await news_service.list_feeds(session, page=render.page_params(request))
     errors = errors or forms.FormErrors()
@@ -203,17 +202,16 @@ async def create_feed(
             session, data, settings=settings, resolver=resolver
         )
 
-    created, errors = await forms.attempt(request, session, create, keep=[visitor.user])
-    if created is None:
-        return await _feeds_page(
-            request,
-            visitor,
-            session,
-            values=values,
-            errors=errors,
-            status_code=errors.status_code,
-        )
-    return RedirectResponse("/painel/noticias/fontes?ok=fonte_criada", status_code=303)
+    return await forms.submit(
+        request,
+        session,
+        create,
+        keep=[visitor.user],
+        then=lambda _: "/painel/noticias/fontes?ok=fonte_criada",
+        again=lambda errors: _feeds_page(
+            request, visitor, session, values=values, errors=errors
+        ),
+    )
 
 
 @router.post("/fontes/{feed_id}/ativar")
@@ -304,19 +302,16 @@ async def update_news(
         changes = forms.validate(NewsUpdate, values)
         return await news_service.update_news(session, item, changes, now=utcnow())
 
-    saved, errors = await forms.attempt(
-        request, session, save, keep=[visitor.user, item]
+    return await forms.submit(
+        request,
+        session,
+        save,
+        keep=[visitor.user, item],
+        then=lambda _: "/painel/noticias?ok=noticia_salva",
+        again=lambda errors: _news_form(
+            request, visitor, item=item, values=values, errors=errors
+        ),
     )
-    if saved is None:
-        return await _news_form(
-            request,
-            visitor,
-            item=item,
-            values=values,
-            errors=errors,
-            status_code=errors.status_code,
-        )
-    return RedirectResponse("/painel/noticias?ok=noticia_salva", status_code=303)
 
 
 @router.post("/{news_id}/excluir")

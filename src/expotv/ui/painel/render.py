@@ -208,10 +208,15 @@ def view(
     template: str,
     *,
     section: str,
-    status_code: int = 200,
+    status_code: int | None = None,
     zone: ZoneInfo | None = None,
     **values: Any,
 ) -> HTMLResponse:
+    """A page of the layout; a form shown again with ``errors`` answers with the
+    status of the refusal (the API's for the same request)."""
+    if status_code is None:
+        errors = values.get("errors")
+        status_code = errors.status_code if errors else 200
     return page(
         request,
         template,

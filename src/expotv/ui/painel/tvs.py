@@ -328,7 +328,7 @@ async def _new_form(
     *,
     values: dict[str, Any],
     errors: forms.FormErrors,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     return render.view(
         request,
@@ -370,17 +370,16 @@ async def create_tv(
         data = forms.validate(TVCreate, forms.integers(values, *RATIO_FIELDS))
         return await tv_service.create(session, data, user=visitor.user)
 
-    tv, errors = await forms.attempt(request, session, create, keep=[visitor.user])
-    if tv is None:
-        return await _new_form(
-            request,
-            visitor,
-            session,
-            values=values,
-            errors=errors,
-            status_code=errors.status_code,
-        )
-    return RedirectResponse(f"/painel/tvs/{tv.id}?ok=tv_criada", status_code=303)
+    return await forms.submit(
+        request,
+        session,
+        create,
+        keep=[visitor.user],
+        then=lambda tv: f"/painel/tvs/{tv.id}?ok=tv_criada",
+        again=lambda errors: _new_form(
+            request, visitor, session, values=values, errors=errors
+        ),
+    )
 
 
 @router.get("/{tv_id}")
@@ -404,7 +403,7 @@ async def _tv_page(
     *,
     values: dict[str, Any] | None = None,
     errors: forms.FormErrors | None = None,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     now = utcnow()
     names = await lookups.condominium_names(
@@ -471,19 +470,16 @@ async def set_ratios(
         changes = forms.validate(TVRatiosUpdate, forms.integers(values, *RATIO_FIELDS))
         return await tv_service.set_ratios(session, tv, changes, user=visitor.user)
 
-    saved, errors = await forms.attempt(request, session, save, keep=[visitor.user, tv])
-    if saved is None:
-        return await _tv_page(
-            request,
-            visitor,
-            session,
-            settings,
-            tv,
-            values=values,
-            errors=errors,
-            status_code=errors.status_code,
-        )
-    return RedirectResponse(f"/painel/tvs/{tv.id}?ok=proporcao", status_code=303)
+    return await forms.submit(
+        request,
+        session,
+        save,
+        keep=[visitor.user, tv],
+        then=lambda saved: f"/painel/tvs/{saved.id}?ok=proporcao",
+        again=lambda errors: _tv_page(
+            request, visitor, session, settings, tv, values=values, errors=errors
+        ),
+    )
 
 
 @router.post("/{tv_id}")
@@ -502,19 +498,16 @@ async def update_tv(
         changes = forms.validate(TVUpdate, changes_in)
         return await tv_service.update(session, tv, changes, user=visitor.user)
 
-    saved, errors = await forms.attempt(request, session, save, keep=[visitor.user, tv])
-    if saved is None:
-        return await _tv_page(
-            request,
-            visitor,
-            session,
-            settings,
-            tv,
-            values=values,
-            errors=errors,
-            status_code=errors.status_code,
-        )
-    return RedirectResponse(f"/painel/tvs/{tv.id}?ok=tv_salva", status_code=303)
+    return await forms.submit(
+        request,
+        session,
+        save,
+        keep=[visitor.user, tv],
+        then=lambda saved: f"/painel/tvs/{saved.id}?ok=tv_salva",
+        again=lambda errors: _tv_page(
+            request, visitor, session, settings, tv, values=values, errors=errors
+        ),
+    )
 
 
 @router.post("/{tv_id}/excluir")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth.policy import ensure_admin
@@ -80,7 +79,7 @@ async def _form_page(
     account: User | None,
     values: dict[str, Any],
     errors: forms.FormErrors,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     return render.view(
         request,
@@ -137,20 +136,15 @@ async def create_user(
     async def create() -> User:
         return await user_service.create(session, forms.validate(UserCreate, values))
 
-    created, errors = await forms.attempt(request, session, create, keep=[visitor.user])
-    if created is None:
-        values.pop("senha", None)
-        return await _form_page(
-            request,
-            visitor,
-            session,
-            account=None,
-            values=values,
-            errors=errors,
-            status_code=errors.status_code,
-        )
-    return RedirectResponse(
-        f"/painel/usuarios/{created.id}?ok=usuario_criado", status_code=303
+    return await forms.submit(
+        request,
+        session,
+        create,
+        keep=[visitor.user],
+        then=lambda created: f"/painel/usuarios/{created.id}?ok=usuario_criado",
+        again=lambda errors: _form_page(
+            request, visitor, session, account=None, values=values, errors=errors
+        ),
     )
 
 
@@ -190,7 +184,6 @@ async def _account_page(
         account=account,
         values=values,
         errors=errors,
-        status_code=errors.status_code if errors else 200,
     )
 
 
@@ -214,22 +207,15 @@ async def update_user(
             now=utcnow(),
         )
 
-    saved, errors = await forms.attempt(
-        request, session, save, keep=[visitor.user, account]
-    )
-    if saved is None:
-        values.pop("senha", None)
-        return await _form_page(
-            request,
-            visitor,
-            session,
-            account=account,
-            values=values,
-            errors=errors,
-            status_code=errors.status_code,
-        )
-    return RedirectResponse(
-        f"/painel/usuarios/{user_id}?ok=usuario_salvo", status_code=303
+    return await forms.submit(
+        request,
+        session,
+        save,
+        keep=[visitor.user, account],
+        then=lambda saved: f"/painel/usuarios/{saved.id}?ok=usuario_salvo",
+        again=lambda errors: _form_page(
+            request, visitor, session, account=account, values=values, errors=errors
+        ),
     )
 
 
@@ -244,7 +230,11 @@ async def delete_user(
         await user_service.delete(session, account, actor=visitor.user)
         return True
 
-    deleted, errors = await forms.attempt(request, session, delete, keep=[visitor.user])
-    if deleted is None:
-        return await _account_page(request, visitor, session, user_id, errors)
-    return RedirectResponse("/painel/usuarios?ok=usuario_excluido", status_code=303)
+    return await forms.submit(
+        request,
+        session,
+        delete,
+        keep=[visitor.user],
+        then=lambda _: "/painel/usuarios?ok=usuario_excluido",
+        again=lambda errors: _account_page(request, visitor, session, user_id, errors),
+    )
