@@ -171,11 +171,7 @@ async def login(
             settings=settings,
             now=utcnow(),
         )
-    return TokenPair(
-        access_token=issued.access_token,
-        refresh_token=issued.refresh_token,
-        expires_in=issued.expires_in,
-    )
+    return TokenPair.model_validate(issued, from_attributes=True)
 
 
 @router.post("/refresh", response_model=TokenPair, responses=_UNAUTHORIZED)
@@ -186,11 +182,7 @@ async def refresh(
     issued = await auth_service.refresh(
         session, refresh_token=data.refresh_token, settings=settings, now=utcnow()
     )
-    return TokenPair(
-        access_token=issued.access_token,
-        refresh_token=issued.refresh_token,
-        expires_in=issued.expires_in,
-    )
+    return TokenPair.model_validate(issued, from_attributes=True)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_UNAUTHORIZED)

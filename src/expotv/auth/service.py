@@ -187,15 +187,17 @@ async def _issue(
     )
 
 
+def _refresh_claims(settings: Settings, refresh_token: str) -> tokens.TokenClaims:
+    try:
+        return tokens.decode(settings, refresh_token, expected=tokens.TokenType.REFRESH)
+    except tokens.InvalidToken:
+        raise InvalidRefreshToken() from None
+
+
 async def refresh(
     session: AsyncSession, *, refresh_token: str, settings: Settings, now: datetime
 ) -> IssuedTokens:
-    try:
-        claims = tokens.decode(
-            settings, refresh_token, expected=tokens.TokenType.REFRESH
-        )
-    except tokens.InvalidToken:
-        raise InvalidRefreshToken() from None
+    claims = _refresh_claims(settings, refresh_token)
     stored = await session.get(RefreshToken, claims.jti)
     auth_session = await session.get(AuthSession, claims.session_id)
     if (
@@ -259,12 +261,7 @@ def _revoke_family_after_failure(
 async def logout(
     session: AsyncSession, *, refresh_token: str, settings: Settings, now: datetime
 ) -> None:
-    try:
-        claims = tokens.decode(
-            settings, refresh_token, expected=tokens.TokenType.REFRESH
-        )
-    except tokens.InvalidToken:
-        raise InvalidRefreshToken() from None
+    claims = _refresh_claims(settings, refresh_token)
     await end_session(
         session, session_id=claims.session_id, user_id=claims.user_id, now=now
     )

@@ -6,16 +6,15 @@ from fastapi import APIRouter, Query, status
 
 from expotv.auth.dependencies import CurrentUser
 from expotv.condominiums import service
-from expotv.condominiums.dependencies import VisibleCondominium
+from expotv.condominiums.dependencies import Condominiums, VisibleCondominium
 from expotv.condominiums.schemas import (
     CondominiumCreate,
     CondominiumRead,
     CondominiumUpdate,
 )
-from expotv.deps import AppSettings, DbSession, PresenceDep
-from expotv.pagination import Page, Pagination, page_of
+from expotv.deps import DbSession
+from expotv.pagination import Page, Pagination
 from expotv.schemas import RowId
-from expotv.tvs.dependencies import RequestTime
 
 router = APIRouter(prefix="/condominios", tags=["condominios"])
 
@@ -24,9 +23,7 @@ router = APIRouter(prefix="/condominios", tags=["condominios"])
 async def list_condominiums(
     user: CurrentUser,
     session: DbSession,
-    presence: PresenceDep,
-    settings: AppSettings,
-    now: RequestTime,
+    condominiums: Condominiums,
     page: Pagination,
     q: Annotated[
         str | None, Query(max_length=200, description="busca no nome e endereço")
@@ -37,17 +34,7 @@ async def list_condominiums(
     result = await service.list_visible(
         session, user=user, params=page, text=q, manager_id=manager_id
     )
-    pending = await presence.pending(tv for c in result.items for tv in c.tvs)
-    return page_of(
-        result,
-        lambda c: service.to_read(
-            c,
-            now=now,
-            presence=presence,
-            pending=pending,
-            default_zone=settings.timezone,
-        ),
-    )
+    return await condominiums.page(result)
 
 
 @router.post("", response_model=CondominiumRead, status_code=status.HTTP_201_CREATED)
@@ -55,28 +42,18 @@ async def create_condominium(
     data: CondominiumCreate,
     user: CurrentUser,
     session: DbSession,
-    presence: PresenceDep,
-    settings: AppSettings,
-    now: RequestTime,
+    condominiums: Condominiums,
 ) -> CondominiumRead:
     """Cria um condomínio (um Síndico vira o síndico dele, dentro do seu limite)."""
-    condominium = await service.create(session, data, user=user)
-    return await service.read(
-        condominium, now=now, presence=presence, default_zone=settings.timezone
-    )
+    return await condominiums.one(await service.create(session, data, user=user))
 
 
 @router.get("/{condominium_id}", response_model=CondominiumRead)
 async def get_condominium(
-    condominium: VisibleCondominium,
-    presence: PresenceDep,
-    settings: AppSettings,
-    now: RequestTime,
+    condominium: VisibleCondominium, condominiums: Condominiums
 ) -> CondominiumRead:
     """Mostra um condomínio com as suas TVs."""
-    return await service.read(
-        condominium, now=now, presence=presence, default_zone=settings.timezone
-    )
+    return await condominiums.one(condominium)
 
 
 @router.put("/{condominium_id}", response_model=CondominiumRead)
@@ -85,16 +62,12 @@ async def update_condominium(
     condominium: VisibleCondominium,
     user: CurrentUser,
     session: DbSession,
-    presence: PresenceDep,
-    settings: AppSettings,
-    now: RequestTime,
+    condominiums: Condominiums,
 ) -> CondominiumRead:
     """Altera nome, endereço, síndico ou fuso horário de um condomínio (corpo
     parcial)."""
-    condominium = await service.update(session, condominium, changes, user=user)
-    return await service.read(
-        condominium, now=now, presence=presence, default_zone=settings.timezone
-    )
+    updated = await service.update(session, condominium, changes, user=user)
+    return await condominiums.one(updated)
 
 
 @router.delete("/{condominium_id}", status_code=status.HTTP_204_NO_CONTENT)

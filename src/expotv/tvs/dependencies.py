@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -7,10 +8,13 @@ from fastapi import Depends, Path
 
 from expotv.auth.dependencies import CurrentUser
 from expotv.db import utcnow
-from expotv.deps import DbSession
+from expotv.deps import DbSession, PresenceDep
+from expotv.pagination import Page, PageResult, page_of
 from expotv.schemas import RowId
 from expotv.tvs import service
 from expotv.tvs.models import TV
+from expotv.tvs.presence import Presence
+from expotv.tvs.schemas import TVRead, TVStatusRead
 
 
 async def request_time() -> datetime:
@@ -28,3 +32,34 @@ async def get_visible_tv(tv_id: TVId, user: CurrentUser, session: DbSession) -> 
 
 
 VisibleTV = Annotated[TV, Depends(get_visible_tv)]
+
+
+@dataclass(frozen=True, slots=True)
+class TVReader:
+    """TVs as this request shows them: status as of its ``now``, pings not yet
+    written included."""
+
+    presence: Presence
+    now: datetime
+
+    async def one(self, tv: TV) -> TVRead:
+        return await service.read(tv, now=self.now, presence=self.presence)
+
+    async def status(self, tv: TV) -> TVStatusRead:
+        return await service.status_read(tv, now=self.now, presence=self.presence)
+
+    async def page(self, result: PageResult[TV]) -> Page[TVRead]:
+        pending = await self.presence.pending(result.items)
+        return page_of(
+            result,
+            lambda tv: service.to_read(
+                tv, now=self.now, presence=self.presence, pending=pending
+            ),
+        )
+
+
+async def get_tv_reader(presence: PresenceDep, now: RequestTime) -> TVReader:
+    return TVReader(presence=presence, now=now)
+
+
+TVs = Annotated[TVReader, Depends(get_tv_reader)]

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
 from expotv.auth.dependencies import CurrentUser
-from expotv.deps import AppSettings, DbSession, PresenceDep
-from expotv.pagination import Page, Pagination, page_of
+from expotv.deps import AppSettings, DbSession
+from expotv.pagination import Page, Pagination
 from expotv.playlist import overview
 from expotv.playlist.schemas import TVPlaylistRead
 from expotv.schemas import RowId
 from expotv.tvs import service
-from expotv.tvs.dependencies import RequestTime, VisibleTV
+from expotv.tvs.dependencies import RequestTime, TVs, VisibleTV
 from expotv.tvs.models import TVStatus
 from expotv.tvs.schemas import (
     TVCreate,
@@ -30,8 +30,7 @@ async def list_tvs(
     user: CurrentUser,
     session: DbSession,
     settings: AppSettings,
-    presence: PresenceDep,
-    now: RequestTime,
+    tvs: TVs,
     page: Pagination,
     condominium_id: Annotated[RowId | None, Query(alias="condominio_id")] = None,
     status_filter: Annotated[TVStatus | None, Query(alias="status")] = None,
@@ -44,51 +43,36 @@ async def list_tvs(
         session,
         user=user,
         params=page,
-        now=now,
+        now=tvs.now,
         settings=settings,
-        presence=presence,
+        presence=tvs.presence,
         condominium_id=condominium_id,
         status=status_filter,
         text=q,
     )
-    pending = await presence.pending(result.items)
-    return page_of(
-        result,
-        lambda tv: service.to_read(tv, now=now, presence=presence, pending=pending),
-    )
+    return await tvs.page(result)
 
 
 @router.post("", response_model=TVRead, status_code=status.HTTP_201_CREATED)
 async def create_tv(
-    data: TVCreate,
-    user: CurrentUser,
-    session: DbSession,
-    presence: PresenceDep,
-    now: RequestTime,
+    data: TVCreate, user: CurrentUser, session: DbSession, tvs: TVs
 ) -> TVRead:
     """Cadastra uma TV num condomínio; o código dela é gerado."""
-    tv = await service.create(session, data, user=user)
-    return await service.read(tv, now=now, presence=presence)
+    return await tvs.one(await service.create(session, data, user=user))
 
 
 @router.get("/{tv_id}", response_model=TVRead)
-async def get_tv(tv: VisibleTV, presence: PresenceDep, now: RequestTime) -> TVRead:
+async def get_tv(tv: VisibleTV, tvs: TVs) -> TVRead:
     """Mostra uma TV."""
-    return await service.read(tv, now=now, presence=presence)
+    return await tvs.one(tv)
 
 
 @router.put("/{tv_id}", response_model=TVRead)
 async def update_tv(
-    changes: TVUpdate,
-    tv: VisibleTV,
-    user: CurrentUser,
-    session: DbSession,
-    presence: PresenceDep,
-    now: RequestTime,
+    changes: TVUpdate, tv: VisibleTV, user: CurrentUser, session: DbSession, tvs: TVs
 ) -> TVRead:
     """Altera nome, condomínio ou proporções de uma TV (corpo parcial)."""
-    tv = await service.update(session, tv, changes, user=user)
-    return await service.read(tv, now=now, presence=presence)
+    return await tvs.one(await service.update(session, tv, changes, user=user))
 
 
 @router.delete("/{tv_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -98,11 +82,9 @@ async def delete_tv(tv: VisibleTV, user: CurrentUser, session: DbSession) -> Non
 
 
 @router.get("/{tv_id}/status", response_model=TVStatusRead)
-async def get_tv_status(
-    tv: VisibleTV, presence: PresenceDep, now: RequestTime
-) -> TVStatusRead:
+async def get_tv_status(tv: VisibleTV, tvs: TVs) -> TVStatusRead:
     """Diz se a TV está online e há quantos segundos foi o último ping."""
-    return await service.status_read(tv, now=now, presence=presence)
+    return await tvs.status(tv)
 
 
 @router.get("/{tv_id}/playlist", response_model=TVPlaylistRead)
@@ -122,9 +104,7 @@ async def set_tv_ratios(
     tv: VisibleTV,
     user: CurrentUser,
     session: DbSession,
-    presence: PresenceDep,
-    now: RequestTime,
+    tvs: TVs,
 ) -> TVRead:
     """Define quantos anúncios, avisos e notícias a TV exibe por ciclo."""
-    tv = await service.set_ratios(session, tv, changes, user=user)
-    return await service.read(tv, now=now, presence=presence)
+    return await tvs.one(await service.set_ratios(session, tv, changes, user=user))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import MISSING
 from sqlalchemy.exc import IntegrityError
@@ -79,16 +80,7 @@ async def register(
     if not settings.allow_registration:
         raise RegistrationDisabled()
     await throttle.hit(address=address)
-    return await _insert(
-        session,
-        User(
-            name=name,
-            email=email,
-            password_hash=await auth_service.hash_in_thread(password),
-            role=Role.VIEWER,
-            is_active=True,
-        ),
-    )
+    return await _insert(session, password, name=name, email=email, role=Role.VIEWER)
 
 
 async def create(session: AsyncSession, data: UserCreate) -> User:
@@ -97,16 +89,14 @@ async def create(session: AsyncSession, data: UserCreate) -> User:
     await _ensure_condominiums_exist(session, wanted)
     user = await _insert(
         session,
-        User(
-            name=data.name,
-            email=data.email,
-            password_hash=await auth_service.hash_in_thread(data.password),
-            role=role,
-            is_active=data.is_active,
-            ad_limit=data.ad_limit,
-            notice_limit=data.notice_limit,
-            condominium_limit=data.condominium_limit,
-        ),
+        data.password,
+        name=data.name,
+        email=data.email,
+        role=role,
+        is_active=data.is_active,
+        ad_limit=data.ad_limit,
+        notice_limit=data.notice_limit,
+        condominium_limit=data.condominium_limit,
     )
     if wanted:
         await repository.replace_viewer_condominiums(session, user.id, wanted)
@@ -117,19 +107,12 @@ async def create_admin(
     session: AsyncSession, *, name: str, email: str, password: str
 ) -> User:
     """A Master (command line and start-up bootstrap); inputs already validated."""
-    return await _insert(
-        session,
-        User(
-            name=name,
-            email=email,
-            password_hash=await auth_service.hash_in_thread(password),
-            role=Role.ADMIN,
-            is_active=True,
-        ),
-    )
+    return await _insert(session, password, name=name, email=email, role=Role.ADMIN)
 
 
-async def _insert(session: AsyncSession, user: User) -> User:
+async def _insert(session: AsyncSession, password: str, **fields: Any) -> User:
+    """A new user with ``fields``, its ``password`` hashed off the event loop."""
+    user = User(password_hash=await auth_service.hash_in_thread(password), **fields)
     if await repository.email_exists(session, user.email):
         raise EmailTaken()
     session.add(user)
