@@ -157,3 +157,30 @@ async def test_sindico_puts_an_anuncio_on_a_new_tv(
     assert await player.evaluate("window.__semRecarregar === true")
     await tv_context.close()
     await context.close()
+
+
+async def test_sindico_puts_an_aviso_on_the_lobby_tv_from_the_home_page(
+    browser: Browser, painel: Painel
+) -> None:
+    """The path a síndico new to the product takes: a few fields, one button."""
+    context = await new_context(browser, painel, None, phone=True)
+    page = await context.new_page()
+    await sign_in(page, painel, "sindico")
+    await page.get_by_role("link", name="Publicar um aviso").click()
+    await page.get_by_label("Título").fill("Água cortada amanhã")
+    await page.get_by_label("Mensagem").fill("A Sabesp avisou: sem água das 9h às 12h.")
+    # Already ticked when the síndico has one condomínio; ticked here either way.
+    await page.get_by_role(
+        "checkbox", name="Residencial Jardim das Acácias", exact=True
+    ).check()
+    await page.get_by_role("button", name="Publicar").click()
+    await expect(page.locator("[data-flash]")).to_have_text("Aviso publicado.")
+    await expect(page.locator("[data-item]").first).to_contain_text(
+        "Água cortada amanhã"
+    )
+    content = await page.request.get(
+        painel.url(f"/app/tv/{painel.tv_codes[0]}/content")
+    )
+    titles = [item["titulo"] for item in (await content.json())["itens"]]
+    assert "Água cortada amanhã" in titles
+    await context.close()
