@@ -42,7 +42,7 @@ import psutil  # type: ignore[import-untyped]
 
 from bench import client, results, stack, wrk
 from bench.fleet import Fleet, FleetSpec, fill, replace_items
-from bench.machine import describe
+from bench.machine import Load, cores, describe
 from bench.stack import BIN, HOST, ROOT, Run, Server, say
 from bench.uploads import image_file, median, time_uploads, video_file
 from bench.ws import hello_load
@@ -130,6 +130,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sweep-tvs", default="2000,20000,100000")
     parser.add_argument("--sweep-items", default="10,100,1000")
     parser.add_argument(
+        "--wait-quiet", type=float, default=0, metavar="SEGUNDOS",
+        help="espera até a carga de 1 minuto ficar abaixo do número de núcleos "
+        "(no máximo SEGUNDOS) antes de medir",
+    )  # fmt: skip
+    parser.add_argument(
         "--keep", action="store_true", help="mantém a pasta de trabalho"
     )
     parser.add_argument(
@@ -152,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("esta versão de `expotv serve` não tem --server")
     # The ceiling runs on the server the service runs on.
     args.ceiling_server = args.server or stack.default_server()
+    if args.wait_quiet:
+        wait_quiet(args.wait_quiet)
     run = Run(keep_dir=args.keep)
     say(
         f"pasta de trabalho {run.workdir}; banco {run.database_name()}; "
@@ -167,6 +174,18 @@ def main(argv: list[str] | None = None) -> int:
             report.save()
             say(f"resultados: {results.write()}")
     return exit_code
+
+
+def wait_quiet(seconds: float) -> None:
+    """Until the machine's 1-minute load is below its cores, or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    load = Load.now()
+    while load.is_busy and time.monotonic() < deadline:
+        say(f"carga {load.one} em {cores()} núcleos: esperando a máquina sossegar")
+        time.sleep(30)
+        load = Load.now()
+    if load.is_busy:
+        say(f"a carga continua em {load.one}: medindo assim mesmo (marcado)")
 
 
 # The default run -------------------------------------------------------------
