@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.painel.conftest import Painel, new_context, screenshot, sign_in
-from tests.integration.media.samples import incompressible_png
+from tests.integration.media.samples import avi_mpeg4, incompressible_png
 
 pytestmark = pytest.mark.browser
 
@@ -183,4 +183,39 @@ async def test_sindico_puts_an_aviso_on_the_lobby_tv_from_the_home_page(
     )
     titles = [item["titulo"] for item in (await content.json())["itens"]]
     assert "Água cortada amanhã" in titles
+    await context.close()
+
+
+async def test_a_video_turns_from_processando_into_no_ar_without_a_reload(
+    browser: Browser, painel: Painel
+) -> None:
+    """A video is converted off the request: the list shows it waiting, then on
+    air, by itself."""
+    context = await new_context(browser, painel, "sindico")
+    page = await context.new_page()
+    await page.goto(painel.url("/painel/anuncios/novo"))
+    await page.get_by_label("Título").fill("Vídeo da academia")
+    await page.get_by_role(
+        "checkbox", name="Residencial Jardim das Acácias", exact=True
+    ).check()
+    await page.locator("[data-file]").set_input_files(
+        files=[
+            {
+                "name": "academia.avi",
+                "mimeType": "video/x-msvideo",
+                # Converted to H.264 off the request, for a second or two.
+                "buffer": avi_mpeg4(audio=None, frames=300, size=(1280, 720)),
+            }
+        ]
+    )
+    await expect(page.locator("[data-file-info]")).to_contain_text("Vídeo")
+    await page.get_by_role("button", name="Publicar").click()
+    await expect(page.locator("[data-flash]")).to_have_text("Anúncio publicado.")
+    card = page.locator("[data-item]", has_text="Vídeo da academia")
+    await expect(card).to_have_attribute("data-status", "processando")
+    await expect(card.locator("[data-item-status] .badge")).to_have_text("Processando")
+    await page.evaluate("window.__semRecarregar = true")
+    await expect(card).to_have_attribute("data-status", "ativo", timeout=30_000)
+    await expect(card.locator("[data-item-status] .badge")).to_have_text("No ar")
+    assert await page.evaluate("window.__semRecarregar === true")
     await context.close()
