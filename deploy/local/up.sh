@@ -87,6 +87,8 @@ export EXPOTV_PUBLIC_MEDIA_URL=http://127.0.0.1:$moto_port/$bucket
 export EXPOTV_JWT_SECRET=$secret
 export EXPOTV_RUN_JOBS=false
 export EXPOTV_LOG_JSON=true
+# nginx on this machine adds X-Forwarded-For: believe it from loopback only.
+export EXPOTV_TRUSTED_PROXIES=127.0.0.1,::1
 # For deploy/smoke.sh:
 export EXPOTV_SMOKE_EMAIL=admin@expotv.local
 export EXPOTV_SMOKE_SENHA=$password

@@ -66,8 +66,11 @@ def test_every_process_group_has_a_vm() -> None:
 def test_env_names_settings_and_jobs_run_apart() -> None:
     env = FLY["env"]
 
-    assert set(env) <= SETTINGS | {"FORWARDED_ALLOW_IPS"}  # uvicorn's own
+    assert set(env) <= SETTINGS
     assert env["EXPOTV_RUN_JOBS"] == "false"
+    # The client address comes from Fly's proxy, believed from its private ranges.
+    assert env["EXPOTV_CLIENT_IP_HEADER"] == "Fly-Client-IP"
+    assert env["EXPOTV_TRUSTED_PROXIES"]
     assert env["EXPOTV_ENVIRONMENT"] == "production"
 
 

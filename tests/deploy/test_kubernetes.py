@@ -205,7 +205,11 @@ def test_api_trusts_the_ingress_for_client_addresses(overlay: str) -> None:
         e["name"]: e for e in api["spec"]["template"]["spec"]["containers"][0]["env"]
     }
 
-    assert env["FORWARDED_ALLOW_IPS"]["value"] == "*"
+    trusted = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        trusted_proxies=env["EXPOTV_TRUSTED_PROXIES"]["value"],
+    )
+    assert trusted.trusted_proxies
     assert env["EXPOTV_INSTANCE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == (
         "metadata.name"
     )
