@@ -297,5 +297,5 @@ class Mutation:
         changes = TVRatiosUpdate.model_validate(sent)
         async with context.database() as session:
             tv = await tv_service.set_ratios(session, tv, changes, user=context.user)
-        (node,) = await context.loaders.tv_nodes([tv])
+        (node,) = await TVNode.many(context, [tv])
         return node

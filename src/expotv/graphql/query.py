@@ -130,7 +130,7 @@ async def _item(
 class Query:
     @strawberry.field(description="Quem chama (o mesmo que GET /auth/me).")
     async def me(self, info: Info) -> UsuarioNode | None:
-        (node,) = await info.context.loaders.user_nodes([info.context.user])
+        (node,) = await UsuarioNode.many(info.context, [info.context.user])
         return node
 
     @strawberry.field(description="Os condomínios que o usuário pode ver.")
@@ -189,14 +189,14 @@ class Query:
                 status=status,
                 text=text,
             )
-        return _page(result, await context.loaders.tv_nodes(result.items))
+        return _page(result, await TVNode.many(context, result.items))
 
     @strawberry.field(description="Uma TV.")
     async def tv(self, info: Info, id: int) -> TVNode | None:
         context = info.context
         async with context.database() as session:
             tv = await tv_service.get_visible(session, id, user=context.user)
-        (node,) = await context.loaders.tv_nodes([tv])
+        (node,) = await TVNode.many(context, [tv])
         return node
 
     @strawberry.field(description="Os anúncios que o usuário pode ver.")
@@ -343,7 +343,7 @@ class Query:
                 text=text,
                 is_active=ativo,
             )
-        return _page(result, await context.loaders.user_nodes(result.items))
+        return _page(result, await UsuarioNode.many(context, result.items))
 
     @strawberry.field(description="Um usuário (somente Master).")
     async def usuario(self, info: Info, id: int) -> UsuarioNode | None:
@@ -352,5 +352,5 @@ class Query:
         ensure_admin(context.user)
         async with context.database() as session:
             user = await user_service.get(session, id)
-        (node,) = await context.loaders.user_nodes([user])
+        (node,) = await UsuarioNode.many(context, [user])
         return node

@@ -15,21 +15,25 @@ Enums are the domain's own, named by their contract values (``ativo``, ``online`
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Generic, Self, TypeVar
 
 import strawberry
 
 from expotv.ads.schemas import AdRead
+from expotv.condominiums.exceptions import CondominiumNotFound
 from expotv.condominiums.models import Condominium
 from expotv.content import ContentStatus, MediaKind
-from expotv.graphql.context import Info
+from expotv.graphql.context import GraphQLContext, Info
 from expotv.items.models import ContentItem
 from expotv.news.schemas import FeedRead, NewsRead
 from expotv.notices.schemas import NoticeRead
 from expotv.playlist.builder import ItemKind, Mode, Reason
+from expotv.tvs import service as tv_service
 from expotv.tvs.models import TV, TVStatus
 from expotv.tvs.schemas import TVRead
+from expotv.users.models import User
 from expotv.users.schemas import Level, UserRead
 
 StatusConteudo = strawberry.enum(
@@ -90,6 +94,23 @@ class TVNode:
     def of(cls, read: TVRead, model: TV) -> Self:
         return cls(model=model, **_fields(read, cls))
 
+    @classmethod
+    async def many(cls, context: GraphQLContext, tvs: Sequence[TV]) -> list[Self]:
+        """Nodes of ``tvs`` as REST reads them (status as of the request)."""
+        seen = await context.loaders.pending.load_many(list(tvs))
+        return [
+            cls.of(
+                tv_service.to_read(
+                    tv,
+                    now=context.now,
+                    presence=context.app.presence,
+                    pending={tv.id: pending} if pending else {},
+                ),
+                tv,
+            )
+            for tv, pending in zip(tvs, seen, strict=True)
+        ]
+
     @strawberry.field(description="segundos desde o último ping (null antes do 1º)")
     def segundos_desde_ultimo_ping(self, info: Info) -> int | None:
         if self.ultimo_ping is None:
@@ -98,14 +119,19 @@ class TVNode:
 
     @strawberry.field(description="o condomínio da TV")
     async def condominio(self, info: Info) -> CondominioNode:
-        return await info.context.loaders.condominium_node(self.model.condominium_id)
+        condominium = await info.context.loaders.condominium.load(
+            self.model.condominium_id
+        )
+        if condominium is None:
+            raise CondominiumNotFound()
+        return CondominioNode.of(condominium)
 
     @strawberry.field(
         description="o que a TV passa agora e o que não passa (GET /tvs/{id}/"
         "playlist); ler não é um ping"
     )
     async def playlist(self, info: Info) -> PlaylistNode:
-        return await info.context.loaders.playlist.load(self.model)
+        return PlaylistNode.of(await info.context.loaders.playlist.load(self.model))
 
 
 @strawberry.type(name="Condominio")
@@ -130,13 +156,19 @@ class CondominioNode:
             model=model,
         )
 
+    @classmethod
+    async def many(cls, context: GraphQLContext, ids: Iterable[int]) -> list[Self]:
+        """The nodes of the condomínios among ``ids`` the caller may see."""
+        found = await context.loaders.condominium.load_many(list(ids))
+        return [cls.of(c) for c in found if c is not None]
+
     @strawberry.field(description="fuso horário IANA em que as janelas são lidas")
     def fuso_horario(self, info: Info) -> str:
         return self.model.timezone or info.context.settings.timezone
 
     @strawberry.field(description="as TVs do condomínio")
     async def tvs(self, info: Info) -> list[TVNode]:
-        return await info.context.loaders.tv_nodes(self.model.tvs)
+        return await TVNode.many(info.context, self.model.tvs)
 
 
 @strawberry.type(name="Horario", description="janela semanal (dias ISO, 1 = segunda)")
@@ -171,7 +203,7 @@ class ItemNode:
     @strawberry.field(description="os condomínios visíveis entre os alvos do item")
     async def condominios(self, info: Info) -> list[CondominioNode]:
         # ``condominios_ids`` already holds only the ones the caller may see.
-        return await info.context.loaders.condominium_nodes(self.condominios_ids)
+        return await CondominioNode.many(info.context, self.condominios_ids)
 
 
 @strawberry.type(name="Anuncio")
@@ -249,6 +281,14 @@ class UsuarioNode:
     def of(cls, read: UserRead) -> Self:
         return cls(**_fields(read, cls))
 
+    @classmethod
+    async def many(cls, context: GraphQLContext, users: Sequence[User]) -> list[Self]:
+        ids = await context.loaders.condominium_ids.load_many(list(users))
+        return [
+            cls.of(UserRead.build(user, user_ids))
+            for user, user_ids in zip(users, ids, strict=True)
+        ]
+
 
 @strawberry.type(name="ItemPlaylist", description="um item como a TV o recebe")
 class ItemPlaylistNode:
@@ -308,3 +348,16 @@ class PlaylistNode:
     valido_ate: datetime | None
     itens: list[ItemPlaylistNode]
     fora: list[ItemForaNode]
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Self:
+        """From the body ``GET /tvs/{id}/playlist`` answers with."""
+        valid_until = body["valido_ate"]
+        return cls(
+            versao=body["versao"],
+            modo=Mode(body["modo"]),
+            gerado_em=datetime.fromisoformat(body["gerado_em"]),
+            valido_ate=datetime.fromisoformat(valid_until) if valid_until else None,
+            itens=[ItemPlaylistNode.of(item) for item in body["itens"]],
+            fora=[ItemForaNode.of(item) for item in body["fora"]],
+        )
