@@ -15,6 +15,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from expotv.condominiums.models import Condominium
+from expotv.config import Settings
 from expotv.tvs.codes import generate_code
 from expotv.tvs.models import TV
 from expotv.users.models import Role
@@ -25,6 +26,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.mariadb]
 
 # "Within a second or two": the nudge normally takes milliseconds.
 NUDGE_SECONDS = 2.0
+# The outage test's TV pings once every this many polling rounds.
+PING_EVERY = 3
 
 
 async def make_tv(cluster: Cluster) -> TV:
@@ -146,14 +149,23 @@ async def test_tvs_keep_getting_200_while_redis_stops_and_restarts(
     headers = await cluster.factory.headers(await cluster.factory.user(Role.ADMIN))
     content = f"/app/tv/{tv.code}/content"
     statuses: list[int] = []
+    pings = 0
 
     async def poll(client: httpx.AsyncClient, rounds: int) -> None:
-        for _ in range(rounds):
+        # Content is read from every instance every round (to see any gap); the
+        # TV pings like a TV, within EXPOTV_PING_MAX_PER_CODE_PER_MINUTE (its
+        # player pings every 30 s): a faster pinger is refused by that cap, Redis
+        # or not. One ping every PING_EVERY rounds, on the instances in turn.
+        nonlocal pings
+        for n in range(rounds):
             for instance in cluster.instances:
                 response = await client.get(instance.url + content)
                 statuses.append(response.status_code)
+            if n % PING_EVERY == 0:
+                instance = cluster.instances[pings % len(cluster.instances)]
                 ping = await client.post(f"{instance.url}/app/tv/{tv.code}/ping")
                 statuses.append(ping.status_code)
+                pings += 1
             await asyncio.sleep(0.1)
 
     async with httpx.AsyncClient(timeout=5) as client:
@@ -174,6 +186,7 @@ async def test_tvs_keep_getting_200_while_redis_stops_and_restarts(
         current = await versions(client, cluster, tv)
 
     assert set(statuses) == {200}, statuses
+    assert 0 < pings <= Settings.model_fields["ping_max_per_code_per_minute"].default
     assert len(set(current)) == 1
     assert current[0] != hello["versao"]
     assert nudge == {"evento": "conteudo_atualizado", "versao": current[0]}
