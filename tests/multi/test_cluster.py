@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -190,3 +191,153 @@ async def test_tvs_keep_getting_200_while_redis_stops_and_restarts(
     assert len(set(current)) == 1
     assert current[0] != hello["versao"]
     assert nudge == {"evento": "conteudo_atualizado", "versao": current[0]}
+
+
+async def ping_versions(
+    client: httpx.AsyncClient, cluster: Cluster, tv: TV
+) -> list[str]:
+    """The ``versao`` each instance's ping tells the TV (one ping per instance)."""
+    result = []
+    for instance in cluster.instances:
+        response = await client.post(f"{instance.url}/app/tv/{tv.code}/ping")
+        assert response.status_code == 200, (instance.name, response.text)
+        result.append(response.json()["versao"])
+    return result
+
+
+async def test_an_emergency_takes_over_a_tv_on_every_instance_until_deleted(
+    cluster: Cluster,
+) -> None:
+    a, b, _ = cluster.instances
+    manager = await cluster.factory.user(Role.MANAGER)
+    condo = await cluster.factory.add(
+        Condominium(name=f"Cond {support.run_id()}", manager_id=manager.id)
+    )
+    tv = await cluster.factory.add(
+        TV(code=generate_code(), name="TV do hall", condominium_id=condo.id)
+    )
+    headers = await cluster.factory.headers(manager)
+    async with httpx.AsyncClient(timeout=10) as client:
+        party = await client.post(
+            f"{a.url}/avisos",
+            json={
+                "nome": "Festa junina",
+                "mensagem": "Sábado no salão de festas.",
+                "condominios_ids": [condo.id],
+            },
+            headers=headers,
+        )
+        assert party.status_code == 201, party.text
+        before = await versions(client, cluster, tv)
+        assert len(set(before)) == 1
+        assert await ping_versions(client, cluster, tv) == before
+
+        sockets = [
+            await connect(f"{i.ws_url}/app/tv/{tv.code}/ws") for i in cluster.instances
+        ]
+        try:
+            hellos = [await next_event(ws, NUDGE_SECONDS) for ws in sockets]
+            raised = await client.post(
+                f"{a.url}/avisos",
+                json={
+                    "nome": "URGENTE: vazamento de gás",
+                    "mensagem": "Saiam do prédio pela escada.",
+                    "condominios_ids": [condo.id],
+                    "emergencia": True,
+                },
+                headers=headers,
+            )
+            assert raised.status_code == 201, raised.text
+            alarm = raised.json()
+            # Every instance's socket is told within the bound, each once.
+            nudges = [await next_event(ws, NUDGE_SECONDS) for ws in sockets]
+            pinged = await ping_versions(client, cluster, tv)
+            bodies = [
+                (await client.get(f"{i.url}/app/tv/{tv.code}/content")).json()
+                for i in cluster.instances
+            ]
+
+            deleted = await client.delete(
+                f"{b.url}/avisos/{alarm['id']}", headers=headers
+            )
+            assert deleted.status_code == 204, deleted.text
+            restored = [await next_event(ws, NUDGE_SECONDS) for ws in sockets]
+            pinged_after = await ping_versions(client, cluster, tv)
+        finally:
+            for ws in sockets:
+                await ws.close()
+        after = await versions(client, cluster, tv)
+
+    assert hellos == [{"evento": "conectado", "versao": before[0]}] * 3
+    during = bodies[0]["versao"]
+    assert during != before[0]
+    assert nudges == [{"evento": "conteudo_atualizado", "versao": during}] * 3
+    assert pinged == [during] * 3
+    for body in bodies:
+        assert body["versao"] == during
+        assert body["modo"] == "emergencia"
+        assert [(i["tipo"], i["id"]) for i in body["itens"]] == [("aviso", alarm["id"])]
+    assert restored == [{"evento": "conteudo_atualizado", "versao": before[0]}] * 3
+    assert pinged_after == before
+    assert after == before
+
+
+async def test_a_start_and_an_expiry_nudge_each_socket_once_on_every_instance(
+    cluster: Cluster,
+) -> None:
+    """Each edge is popped by one instance, and every instance's sockets hear of
+    it once (``playlist-edges`` runs every second across the three)."""
+    tv = await make_tv(cluster)
+    headers = await cluster.factory.headers(await cluster.factory.user(Role.ADMIN))
+    async with httpx.AsyncClient(timeout=10) as client:
+        before = await versions(client, cluster, tv)
+        sockets = [
+            await connect(f"{i.ws_url}/app/tv/{tv.code}/ws") for i in cluster.instances
+        ]
+        try:
+            hellos = [await next_event(ws, NUDGE_SECONDS) for ws in sockets]
+            now = time.time()
+            starts, ends = now + 3, now + 6
+            created = await client.post(
+                f"{cluster.instances[0].url}/avisos",
+                json={
+                    "nome": "Promoção relâmpago",
+                    "mensagem": "Só por alguns segundos.",
+                    "condominios_ids": [tv.condominium_id],
+                    "data_inicio": _iso(starts),
+                    "data_expiracao": _iso(ends),
+                },
+                headers=headers,
+            )
+            assert created.status_code == 201, created.text
+            assert created.json()["status"] == "agendado"
+            # An agendado item changes no playlist until it starts: no nudge.
+            started = [await next_event(ws, 3 + 2 + NUDGE_SECONDS) for ws in sockets]
+            ended = [await next_event(ws, 3 + 2 + NUDGE_SECONDS) for ws in sockets]
+            extra = [await _frames_within(ws, 2.5) for ws in sockets]
+        finally:
+            for ws in sockets:
+                await ws.close()
+        after = await versions(client, cluster, tv)
+
+    assert hellos == [{"evento": "conectado", "versao": before[0]}] * 3
+    assert len({frame["versao"] for frame in started}) == 1
+    assert started[0]["evento"] == "conteudo_atualizado"
+    assert started[0]["versao"] != before[0]
+    assert ended == [{"evento": "conteudo_atualizado", "versao": before[0]}] * 3
+    assert extra == [[]] * 3
+    assert after == before
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+async def _frames_within(ws: ClientConnection, seconds: float) -> list[dict[str, Any]]:
+    """Every frame but keep-alive pings that arrives within ``seconds``."""
+    frames: list[dict[str, Any]] = []
+    try:
+        while True:
+            frames.append(await next_event(ws, seconds))
+    except TimeoutError:
+        return frames
