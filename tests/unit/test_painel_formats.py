@@ -58,7 +58,9 @@ def test_expiry_presets_end_the_day_in_the_zone() -> None:
         ("Em 7 dias", "13/12/2026 23:59"),
         ("Em 30 dias", "05/01/2027 23:59"),
     ]
-    assert zone_label(SAO_PAULO) == "Sao Paulo"
+    assert zone_label(SAO_PAULO) == "São Paulo"
+    assert zone_label(ZoneInfo("America/Porto_Velho")) == "Porto Velho"
+    assert zone_label(ZoneInfo("Europe/Lisbon")) == "Lisbon"
 
 
 def test_durations_and_sizes() -> None:

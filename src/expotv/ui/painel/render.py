@@ -165,9 +165,23 @@ def page(
     )
 
 
+# IANA spells Brazil's cities without accents; people read them with.
+_CITY_NAMES = {
+    "Sao_Paulo": "São Paulo",
+    "Maceio": "Maceió",
+    "Belem": "Belém",
+    "Santarem": "Santarém",
+    "Cuiaba": "Cuiabá",
+    "Araguaina": "Araguaína",
+    "Eirunepe": "Eirunepé",
+    "Noronha": "Fernando de Noronha",
+}
+
+
 def zone_label(zone: ZoneInfo) -> str:
-    """``America/Sao_Paulo`` -> ``Sao Paulo`` (how the zone is named on forms)."""
-    return zone.key.rsplit("/", 1)[-1].replace("_", " ")
+    """``America/Sao_Paulo`` -> ``São Paulo`` (how the zone is named on forms)."""
+    city = zone.key.rsplit("/", 1)[-1]
+    return _CITY_NAMES.get(city, city.replace("_", " "))
 
 
 def date_presets(now: datetime, zone: ZoneInfo) -> list[tuple[str, str]]:
