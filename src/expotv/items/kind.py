@@ -75,15 +75,16 @@ class KindNames:
     def say(self, template: str, **values: object) -> str:
         """``template`` in this kind's words: ``{singular}``, ``{plural}`` and the
         words that agree with it, written masculine (``{o}``, ``{os}``, ``{um}``,
-        ``{do}``): "Mostra {um} {singular}." -> "Mostra um anúncio."."""
+        ``{do}``; ``{Os}``, ``{Um}`` to open a sentence): "Mostra {um} {singular}."
+        -> "Mostra um anúncio."."""
         gender = _FEMININE if self.feminine else _MASCULINE
         return template.format(
             singular=self.singular, plural=self.plural, **gender, **values
         )
 
 
-_MASCULINE = {"o": "o", "os": "os", "um": "um", "do": "do"}
-_FEMININE = {"o": "a", "os": "as", "um": "uma", "do": "da"}
+_MASCULINE = {"o": "o", "os": "os", "um": "um", "do": "do", "Os": "Os", "Um": "Um"}
+_FEMININE = {"o": "a", "os": "as", "um": "uma", "do": "da", "Os": "As", "Um": "Uma"}
 
 
 class ContentKind(Generic[ItemT, CreateT, UpdateT, ReadT]):
