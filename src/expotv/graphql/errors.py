@@ -6,7 +6,7 @@ REST answers with, ``extensions.status`` the HTTP status it would be.
                                       REST 422 list (``msg`` in pt-BR)
     refused before running            ``Refused``: limits, CSRF, authentication
     GraphQL's own (syntax, unknown    400 ``graphql_invalid`` (graphql-core's
-    field, variable of a wrong type)  message, which quotes the schema's names)
+    field, variable of a wrong type)  message in Portuguese: ``messages``)
     anything else in a resolver       500 ``internal_error``, masked and logged
 """
 
@@ -20,6 +20,7 @@ from graphql import GraphQLError
 from pydantic import ValidationError
 
 from expotv.errors import ExpoError, Invalid
+from expotv.graphql.messages import in_portuguese
 from expotv.validation import translate_errors
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,9 @@ def contract_error(error: GraphQLError) -> GraphQLError:
     if error.path is None or original is None or isinstance(original, GraphQLError):
         # Before execution (syntax, validation, variables) or graphql-core's own.
         return _rebuilt(
-            error, error.message, {"code": "graphql_invalid", "status": 400}
+            error,
+            in_portuguese(error.message),
+            {"code": "graphql_invalid", "status": 400},
         )
     log.error(
         "erro inesperado no GraphQL em %s",
