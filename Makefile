@@ -28,7 +28,7 @@ run: sync-run
 ## Every test: unit, integration on SQLite and MariaDB, Redis, S3, browser; coverage gate.
 test: sync
 	bash scripts/test-deps.sh
-	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
+	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=85 --durations=15 $(PYTEST_ARGS)
 
 lint: sync
 	$(UV) run ruff check .
