@@ -124,6 +124,21 @@ async def _ad_create(ctx: Ctx, target: str) -> Call:
     )
 
 
+async def _ad_create_on_tv_of_b(ctx: Ctx, target: str) -> Call:
+    """An anúncio for A's condomínio restricted to B's TV (multipart, as the
+    dashboard sends it)."""
+    w = ctx.world
+    return Call(
+        "/anuncios",
+        data={
+            "nome": "Anúncio no elevador",
+            "condominios_ids": str(w.condo("own")),
+            "tvs_ids": str(w.tv("other").id),
+        },
+        files={"arquivo": ("novo.png", png_bytes(), "image/png")},
+    )
+
+
 async def _refresh_token(ctx: Ctx) -> str:
     login = await ctx.client.post(
         "/auth/login", json={"email": ctx.world.sa.email, "senha": support.PASSWORD}
@@ -357,6 +372,13 @@ TABLE: list[Row] = [
         _ad_create,
         {"own": E(201, 201, 403), "other": E(201, 404, 403)},
     ),
+    Row(
+        "POST",
+        "/anuncios",
+        _ad_create_on_tv_of_b,
+        {"own": E(422, 404, 403)},
+        variant="TV of B",
+    ),
     Row("GET", "/anuncios/{ad_id}", call("/anuncios/{id}", "ad"), ITEM_READ),
     Row(
         "PUT", "/anuncios/{ad_id}", call("/anuncios/{id}", "ad", json=_name), ITEM_WRITE
@@ -420,6 +442,13 @@ TABLE: list[Row] = [
         call("/avisos/{id}", "notice", json=lambda w, t: {"sindico_ids": [w.sb.id]}),
         {"own": E(200, 422, 403)},
         variant="signer of B",
+    ),
+    Row(
+        "PUT",
+        "/avisos/{notice_id}",
+        call("/avisos/{id}", "notice", json=_tv_of_b),
+        {"own": E(422, 404, 403)},
+        variant="TV of B",
     ),
     Row(
         "PUT",
