@@ -21,6 +21,7 @@ from expotv.condominiums.models import Condominium
 from expotv.config import Settings
 from expotv.main import create_app
 from expotv.media import images
+from tests.cost import MB, WALL_SECONDS, measured
 from tests.integration.media import samples
 from tests.integration.media.conftest import (
     count_ads,
@@ -29,7 +30,6 @@ from tests.integration.media.conftest import (
     refusal,
     upload_ad,
 )
-from tests.integration.media.cost import MB, WALL_SECONDS, measured
 
 
 @pytest.mark.parametrize(

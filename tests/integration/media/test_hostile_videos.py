@@ -18,6 +18,7 @@ from expotv.context import context_of
 from expotv.db import session_scope, utcnow
 from expotv.media import service as media_service
 from expotv.media import tasks
+from tests.cost import MB, WALL_SECONDS, measured
 from tests.integration.media import samples
 from tests.integration.media.conftest import (
     RecordingQueue,
@@ -27,7 +28,6 @@ from tests.integration.media.conftest import (
     upload_ad,
     waiting_ad,
 )
-from tests.integration.media.cost import MB, WALL_SECONDS, measured
 
 
 @pytest.fixture(scope="session")

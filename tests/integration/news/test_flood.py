@@ -19,7 +19,7 @@ from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.news import jobs as news_jobs
 from expotv.news.models import NewsFeed, NewsItem
-from tests.integration.media.cost import MB, WALL_SECONDS, measured
+from tests.cost import MB, WALL_SECONDS, measured
 from tests.integration.news.feedkit import FeedServer, Route, rss, rss_item
 from tests.support import Factory
 

@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 
 from expotv.config import Settings
 from tests import support
-from tests.integration.media.cost import measured
+from tests.cost import measured
 from tests.integration.realtime.helpers import make_tv
 
 pytestmark = pytest.mark.slow
