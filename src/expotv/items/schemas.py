@@ -118,9 +118,15 @@ class WindowIn(ApiModel):
 
 
 class WindowRead(ApiModel):
-    days: list[int] = Field(alias="dias")
-    start: str = Field(alias="inicio")
-    end: str = Field(alias="fim")
+    """Janela semanal; com `fim` antes de `inicio` ela passa da meia-noite e
+    pertence ao dia em que começa."""
+
+    days: list[int] = Field(
+        alias="dias",
+        description="dias da semana ISO em que a janela começa (1 = segunda)",
+    )
+    start: str = Field(alias="inicio", description="HH:MM, no fuso do condomínio")
+    end: str = Field(alias="fim", description="HH:MM, no fuso do condomínio")
 
 
 def to_windows(values: list[WindowIn] | None) -> weekly.Windows:
@@ -183,11 +189,27 @@ class ItemRead(ReadModel):
 
     name: str = Field(alias="nome")
     condominium_ids: list[int] = Field(alias="condominios_ids")
-    status: ContentStatus
-    starts_at: datetime | None = Field(alias="data_inicio")
-    expires_at: datetime | None = Field(alias="data_expiracao")
-    windows: list[WindowRead] = Field(alias="horarios")
-    tv_ids: list[int] = Field(alias="tvs_ids")
+    status: ContentStatus = Field(
+        description="agendado antes de data_inicio; expirado depois de "
+        "data_expiracao; só itens ativo passam"
+    )
+    starts_at: datetime | None = Field(
+        alias="data_inicio",
+        description="antes deste momento o item fica agendado e não passa",
+    )
+    expires_at: datetime | None = Field(
+        alias="data_expiracao", description="depois deste momento o item não passa"
+    )
+    windows: list[WindowRead] = Field(
+        alias="horarios",
+        description="janelas semanais em que o item passa, no fuso do condomínio "
+        "de cada TV; vazio: sempre",
+    )
+    tv_ids: list[int] = Field(
+        alias="tvs_ids",
+        description="TVs onde o item passa (só as que quem pede pode ver); vazio: "
+        "todas as TVs dos condomínios",
+    )
     archive_url: str | None
     media_kind: MediaKind | None = Field(alias="tipo_midia")
     thumbnail_url: str | None

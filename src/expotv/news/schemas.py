@@ -43,6 +43,9 @@ WritableStatus = Literal["ativo", "inativo"]
 DEFAULT_DURATION_SECONDS = 10
 
 
+_EXPIRY = "depois deste momento a notícia não passa"
+
+
 class NewsCreate(ApiModel):
     title: Title = Field(alias="titulo")
     summary: Summary = Field(default="", alias="resumo")
@@ -51,7 +54,9 @@ class NewsCreate(ApiModel):
     link: HttpUrl | None = None
     status: WritableStatus = "ativo"
     published_at: UtcDatetime | None = Field(default=None, alias="publicado_em")
-    expires_at: UtcDatetime | None = Field(default=None, alias="data_expiracao")
+    expires_at: UtcDatetime | None = Field(
+        default=None, alias="data_expiracao", description=_EXPIRY
+    )
     duration_seconds: Duration = Field(
         default=DEFAULT_DURATION_SECONDS, alias="duracao"
     )
@@ -66,7 +71,7 @@ class NewsUpdate(PartialModel):
     status: WritableStatus | MISSING = MISSING
     published_at: UtcDatetime | MISSING = Field(default=MISSING, alias="publicado_em")
     expires_at: UtcDatetime | None | MISSING = Field(
-        default=MISSING, alias="data_expiracao"
+        default=MISSING, alias="data_expiracao", description=_EXPIRY
     )
     duration_seconds: Duration | MISSING = Field(default=MISSING, alias="duracao")
 
@@ -79,7 +84,7 @@ class NewsRead(ReadModel):
     link: str | None
     status: ContentStatus
     published_at: datetime | None = Field(alias="publicado_em")
-    expires_at: datetime | None = Field(alias="data_expiracao")
+    expires_at: datetime | None = Field(alias="data_expiracao", description=_EXPIRY)
     duration_seconds: int = Field(alias="duracao")
 
     @classmethod

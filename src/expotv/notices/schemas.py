@@ -69,4 +69,4 @@ class NoticeRead(ItemRead):
 
     message: str = Field(alias="mensagem")
     signer_ids: list[int] = Field(alias="sindico_ids")
-    is_emergency: bool = Field(alias="emergencia")
+    is_emergency: bool = Field(alias="emergencia", description=_EMERGENCY)
