@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     jwt_algorithm: str = "HS256"
     access_token_seconds: int = Field(default=86400, ge=60)
     refresh_token_seconds: int = Field(default=30 * 86400, ge=60)
+    # How long a request may trust a login session found alive (0: ask the database
+    # every time); logout, password and user changes retire it at once anyway.
+    auth_cache_seconds: int = Field(default=30, ge=0, le=3600)
     allow_registration: bool = True
 
     master_email: str | None = None

@@ -41,6 +41,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
+from expotv.auth.sessions import SessionRevocations
 from expotv.cache import Cache, PubSub, create_cache, create_pubsub
 from expotv.cache.ratelimit import RateLimiter
 from expotv.cache.redis import RedisCache
@@ -167,6 +168,9 @@ async def open_context(
         )
         pending: list[PendingPings] = [p for p in (heartbeats, shared_pings) if p]
         sessionmaker.hooks.append(invalidator)
+        sessionmaker.hooks.append(
+            SessionRevocations(cache, ttl_seconds=settings.auth_cache_seconds)
+        )
         context = AppContext(
             settings=settings,
             engine=engine,

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from expotv.auth import service as auth_service
-from expotv.auth import tokens
+from expotv.auth import sessions, tokens
 from expotv.auth.exceptions import Unauthorized
 from expotv.context import context_of
 from expotv.db import utcnow
@@ -27,14 +26,20 @@ async def get_current_user(
 ) -> User:
     if not token:
         raise Unauthorized("autenticação necessária")
+    context = context_of(request.app)
     try:
         claims = tokens.decode(
-            context_of(request.app).settings, token, expected=tokens.TokenType.ACCESS
+            context.settings, token, expected=tokens.TokenType.ACCESS
         )
     except tokens.InvalidToken:
         raise Unauthorized() from None
-    user = await auth_service.user_of_live_session(
-        session, user_id=claims.user_id, session_id=claims.session_id, now=utcnow()
+    user = await sessions.user_of_live_session(
+        session,
+        cache=context.cache,
+        ttl_seconds=context.settings.auth_cache_seconds,
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        now=utcnow(),
     )
     if user is None:
         raise Unauthorized()

@@ -4,7 +4,8 @@ login       one AuthSession (its id is the tokens' ``sid``) + one RefreshToken
 refresh     the presented RefreshToken is marked used, a new one is issued;
             a used one presented again revokes the whole session (its family)
 logout      the session is revoked: its access tokens die with it, since
-            ``CurrentUser`` checks the session on every request
+            ``CurrentUser`` checks the session on every request (through a brief
+            cache that every revocation here retires: ``expotv.auth.sessions``)
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic import MISSING
-from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from expotv.auth import tokens
+from expotv.auth import sessions, tokens
 from expotv.auth.exceptions import (
     InvalidCredentials,
     InvalidRefreshToken,
@@ -122,27 +123,6 @@ async def login(
     return await _issue(session, user, auth_session, settings=settings, now=now)
 
 
-async def user_of_live_session(
-    session: AsyncSession, *, user_id: int, session_id: str, now: datetime
-) -> User | None:
-    """The user, only while its login session is alive and the user active.
-
-    The one check behind every authenticated request (bearer token or cookie):
-    logout, deactivation, deletion and password changes end access at once.
-    """
-    return await session.scalar(
-        select(User)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            User.is_active.is_(True),
-            AuthSession.id == session_id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
-        )
-    )
-
-
 async def _issue(
     session: AsyncSession,
     user: User,
@@ -210,7 +190,9 @@ async def refresh(
     ):
         raise InvalidRefreshToken()
     if stored.used_at is not None:
-        _revoke_family_after_failure(session, auth_session.id, now)
+        _revoke_family_after_failure(
+            session, auth_session.id, auth_session.user_id, now
+        )
         raise RefreshTokenReused()
     # The condition makes two concurrent uses race in the database: exactly one
     # wins, the other is a reuse (and ends the session, as a stolen token would).
@@ -224,7 +206,9 @@ async def refresh(
         ),
     )
     if result.rowcount != 1:
-        _revoke_family_after_failure(session, auth_session.id, now)
+        _revoke_family_after_failure(
+            session, auth_session.id, auth_session.user_id, now
+        )
         raise RefreshTokenReused()
     user = await session.get(User, claims.user_id)
     if user is None or not user.is_active:
@@ -234,7 +218,7 @@ async def refresh(
 
 
 def _revoke_family_after_failure(
-    session: AsyncSession, session_id: str, now: datetime
+    session: AsyncSession, session_id: str, user_id: int, now: datetime
 ) -> None:
     """Revoke the session even though this request fails (and rolls back).
 
@@ -256,6 +240,7 @@ def _revoke_family_after_failure(
         log.warning("refresh token reused: session %s revoked", session_id)
 
     on_rollback(session, revoke)
+    sessions.user_changed_even_on_rollback(session, user_id)
 
 
 async def logout(
@@ -282,6 +267,7 @@ async def end_session(
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
+    sessions.user_changed(session, user_id)
 
 
 async def revoke_user_sessions(
@@ -300,6 +286,7 @@ async def revoke_user_sessions(
     await session.execute(
         statement.values(revoked_at=now).execution_options(synchronize_session=False)
     )
+    sessions.user_changed(session, user_id)
 
 
 async def update_own_account(
@@ -317,11 +304,13 @@ async def update_own_account(
     stolen token guessing the password is blocked where the login form is.
     """
     await throttle.ensure_password_check_allowed(email=user.email)
-    if not await verify_in_thread(changes.current_password, user.password_hash):
+    password_hash = await sessions.refresh_password_hash(session, user)
+    if not await verify_in_thread(changes.current_password, password_hash):
         await throttle.record_failure(email=user.email, address=None)
         raise WrongPassword()
     await throttle.record_success(email=user.email)
     changes.copy_sent(user, "name")
+    sessions.user_changed(session, user.id)
     if changes.password is not MISSING:
         user.password_hash = await hash_in_thread(changes.password)
         # Whoever else holds this account loses it; the caller stays signed in.

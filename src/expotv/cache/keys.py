@@ -8,7 +8,9 @@ PREFIX = "expotv"
 
 # Families whose entries another instance may delete (invalidate). While Redis is
 # down such deletes are missed, so local stand-ins of these must not live long.
-INVALIDATED_FAMILIES = frozenset({"playlist", "tv-unknown"})
+INVALIDATED_FAMILIES = frozenset(
+    {"playlist", "tv-unknown", "auth-session", "auth-user"}
+)
 
 
 def playlist(code: str) -> str:
@@ -17,6 +19,16 @@ def playlist(code: str) -> str:
 
 def unknown_tv(code: str) -> str:
     return f"{PREFIX}:tv-unknown:{code.upper()}"
+
+
+def auth_session(session_id: str) -> str:
+    """A login session found alive, with its user (``expotv.auth.sessions``)."""
+    return f"{PREFIX}:auth-session:{session_id}"
+
+
+def auth_user_generation(user_id: int) -> str:
+    """The generation a user's cached sessions must carry to be trusted."""
+    return f"{PREFIX}:auth-user:{user_id}"
 
 
 def tv_lookup_block(address: str) -> str:

@@ -32,7 +32,7 @@ from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from expotv.auth import service as auth_service
+from expotv.auth import sessions as auth_sessions
 from expotv.config import Settings
 from expotv.graphql import limits
 from expotv.graphql.context import GraphQLContext
@@ -123,8 +123,10 @@ class RequestGuard(SchemaExtension):
             await _check_csrf(context)
         if context._user is None:
             async with context.database() as session:
-                user = await auth_service.user_of_live_session(
+                user = await auth_sessions.user_of_live_session(
                     session,
+                    cache=context.app.cache,
+                    ttl_seconds=context.settings.auth_cache_seconds,
                     user_id=credentials.user_id,
                     session_id=credentials.session_id,
                     now=context.now,

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth import service as auth_service
+from expotv.auth import sessions as auth_sessions
 from expotv.auth.ratelimit import RegistrationThrottle
 from expotv.condominiums.exceptions import CondominiumNotFound
 from expotv.config import Settings
@@ -139,6 +140,8 @@ async def update(
     ):
         raise OwnAccountProtected()
 
+    # Cached sessions carry the user's row (role, limits, ...): retire them.
+    auth_sessions.user_changed(session, user.id)
     if changes.email is not MISSING and changes.email != user.email:
         if await repository.email_exists(
             session, changes.email, except_user_id=user.id
@@ -205,3 +208,4 @@ async def delete(session: AsyncSession, user: User, *, actor: User) -> None:
     user_id = user.id
     session.expunge(user)
     await repository.delete_user(session, user_id)
+    auth_sessions.user_changed(session, user_id)

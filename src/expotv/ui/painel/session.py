@@ -4,7 +4,7 @@
                 -> an AuthSession row -> cookie ``expotv_painel`` = a signed token
                 naming that session (type ``browser``: never a bearer token)
     each page   the cookie's session must be alive and its user active
-                (auth_service.user_of_live_session, as for bearer tokens), so a
+                (auth.sessions.user_of_live_session, as for bearer tokens), so a
                 logout anywhere, a deactivation or a password change ends it at once
     sign out    auth_service.end_session
 
@@ -27,7 +27,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expotv.auth import service as auth_service
+from expotv.auth import sessions as auth_sessions
 from expotv.auth import tokens
 from expotv.auth.models import AuthSession
 from expotv.config import Settings
@@ -190,12 +190,18 @@ async def check_csrf(request: Request) -> None:
 async def find_visitor(
     request: Request, session: AsyncSession, *, now: datetime
 ) -> Visitor | None:
-    settings: Settings = context_of(request.app).settings
+    context = context_of(request.app)
+    settings: Settings = context.settings
     claims = session_claims(request, settings)
     if claims is None:
         return None
-    user = await auth_service.user_of_live_session(
-        session, user_id=claims.user_id, session_id=claims.session_id, now=now
+    user = await auth_sessions.user_of_live_session(
+        session,
+        cache=context.cache,
+        ttl_seconds=settings.auth_cache_seconds,
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        now=now,
     )
     if user is None:
         return None
