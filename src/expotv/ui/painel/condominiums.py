@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Path, Response
 
 from expotv.condominiums import repository as condominium_repository
 from expotv.condominiums import service as condominium_service
 from expotv.condominiums.models import Condominium
 from expotv.condominiums.schemas import CondominiumCreate, CondominiumUpdate
-from expotv.config import Settings
-from expotv.context import context_of
-from expotv.db import utcnow
-from expotv.deps import AppSettings, DbSession
 from expotv.schemas import MAX_ID
-from expotv.ui.painel import forms, lookups, render
+from expotv.ui.painel import forms, lookups
 from expotv.ui.painel.guard import painel_router
-from expotv.ui.painel.session import CurrentVisitor, Visitor
-from expotv.ui.painel.tvs import status_payload
+from expotv.ui.painel.page import FormPage, Painel, PainelRequest, SearchText
+from expotv.ui.painel.session import Visitor
+from expotv.ui.painel.tvs import tv_states
 
 router = painel_router(prefix="/painel/condominios")
 
@@ -70,272 +66,159 @@ def zone_choices(current: str | None) -> list[tuple[str, str]]:
 
 
 @router.get("")
-async def list_condominiums(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-) -> Response:
+async def list_condominiums(painel: Painel, q: SearchText = None) -> Response:
     result = await condominium_service.list_visible(
-        session, user=visitor.user, params=render.page_params(request), text=q
+        painel.session, user=painel.user, params=painel.page_params(), text=q
     )
-    now = utcnow()
     managers = await lookups.user_names(
-        session,
+        painel.session,
         {c.manager_id for c in result.items if c.manager_id is not None},
-        user=visitor.user,
+        user=painel.user,
     )
-    presence = context_of(request.app).presence
-    pending = await presence.pending(tv for c in result.items for tv in c.tvs)
+    states = await tv_states(painel, [tv for c in result.items for tv in c.tvs])
     rows = []
     for condominium in result.items:
-        states = [
-            status_payload(tv, now=now, presence=presence, pending=pending)
-            for tv in condominium.tvs
-        ]
-        online = sum(1 for s in states if s["status"] == "online")
-        rows.append((condominium, online, len(states) - online))
-    return render.view(
-        request,
-        visitor,
+        online = sum(1 for tv in condominium.tvs if states[tv.id]["status"] == "online")
+        rows.append((condominium, online, len(condominium.tvs) - online))
+    return painel.list_view(
         "condominios.html",
         section="condominios",
-        zone=await lookups.zone_for(
-            session, user=visitor.user, settings=context_of(request.app).settings
-        ),
+        result=result,
+        zone=await painel.zone(),
         rows=rows,
         managers=managers,
-        total=result.total,
-        pager=render.pager(request, result.total),
         q=q or "",
-        can_create=not visitor.is_viewer,
+        can_create=not painel.visitor.is_viewer,
     )
 
 
-async def _form_page(
-    request: Request,
-    visitor: Visitor,
-    session: AsyncSession,
-    *,
-    condominium: Condominium | None,
-    values: dict[str, Any],
-    errors: forms.FormErrors,
-    status_code: int | None = None,
-) -> Response:
-    return render.view(
-        request,
-        visitor,
-        "condominio_form.html",
-        section="condominios",
-        zones=zone_choices(values.get("fuso_horario")),
-        default_zone=context_of(request.app).settings.timezone,
-        condominium=condominium,
-        managers=await lookups.managers(session) if visitor.is_admin else [],
-        values=values,
-        errors=errors,
-        status_code=status_code,
-    )
+async def _choices(painel: PainelRequest, values: dict[str, Any]) -> dict[str, Any]:
+    is_admin = painel.visitor.is_admin
+    return {
+        "zones": zone_choices(values.get("fuso_horario")),
+        "default_zone": painel.settings.timezone,
+        "managers": await lookups.managers(painel.session) if is_admin else [],
+    }
+
+
+CONDOMINIUM_FORM = FormPage("condominio_form.html", "condominios", _choices)
 
 
 @router.get("/novo")
-async def new_condominium(
-    request: Request, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    return await _form_page(
-        request,
-        visitor,
-        session,
-        condominium=None,
-        values={},
-        errors=forms.FormErrors(),
-    )
+async def new_condominium(painel: Painel) -> Response:
+    return await CONDOMINIUM_FORM(painel, {}, condominium=None)
+
+
+async def _posted(painel: PainelRequest) -> dict[str, Any]:
+    form = await painel.form()
+    return _values(forms.form_dict(form), painel.visitor, set(form.keys()))
 
 
 @router.post("/novo")
-async def create_condominium(
-    request: Request, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    form = await forms.read_form(request)
-    values = _values(forms.form_dict(form), visitor, set(form.keys()))
+async def create_condominium(painel: Painel) -> Response:
+    values = await _posted(painel)
     if values.get("sindico_id") is None:
         values.pop("sindico_id", None)
 
     async def create() -> Condominium:
         data = forms.validate(CondominiumCreate, values)
-        return await condominium_service.create(session, data, user=visitor.user)
+        return await condominium_service.create(painel.session, data, user=painel.user)
 
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         create,
-        keep=[visitor.user],
         then=lambda created: f"/painel/condominios/{created.id}?ok=condominio_criado",
-        again=lambda errors: _form_page(
-            request, visitor, session, condominium=None, values=values, errors=errors
-        ),
+        again=lambda errors: CONDOMINIUM_FORM(painel, values, errors, condominium=None),
     )
 
 
-async def _visible(
-    session: AsyncSession, condominium_id: int, visitor: Visitor
-) -> Condominium:
+async def _visible(painel: PainelRequest, condominium_id: int) -> Condominium:
     return await condominium_service.get_visible(
-        session, condominium_id, user=visitor.user
+        painel.session, condominium_id, user=painel.user
     )
 
 
 @router.get("/{condominium_id}")
-async def show_condominium(
-    request: Request,
-    condominium_id: CondominiumId,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
-) -> Response:
-    condominium = await _visible(session, condominium_id, visitor)
-    return await _detail_page(request, visitor, session, settings, condominium)
+async def show_condominium(condominium_id: CondominiumId, painel: Painel) -> Response:
+    return await _detail_page(painel, condominium_id)
 
 
 async def _detail_page(
-    request: Request,
-    visitor: Visitor,
-    session: AsyncSession,
-    settings: Settings,
-    condominium: Condominium,
-    *,
-    delete_error: str = "",
-    status_code: int | None = None,
+    painel: PainelRequest, condominium_id: int, errors: forms.FormErrors | None = None
 ) -> Response:
-    now = utcnow()
+    """The condomínio with its TVs (and why a delete was refused)."""
+    condominium = await _visible(painel, condominium_id)
     managers = await lookups.user_names(
-        session,
+        painel.session,
         [condominium.manager_id] if condominium.manager_id else [],
-        user=visitor.user,
+        user=painel.user,
     )
-    can_write = not visitor.is_viewer and await condominium_repository.is_writable(
-        session, condominium.id, visitor.user
+    can_write = (
+        not painel.visitor.is_viewer
+        and await condominium_repository.is_writable(
+            painel.session, condominium.id, painel.user
+        )
     )
-    presence = context_of(request.app).presence
-    pending = await presence.pending(condominium.tvs)
-    return render.view(
-        request,
-        visitor,
+    states = await tv_states(painel, condominium.tvs)
+    return painel.view(
         "condominio.html",
         section="condominios",
-        zone=await lookups.zone_for(
-            session,
-            user=visitor.user,
-            settings=settings,
-            condominium_ids=[condominium.id],
-        ),
+        zone=await painel.zone([condominium.id]),
         condominium=condominium,
         manager_name=managers.get(condominium.manager_id or 0, ""),
-        tvs=[
-            (tv, status_payload(tv, now=now, presence=presence, pending=pending))
-            for tv in condominium.tvs
-        ],
+        tvs=[(tv, states[tv.id]) for tv in condominium.tvs],
         can_write=can_write,
-        delete_error=delete_error,
-        status_code=status_code,
+        delete_error=errors.general if errors else "",
+        status_code=errors.status_code if errors else 200,
     )
 
 
 @router.get("/{condominium_id}/editar")
-async def edit_condominium(
-    request: Request,
-    condominium_id: CondominiumId,
-    visitor: CurrentVisitor,
-    session: DbSession,
-) -> Response:
-    condominium = await _visible(session, condominium_id, visitor)
+async def edit_condominium(condominium_id: CondominiumId, painel: Painel) -> Response:
+    condominium = await _visible(painel, condominium_id)
     values = {
         "nome": condominium.name,
         "endereco": condominium.address,
         "sindico_id": condominium.manager_id,
         "fuso_horario": condominium.timezone,
     }
-    return await _form_page(
-        request,
-        visitor,
-        session,
-        condominium=condominium,
-        values=values,
-        errors=forms.FormErrors(),
-    )
+    return await CONDOMINIUM_FORM(painel, values, condominium=condominium)
 
 
 @router.post("/{condominium_id}/editar")
-async def update_condominium(
-    request: Request,
-    condominium_id: CondominiumId,
-    visitor: CurrentVisitor,
-    session: DbSession,
-) -> Response:
-    condominium = await _visible(session, condominium_id, visitor)
-    form = await forms.read_form(request)
-    values = _values(forms.form_dict(form), visitor, set(form.keys()))
+async def update_condominium(condominium_id: CondominiumId, painel: Painel) -> Response:
+    condominium = await _visible(painel, condominium_id)
+    values = await _posted(painel)
 
     async def save() -> Condominium:
         changes = forms.validate(CondominiumUpdate, values)
         return await condominium_service.update(
-            session, condominium, changes, user=visitor.user
+            painel.session, condominium, changes, user=painel.user
         )
 
     async def again(errors: forms.FormErrors) -> Response:
-        return await _form_page(
-            request,
-            visitor,
-            session,
-            condominium=await _visible(session, condominium_id, visitor),
-            values=values,
-            errors=errors,
-        )
+        fresh = await _visible(painel, condominium_id)
+        return await CONDOMINIUM_FORM(painel, values, errors, condominium=fresh)
 
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         save,
-        keep=[visitor.user],
         then=lambda saved: f"/painel/condominios/{saved.id}?ok=condominio_salvo",
         again=again,
     )
 
 
 @router.post("/{condominium_id}/excluir")
-async def delete_condominium(
-    request: Request,
-    condominium_id: CondominiumId,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
-) -> Response:
-    condominium = await _visible(session, condominium_id, visitor)
-    form = await forms.read_form(request)
-    force = form.get("force") == "1"
+async def delete_condominium(condominium_id: CondominiumId, painel: Painel) -> Response:
+    condominium = await _visible(painel, condominium_id)
+    force = (await painel.form()).get("force") == "1"
 
     async def delete() -> bool:
         await condominium_service.delete(
-            session, condominium, user=visitor.user, force=force
+            painel.session, condominium, user=painel.user, force=force
         )
         return True
 
-    async def again(errors: forms.FormErrors) -> Response:
-        return await _detail_page(
-            request,
-            visitor,
-            session,
-            settings,
-            await _visible(session, condominium_id, visitor),
-            delete_error=errors.general,
-            status_code=errors.status_code,
-        )
-
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         delete,
-        keep=[visitor.user],
         then=lambda _: "/painel/condominios?ok=condominio_excluido",
-        again=again,
+        again=lambda errors: _detail_page(painel, condominium_id, errors),
     )

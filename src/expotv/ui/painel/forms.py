@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from expotv.context import context_of
 from expotv.db import rollback
 from expotv.errors import ExpoError, Invalid, RateLimited
+from expotv.schemas import MAX_ID
 from expotv.ui.painel.render import parse_local
 
 T = TypeVar("T")
@@ -152,6 +153,12 @@ def form_dict(form: FormData, *, lists: Iterable[str] = ()) -> dict[str, Any]:
             if text is not None and text.strip():
                 values[key] = text.strip()
     return values
+
+
+def id_list(text: str) -> set[int]:
+    """Ids written as ``1,2,3`` (a page script's ``?ids=``); the rest is ignored."""
+    wanted = {int(part) for part in text.split(",") if part.strip().isdigit()}
+    return {i for i in wanted if 0 < i <= MAX_ID}
 
 
 def validate(model: type[M], values: Mapping[str, Any]) -> M:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.content import ContentStatus
 from expotv.db import utcnow
-from expotv.deps import AppSettings, DbSession, PresenceDep
+from expotv.deps import PresenceDep
 from expotv.items import repository as items_repo
 from expotv.items.kind import ContentKind
 from expotv.items.kinds import KINDS as ITEM_KINDS
@@ -19,10 +19,10 @@ from expotv.items.repository import ItemFilters
 from expotv.pagination import PageParams, paginate
 from expotv.tvs import service as tv_service
 from expotv.tvs.models import TVStatus
-from expotv.ui.painel import lookups, render
+from expotv.ui.painel import lookups
 from expotv.ui.painel.guard import painel_router
-from expotv.ui.painel.session import CurrentVisitor
-from expotv.ui.painel.tvs import status_payload
+from expotv.ui.painel.page import Painel
+from expotv.ui.painel.tvs import tv_states
 from expotv.users.models import User
 
 router = painel_router()
@@ -89,15 +89,13 @@ async def _items(
 
 
 @router.get("/painel")
-async def home(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
-    presence: PresenceDep,
-) -> Response:
-    now = utcnow()
-    user = visitor.user
+async def home(painel: Painel, presence: PresenceDep) -> Response:
+    now, session, user, settings = (
+        utcnow(),
+        painel.session,
+        painel.user,
+        painel.settings,
+    )
     first = PageParams(limit=SHOWN_TVS, offset=0)
     tvs = await tv_service.list_visible(
         session, user=user, params=first, now=now, settings=settings
@@ -123,13 +121,11 @@ async def home(
     names = await lookups.condominium_names(
         session, {tv.condominium_id for tv in tvs.items}, user=user
     )
-    pending = await presence.pending(tvs.items)
-    return render.view(
-        request,
-        visitor,
+    states = await tv_states(painel, tvs.items)
+    return painel.view(
         "inicio.html",
         section="inicio",
-        zone=await lookups.zone_for(session, user=user, settings=settings),
+        zone=await painel.zone(),
         counts={
             "online": online.total,
             "offline": tvs.total - online.total,
@@ -138,14 +134,7 @@ async def home(
             "expiring": expiring,
             "failed": failed,
         },
-        tvs=[
-            (
-                tv,
-                names.get(tv.condominium_id, ""),
-                status_payload(tv, now=now, presence=presence, pending=pending),
-            )
-            for tv in tvs.items
-        ],
+        tvs=[(tv, names.get(tv.condominium_id, ""), states[tv.id]) for tv in tvs.items],
         expiring=expiring_lines,
         failed=failed_lines,
         condominiums=await lookups.writable_condominiums(session, user=user),

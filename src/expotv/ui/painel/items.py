@@ -17,22 +17,21 @@ A kind's own fields come from its template ``_campos_{code}.html``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv import windows as weekly
 from expotv.config import Settings
 from expotv.content import ContentStatus
-from expotv.context import context_of
 from expotv.db import utcnow
-from expotv.deps import AppSettings, DbSession, Storage
+from expotv.deps import Storage
 from expotv.errors import Forbidden
 from expotv.items import repository as items_repo
 from expotv.items import service as items
@@ -49,7 +48,14 @@ from expotv.tvs import repository as tv_repository
 from expotv.tvs.models import TV
 from expotv.ui.painel import forms, lookups, render
 from expotv.ui.painel.guard import painel_router, wants_json
-from expotv.ui.painel.session import CurrentVisitor, Visitor
+from expotv.ui.painel.page import (
+    CondominiumFilter,
+    FormPage,
+    Painel,
+    PainelRequest,
+    SearchText,
+)
+from expotv.ui.painel.session import Visitor
 
 AnyKind = ContentKind[Any, Any, Any, Any]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -152,8 +158,10 @@ def status_payload(
     }
 
 
-async def _scope(session: AsyncSession, kind: AnyKind, visitor: Visitor) -> Scope:
-    return await load_scope(session, visitor.user, with_signers=kind.scope_has_signers)
+async def _scope(painel: PainelRequest, kind: AnyKind) -> Scope:
+    return await load_scope(
+        painel.session, painel.user, with_signers=kind.scope_has_signers
+    )
 
 
 def _upload_limits(settings: Settings) -> dict[str, Any]:
@@ -168,12 +176,7 @@ def _upload_limits(settings: Settings) -> dict[str, Any]:
 
 
 async def _form_values(
-    request: Request,
-    session: AsyncSession,
-    visitor: Visitor,
-    model: type[Any],
-    *,
-    item: ContentItem | None = None,
+    painel: PainelRequest, model: type[Any], item: ContentItem | None = None
 ) -> tuple[dict[str, Any], Any, dict[str, Any]]:
     """The kind's schema input from the posted form, the upload, and the raw text
     values (to show the form again).
@@ -181,7 +184,7 @@ async def _form_values(
     Dates are read in the zone of the condomínios the item targets (the ones
     chosen, or the item's own); the weekly windows come from their rows.
     """
-    form = await request.form()
+    form = await painel.form()
     shown = forms.form_dict(form, lists=(*list_fields(model), *WINDOW_LISTS))
     values, upload = form_values(
         form, fields=form_fields(model) - {WINDOWS}, lists=list_fields(model)
@@ -198,12 +201,7 @@ async def _form_values(
         if item is not None
         else None
     )
-    zone = await lookups.zone_for(
-        session,
-        user=visitor.user,
-        settings=context_of(request.app).settings,
-        condominium_ids=target_ids,
-    )
+    zone = await painel.zone(target_ids)
     return forms.local_datetimes(values, zone, *DATE_FIELDS), upload, shown
 
 
@@ -240,252 +238,212 @@ def item_pages(kind: AnyKind) -> APIRouter:
     def present(item: ContentItem, scope: Scope, now: datetime) -> ItemRead:
         return read_schema.present(item, scope=scope, now=now)
 
+    async def choices(painel: PainelRequest, values: dict[str, Any]) -> dict[str, Any]:
+        session, user = painel.session, painel.user
+        return {
+            "pages": pages,
+            "chosen": {str(v) for v in values.get("condominios_ids") or []},
+            "signers_chosen": {str(v) for v in values.get("sindico_ids") or []},
+            "tvs_chosen": {str(v) for v in values.get("tvs_ids") or []},
+            "screens_to_choose": await lookups.writable_tvs(session, user=user),
+            "window_rows": window_rows(values.get(WINDOWS)),
+            "weekdays": WEEKDAYS,
+            "condominiums": await lookups.writable_condominiums(session, user=user),
+            "signers": await lookups.managers(session)
+            if painel.visitor.is_admin
+            else [],
+            "limits": _upload_limits(painel.settings),
+        }
+
+    new_form = FormPage("item_novo.html", pages.path, choices)
+    item_form = FormPage("item.html", pages.path, choices)
+
     async def form_page(
-        request: Request,
-        visitor: Visitor,
-        session: AsyncSession,
-        *,
+        painel: PainelRequest,
         item: ContentItem | None,
         values: dict[str, Any],
-        errors: forms.FormErrors,
-        status_code: int | None = None,
+        errors: forms.FormErrors | None = None,
     ) -> Response:
         """The new-item form, or an item's page (its form when it may change it)."""
-        about: dict[str, Any] = {"item": None, "can_edit": False}
-        if item is not None:
-            scope = await _scope(session, kind, visitor)
-            about = await _about(session, visitor, present(item, scope, utcnow()))
-            about["can_edit"] = can_change(kind, item, visitor)
-        settings = context_of(request.app).settings
-        return render.view(
-            request,
-            visitor,
-            "item.html" if item is not None else "item_novo.html",
-            section=pages.path,
-            zone=await lookups.zone_for(
-                session,
-                user=visitor.user,
-                settings=settings,
-                condominium_ids=item.condominium_ids if item is not None else None,
-            ),
-            pages=pages,
-            values=values,
-            chosen={str(v) for v in values.get("condominios_ids") or []},
-            signers_chosen={str(v) for v in values.get("sindico_ids") or []},
-            tvs_chosen={str(v) for v in values.get("tvs_ids") or []},
-            screens_to_choose=await lookups.writable_tvs(session, user=visitor.user),
-            window_rows=window_rows(values.get(WINDOWS)),
-            weekdays=WEEKDAYS,
-            errors=errors,
-            condominiums=await lookups.writable_condominiums(
-                session, user=visitor.user
-            ),
-            signers=await lookups.managers(session) if visitor.is_admin else [],
-            limits=_upload_limits(settings),
-            status_code=status_code,
-            **about,
+        if item is None:
+            return await new_form(
+                painel,
+                values,
+                errors,
+                item=None,
+                can_edit=False,
+                zone=await painel.zone(),
+            )
+        shown = present(item, await _scope(painel, kind), utcnow())
+        return await item_form(
+            painel,
+            values,
+            errors,
+            **await _about(painel, shown),
+            can_edit=can_change(kind, item, painel.visitor),
+            zone=await painel.zone(item.condominium_ids),
         )
 
     @router.get("")
     async def list_items(
-        request: Request,
-        visitor: CurrentVisitor,
-        session: DbSession,
-        condominio_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        painel: Painel,
+        condominio_id: CondominiumFilter = None,
         status: ContentStatus | None = None,
-        q: Annotated[str | None, Query(max_length=200)] = None,
+        q: SearchText = None,
     ) -> Response:
         now = utcnow()
         filters = ItemFilters(condominium_id=condominio_id, status=status, query=q)
         # The API's list, newest first: what was just published is on top.
-        query = items_repo.list_visible(kind, visitor.user, filters, now=now)
+        query = items_repo.list_visible(kind, painel.user, filters, now=now)
         newest_first = query.order_by(None).order_by(kind.model.id.desc())
-        result = await paginate(session, newest_first, render.page_params(request))
-        scope = await _scope(session, kind, visitor)
+        result = await paginate(painel.session, newest_first, painel.page_params())
+        scope = await _scope(painel, kind)
         shown = [present(item, scope, now) for item in result.items]
         names = await lookups.condominium_names(
-            session, {c for s in shown for c in s.condominium_ids}, user=visitor.user
+            painel.session,
+            {c for s in shown for c in s.condominium_ids},
+            user=painel.user,
         )
-        return render.view(
-            request,
-            visitor,
+        return painel.list_view(
             "itens.html",
             section=pages.path,
+            result=result,
             pages=pages,
             rows=[
                 (s, [names[c] for c in s.condominium_ids if c in names]) for s in shown
             ],
-            total=result.total,
-            pager=render.pager(request, result.total),
             condominiums=await lookups.readable_condominiums(
-                session, user=visitor.user
+                painel.session, user=painel.user
             ),
             filters={
                 "condominio_id": condominio_id,
                 "status": status.value if status else "",
                 "q": q or "",
             },
-            can_create=not visitor.is_viewer,
+            can_create=not painel.visitor.is_viewer,
         )
 
     @router.get("/status.json")
     async def statuses(
-        visitor: CurrentVisitor,
-        session: DbSession,
-        ids: Annotated[str, Query(max_length=2000)] = "",
+        painel: Painel, ids: Annotated[str, Query(max_length=2000)] = ""
     ) -> JSONResponse:
         """Status and thumbnail of the listed items the caller may see."""
-        wanted = {int(p) for p in ids.split(",") if p.strip().isdigit()}
-        wanted = {i for i in wanted if 0 < i <= MAX_ID}
         now = utcnow()
         found: list[ContentItem] = []
-        if wanted:
-            query = items_repo.list_visible(kind, visitor.user, ItemFilters(), now=now)
-            found = list(await session.scalars(query.where(kind.model.id.in_(wanted))))
-        scope = await _scope(session, kind, visitor)
-        return JSONResponse(
-            {
-                "itens": [
-                    status_payload(
-                        pages,
-                        present(item, scope, now),
-                        can_edit=can_change(kind, item, visitor),
-                    )
-                    for item in found
-                ]
-            },
-            headers={"Cache-Control": "no-store"},
-        )
+        if wanted := forms.id_list(ids):
+            query = items_repo.list_visible(kind, painel.user, ItemFilters(), now=now)
+            query = query.where(kind.model.id.in_(wanted))
+            found = list(await painel.session.scalars(query))
+        scope = await _scope(painel, kind)
+        payloads = [
+            status_payload(
+                pages,
+                present(item, scope, now),
+                can_edit=can_change(kind, item, painel.visitor),
+            )
+            for item in found
+        ]
+        return JSONResponse({"itens": payloads}, headers={"Cache-Control": "no-store"})
 
     @router.get("/novo")
-    async def new_item(
-        request: Request, visitor: CurrentVisitor, session: DbSession
-    ) -> Response:
-        targets = await lookups.writable_condominiums(session, user=visitor.user)
+    async def new_item(painel: Painel) -> Response:
+        targets = await lookups.writable_condominiums(painel.session, user=painel.user)
         values: dict[str, Any] = {"status": "ativo"}
         if len(targets) == 1:
             values["condominios_ids"] = [targets[0].id]
-        return await form_page(
-            request,
-            visitor,
-            session,
-            item=None,
-            values=values,
-            errors=forms.FormErrors(),
-        )
+        return await form_page(painel, None, values)
+
+    async def write(
+        painel: PainelRequest,
+        action: Callable[[], Awaitable[ContentItem]],
+        *,
+        done: str,
+        again: Callable[[forms.FormErrors], Awaitable[Response]],
+    ) -> Response:
+        """A write from the plain form (303) or from the page's script (JSON)."""
+        if wants_json(painel.request):
+            return await _json_write(action, done)
+        return await painel.submit(action, then=lambda _: done, again=again)
 
     @router.post("/novo", openapi_extra=FORM_BODY)
-    async def create_item(
-        request: Request,
-        visitor: CurrentVisitor,
-        session: DbSession,
-        storage: Storage,
-        settings: AppSettings,
-    ) -> Response:
+    async def create_item(painel: Painel, storage: Storage) -> Response:
         now = utcnow()
-        values, upload, shown = await _form_values(
-            request, session, visitor, kind.create_schema
-        )
+        values, upload, shown = await _form_values(painel, kind.create_schema)
 
         async def create() -> ContentItem:
-            scope = await _scope(session, kind, visitor)
             data = _validated(kind.create_schema, values)
-            context = items.WriteContext(
-                scope=scope, storage=storage, settings=settings, now=now
-            )
+            context = await _write_context(painel, kind, storage, now)
             return await items.create(
-                session, kind, data, upload=upload, context=context
+                painel.session, kind, data, upload=upload, context=context
             )
 
-        done = f"{pages.url()}?ok={pages.flash('criado')}"
-        if wants_json(request):
-            return await _json_write(create, done)
-        return await forms.submit(
-            request,
-            session,
+        return await write(
+            painel,
             create,
-            keep=[visitor.user],
-            then=lambda _: done,
-            again=lambda errors: form_page(
-                request, visitor, session, item=None, values=shown, errors=errors
-            ),
+            done=f"{pages.url()}?ok={pages.flash('criado')}",
+            again=lambda errors: form_page(painel, None, shown, errors),
         )
+
+    async def editable(painel: PainelRequest, item_id: int) -> ContentItem:
+        item: ContentItem = await items.get_visible(
+            painel.session, kind, item_id, user=painel.user, for_update=True
+        )
+        items.ensure_can_change(kind, item, painel.user)
+        return item
 
     @router.get("/{item_id}")
-    async def show_item(
-        request: Request, item_id: ItemId, visitor: CurrentVisitor, session: DbSession
-    ) -> Response:
-        item = await items.get_visible(session, kind, item_id, user=visitor.user)
-        return await form_page(
-            request,
-            visitor,
-            session,
-            item=item,
-            values=_values_of(item),
-            errors=forms.FormErrors(),
-        )
+    async def show_item(item_id: ItemId, painel: Painel) -> Response:
+        item = await items.get_visible(painel.session, kind, item_id, user=painel.user)
+        return await form_page(painel, item, _values_of(item))
 
     @router.post("/{item_id}", openapi_extra=FORM_BODY)
     async def update_item(
-        request: Request,
-        item_id: ItemId,
-        visitor: CurrentVisitor,
-        session: DbSession,
-        storage: Storage,
-        settings: AppSettings,
+        item_id: ItemId, painel: Painel, storage: Storage
     ) -> Response:
         now = utcnow()
-        item = await items.get_visible(
-            session, kind, item_id, user=visitor.user, for_update=True
-        )
-        items.ensure_can_change(kind, item, visitor.user)
-        values, upload, shown = await _form_values(
-            request, session, visitor, kind.update_schema, item=item
-        )
+        item = await editable(painel, item_id)
+        values, upload, shown = await _form_values(painel, kind.update_schema, item)
 
         async def update() -> ContentItem:
-            scope = await _scope(session, kind, visitor)
             changes = _validated(kind.update_schema, values)
-            context = items.WriteContext(
-                scope=scope, storage=storage, settings=settings, now=now
-            )
+            context = await _write_context(painel, kind, storage, now)
             return await items.update(
-                session, kind, item, changes, upload=upload, context=context
+                painel.session, kind, item, changes, upload=upload, context=context
             )
-
-        done = f"{pages.url(item_id)}?ok={pages.flash('salvo')}"
-        if wants_json(request):
-            return await _json_write(update, done)
 
         async def again(errors: forms.FormErrors) -> Response:
-            fresh = await items.get_visible(session, kind, item_id, user=visitor.user)
-            return await form_page(
-                request, visitor, session, item=fresh, values=shown, errors=errors
+            fresh = await items.get_visible(
+                painel.session, kind, item_id, user=painel.user
             )
+            return await form_page(painel, fresh, shown, errors)
 
-        return await forms.submit(
-            request,
-            session,
+        return await write(
+            painel,
             update,
-            keep=[visitor.user],
-            then=lambda _: done,
+            done=f"{pages.url(item_id)}?ok={pages.flash('salvo')}",
             again=again,
         )
 
     @router.post("/{item_id}/excluir")
     async def delete_item(
-        item_id: ItemId, visitor: CurrentVisitor, session: DbSession, storage: Storage
+        item_id: ItemId, painel: Painel, storage: Storage
     ) -> Response:
-        item = await items.get_visible(
-            session, kind, item_id, user=visitor.user, for_update=True
-        )
-        items.ensure_can_change(kind, item, visitor.user)
-        await items.delete(session, item, storage=storage)
+        item = await editable(painel, item_id)
+        await items.delete(painel.session, item, storage=storage)
         return RedirectResponse(
             f"{pages.url()}?ok={pages.flash('excluido')}", status_code=303
         )
 
     return router
+
+
+async def _write_context(
+    painel: PainelRequest, kind: AnyKind, storage: Any, now: datetime
+) -> items.WriteContext:
+    scope = await _scope(painel, kind)
+    return items.WriteContext(
+        scope=scope, storage=storage, settings=painel.settings, now=now
+    )
 
 
 def _validated(model: type[Any], values: dict[str, Any]) -> Any:
@@ -546,11 +504,9 @@ def _values_of(item: ContentItem) -> dict[str, Any]:
     return values
 
 
-async def _about(
-    session: AsyncSession, visitor: Visitor, shown: ItemRead
-) -> dict[str, Any]:
+async def _about(painel: PainelRequest, shown: ItemRead) -> dict[str, Any]:
     """What an item's page shows beside its form: where it plays, who made it."""
-    user = visitor.user
+    session, user = painel.session, painel.user
     screens: list[TV] = []
     if shown.condominium_ids:
         query = tv_repository.visible_to(user).where(

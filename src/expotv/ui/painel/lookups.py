@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth import policy
@@ -41,24 +41,26 @@ async def condominium_names(
     return {row.id: row.name for row in await session.execute(query)}
 
 
-async def readable_condominiums(session: AsyncSession, *, user: User) -> list[Choice]:
+async def _condominium_choices(
+    session: AsyncSession, allowed: Select[int] | None
+) -> list[Choice]:
+    """Condomínios by name, among ``allowed`` ids (None: all of them)."""
     query = select(Condominium.id, Condominium.name)
-    readable = policy.readable_condominium_ids(user)
-    if readable is not None:
-        query = query.where(Condominium.id.in_(readable))
+    if allowed is not None:
+        query = query.where(Condominium.id.in_(allowed))
     rows = await session.execute(query.order_by(Condominium.name, Condominium.id))
     return [Choice(row.id, row.name) for row in rows]
+
+
+async def readable_condominiums(session: AsyncSession, *, user: User) -> list[Choice]:
+    allowed = policy.readable_condominium_ids(user)
+    return await _condominium_choices(session, allowed)
 
 
 async def writable_condominiums(session: AsyncSession, *, user: User) -> list[Choice]:
     if user.role is Role.VIEWER:
         return []
-    query = select(Condominium.id, Condominium.name)
-    writable = policy.writable_condominium_ids(user)
-    if writable is not None:
-        query = query.where(Condominium.id.in_(writable))
-    rows = await session.execute(query.order_by(Condominium.name, Condominium.id))
-    return [Choice(row.id, row.name) for row in rows]
+    return await _condominium_choices(session, policy.writable_condominium_ids(user))
 
 
 async def zone_for(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Path, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth.policy import ensure_admin
 from expotv.content import ContentStatus
-from expotv.context import context_of
 from expotv.db import utcnow
-from expotv.deps import AppSettings, DbSession
+from expotv.deps import AppSettings
 from expotv.news import jobs as news_jobs
+from expotv.news import schemas
 from expotv.news import service as news_service
 from expotv.news.dependencies import (
     FeedResolver,
@@ -23,22 +23,16 @@ from expotv.news.dependencies import (
     get_news_item,
 )
 from expotv.news.models import NewsFeed, NewsItem
-from expotv.news.schemas import (
-    FeedCreate,
-    FeedUpdate,
-    NewsCreate,
-    NewsRead,
-    NewsUpdate,
-)
 from expotv.schemas import MAX_ID
-from expotv.ui.painel import forms, render
+from expotv.ui.painel import forms
 from expotv.ui.painel.guard import painel_router
-from expotv.ui.painel.session import CurrentVisitor, Visitor
+from expotv.ui.painel.page import FormPage, Painel, PainelRequest, SearchText
 
 router = painel_router(prefix="/painel/noticias")
 
 NewsId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FeedId = Annotated[int, Path(ge=1, le=MAX_ID)]
+FEEDS = "/painel/noticias/fontes"
 _NEWS_FIELDS = (
     "titulo",
     "resumo",
@@ -51,229 +45,165 @@ _NEWS_FIELDS = (
 )
 
 
-def _shown(item: NewsItem) -> NewsRead:
+def _shown(item: NewsItem) -> schemas.NewsRead:
     # The API's read model: "expirado" as soon as data_expiracao passed.
-    return NewsRead.model_validate(item)
+    return schemas.NewsRead.model_validate(item)
 
 
 @router.get("")
 async def list_news(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: DbSession,
+    painel: Painel,
     status: ContentStatus | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: SearchText = None,
 ) -> Response:
     result = await news_service.list_news(
-        session,
-        page=render.page_params(request),
-        now=utcnow(),
-        status=status,
-        text=q,
+        painel.session, page=painel.page_params(), now=utcnow(), status=status, text=q
     )
-    return render.view(
-        request,
-        visitor,
+    return painel.list_view(
         "noticias.html",
         section="noticias",
+        result=result,
         items=[_shown(item) for item in result.items],
-        total=result.total,
-        pager=render.pager(request, result.total),
         filters={"status": status.value if status else "", "q": q or ""},
     )
 
 
-def _news_values(
-    request: Request, form_values: dict[str, Any], sent: set[str], *, editing: bool
-) -> dict[str, Any]:
-    values = {k: v for k, v in form_values.items() if k in _NEWS_FIELDS}
+async def _news_values(painel: PainelRequest, *, editing: bool) -> dict[str, Any]:
+    form = await painel.form()
+    values = {k: v for k, v in forms.form_dict(form).items() if k in _NEWS_FIELDS}
     if editing:
-        values = forms.cleared(values, sent, "imagem_url", "link", "data_expiracao")
-        values = forms.cleared(values, sent, "resumo", "fonte", empty="")
+        values = forms.cleared(values, form, "imagem_url", "link", "data_expiracao")
+        values = forms.cleared(values, form, "resumo", "fonte", empty="")
     values = forms.integers(values, "duracao")
-    zone = context_of(request.app).settings.zone
-    return forms.local_datetimes(values, zone, "data_expiracao")
+    return forms.local_datetimes(values, painel.settings.zone, "data_expiracao")
 
 
-async def _news_form(
-    request: Request,
-    visitor: Visitor,
-    *,
+NEWS_FORM = FormPage("noticia_form.html", "noticias")
+
+
+def _news_form(
+    painel: PainelRequest,
     item: NewsItem | None,
     values: dict[str, Any],
-    errors: forms.FormErrors,
-    status_code: int | None = None,
-) -> Response:
-    return render.view(
-        request,
-        visitor,
-        "noticia_form.html",
-        section="noticias",
-        item=item,
-        shown=_shown(item) if item is not None else None,
-        values=values,
-        errors=errors,
-        status_code=status_code,
-    )
+    errors: forms.FormErrors | None = None,
+) -> Awaitable[Response]:
+    shown = _shown(item) if item is not None else None
+    return NEWS_FORM(painel, values, errors, item=item, shown=shown)
 
 
 @router.get("/nova")
-async def new_news(request: Request, visitor: CurrentVisitor) -> Response:
-    ensure_admin(visitor.user)
-    return await _news_form(
-        request,
-        visitor,
-        item=None,
-        values={"status": "ativo", "duracao": 10},
-        errors=forms.FormErrors(),
-    )
+async def new_news(painel: Painel) -> Response:
+    ensure_admin(painel.user)
+    return await _news_form(painel, None, {"status": "ativo", "duracao": 10})
 
 
 @router.post("/nova")
-async def create_news(
-    request: Request, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    ensure_admin(visitor.user)
-    form = await forms.read_form(request)
-    values = _news_values(request, forms.form_dict(form), set(form), editing=False)
+async def create_news(painel: Painel) -> Response:
+    ensure_admin(painel.user)
+    values = await _news_values(painel, editing=False)
 
     async def create() -> NewsItem:
-        data = forms.validate(NewsCreate, values)
-        return await news_service.create_news(session, data, now=utcnow())
+        data = forms.validate(schemas.NewsCreate, values)
+        return await news_service.create_news(painel.session, data, now=utcnow())
 
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         create,
-        keep=[visitor.user],
         then=lambda _: "/painel/noticias?ok=noticia_criada",
-        again=lambda errors: _news_form(
-            request, visitor, item=None, values=values, errors=errors
-        ),
+        again=lambda errors: _news_form(painel, None, values, errors),
     )
 
 
 @router.get("/fontes")
-async def list_feeds(
-    request: Request, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    return await _feeds_page(request, visitor, session)
+async def list_feeds(painel: Painel) -> Response:
+    return await _feeds_page(painel, {})
 
 
 async def _feeds_page(
-    request: Request,
-    visitor: Visitor,
-    session: AsyncSession,
-    *,
-    values: dict[str, Any] | None = None,
+    painel: PainelRequest,
+    values: dict[str, Any],
     errors: forms.FormErrors | None = None,
-    status_code: int | None = None,
 ) -> Response:
-    result = await news_service.list_feeds(session, page=render.page_params(request))
-    errors = errors or forms.FormErrors()
-    return render.view(
-        request,
-        visitor,
+    """The sources, under the form that adds one."""
+    result = await news_service.list_feeds(painel.session, page=painel.page_params())
+    return painel.list_view(
         "fontes.html",
         section="fontes",
+        result=result,
         feeds=result.items,
-        total=result.total,
-        pager=render.pager(request, result.total),
-        values=values or {},
-        errors=errors,
-        status_code=status_code,
+        values=values,
+        errors=errors if errors is not None else forms.FormErrors(),
     )
 
 
 @router.post("/fontes")
 async def create_feed(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
-    resolver: FeedResolver,
+    painel: Painel, settings: AppSettings, resolver: FeedResolver
 ) -> Response:
-    ensure_admin(visitor.user)
-    values = forms.form_dict(await forms.read_form(request))
+    ensure_admin(painel.user)
+    values = forms.form_dict(await painel.form())
 
     async def create() -> NewsFeed:
-        data = forms.validate(FeedCreate, values)
+        data = forms.validate(schemas.FeedCreate, values)
         return await news_service.create_feed(
-            session, data, settings=settings, resolver=resolver
+            painel.session, data, settings=settings, resolver=resolver
         )
 
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         create,
-        keep=[visitor.user],
-        then=lambda _: "/painel/noticias/fontes?ok=fonte_criada",
-        again=lambda errors: _feeds_page(
-            request, visitor, session, values=values, errors=errors
-        ),
+        then=lambda _: f"{FEEDS}?ok=fonte_criada",
+        again=lambda errors: _feeds_page(painel, values, errors),
     )
+
+
+async def _feed(painel: PainelRequest, feed_id: int) -> NewsFeed:
+    """The feed a Master's button names (a 404 first, as the API answers)."""
+    feed = await get_feed(painel.session, feed_id)
+    ensure_admin(painel.user)
+    return feed
 
 
 @router.post("/fontes/{feed_id}/ativar")
 async def toggle_feed(
-    request: Request,
-    feed_id: FeedId,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
-    resolver: FeedResolver,
+    feed_id: FeedId, painel: Painel, settings: AppSettings, resolver: FeedResolver
 ) -> Response:
-    feed = await get_feed(session, feed_id)
-    ensure_admin(visitor.user)
-    form = await forms.read_form(request)
-    changes = FeedUpdate.model_validate({"ativo": form.get("ativo") == "true"})
+    feed = await _feed(painel, feed_id)
+    form = await painel.form()
+    changes = schemas.FeedUpdate.model_validate({"ativo": form.get("ativo") == "true"})
     await news_service.update_feed(
-        session, feed, changes, settings=settings, resolver=resolver
+        painel.session, feed, changes, settings=settings, resolver=resolver
     )
-    return RedirectResponse("/painel/noticias/fontes?ok=fonte_salva", status_code=303)
+    return RedirectResponse(f"{FEEDS}?ok=fonte_salva", status_code=303)
 
 
 @router.post("/fontes/{feed_id}/coletar")
 async def collect_feed(
     feed_id: FeedId,
-    visitor: CurrentVisitor,
-    session: DbSession,
+    painel: Painel,
     sessionmaker: SessionMaker,
     settings: AppSettings,
     resolver: FeedResolver,
     http: HttpClient,
 ) -> Response:
-    feed = await get_feed(session, feed_id)
-    ensure_admin(visitor.user)
+    feed = await _feed(painel, feed_id)
     # The collector uses sessions of its own, as the scheduled job does.
     outcome = await news_jobs.collect_feed(
         sessionmaker, settings, feed.id, http=http, now=utcnow(), resolver=resolver
     )
-    ok = (
-        "fonte_coletada"
-        if outcome.feed and not outcome.feed.last_error
-        else "fonte_erro"
-    )
-    return RedirectResponse(f"/painel/noticias/fontes?ok={ok}", status_code=303)
+    failed = outcome.feed is None or outcome.feed.last_error
+    ok = "fonte_erro" if failed else "fonte_coletada"
+    return RedirectResponse(f"{FEEDS}?ok={ok}", status_code=303)
 
 
 @router.post("/fontes/{feed_id}/excluir")
-async def delete_feed(
-    feed_id: FeedId, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    feed = await get_feed(session, feed_id)
-    ensure_admin(visitor.user)
-    await news_service.delete_feed(session, feed)
-    return RedirectResponse(
-        "/painel/noticias/fontes?ok=fonte_excluida", status_code=303
-    )
+async def delete_feed(feed_id: FeedId, painel: Painel) -> Response:
+    feed = await _feed(painel, feed_id)
+    await news_service.delete_feed(painel.session, feed)
+    return RedirectResponse(f"{FEEDS}?ok=fonte_excluida", status_code=303)
 
 
 @router.get("/{news_id}")
-async def show_news(
-    request: Request, news_id: NewsId, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    item = await get_news_item(session, news_id)
+async def show_news(news_id: NewsId, painel: Painel) -> Response:
+    item = await get_news_item(painel.session, news_id)
     values = {
         "titulo": item.title,
         "resumo": item.summary,
@@ -284,41 +214,36 @@ async def show_news(
         "data_expiracao": item.expires_at,
         "duracao": item.duration_seconds,
     }
-    return await _news_form(
-        request, visitor, item=item, values=values, errors=forms.FormErrors()
-    )
+    return await _news_form(painel, item, values)
+
+
+async def _editable(painel: PainelRequest, news_id: int) -> NewsItem:
+    item = await get_news_item(painel.session, news_id)
+    ensure_admin(painel.user)
+    return item
 
 
 @router.post("/{news_id}")
-async def update_news(
-    request: Request, news_id: NewsId, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    item = await get_news_item(session, news_id)
-    ensure_admin(visitor.user)
-    form = await forms.read_form(request)
-    values = _news_values(request, forms.form_dict(form), set(form), editing=True)
+async def update_news(news_id: NewsId, painel: Painel) -> Response:
+    item = await _editable(painel, news_id)
+    values = await _news_values(painel, editing=True)
 
     async def save() -> NewsItem:
-        changes = forms.validate(NewsUpdate, values)
-        return await news_service.update_news(session, item, changes, now=utcnow())
+        changes = forms.validate(schemas.NewsUpdate, values)
+        return await news_service.update_news(
+            painel.session, item, changes, now=utcnow()
+        )
 
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         save,
-        keep=[visitor.user, item],
+        keep=[item],
         then=lambda _: "/painel/noticias?ok=noticia_salva",
-        again=lambda errors: _news_form(
-            request, visitor, item=item, values=values, errors=errors
-        ),
+        again=lambda errors: _news_form(painel, item, values, errors),
     )
 
 
 @router.post("/{news_id}/excluir")
-async def delete_news(
-    news_id: NewsId, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    item = await get_news_item(session, news_id)
-    ensure_admin(visitor.user)
-    await news_service.delete_news(session, item, now=utcnow())
+async def delete_news(news_id: NewsId, painel: Painel) -> Response:
+    item = await _editable(painel, news_id)
+    await news_service.delete_news(painel.session, item, now=utcnow())
     return RedirectResponse("/painel/noticias?ok=noticia_excluida", status_code=303)

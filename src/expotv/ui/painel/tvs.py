@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expotv.config import Settings
 from expotv.context import context_of
 from expotv.db import utcnow
-from expotv.deps import AppSettings, DbSession, PresenceDep
+from expotv.deps import PresenceDep
 from expotv.playlist import repository as playlist_repository
 from expotv.playlist.builder import ItemKind, PlaylistItem, Ratios, Reason
 from expotv.playlist.eligibility import build_cycle
@@ -29,7 +29,13 @@ from expotv.tvs.presence import Presence, last_seen
 from expotv.tvs.schemas import TVCreate, TVRatiosUpdate, TVUpdate
 from expotv.ui.painel import forms, lookups, render
 from expotv.ui.painel.guard import painel_router
-from expotv.ui.painel.session import CurrentVisitor, Visitor
+from expotv.ui.painel.page import (
+    CondominiumFilter,
+    FormPage,
+    Painel,
+    PainelRequest,
+    SearchText,
+)
 
 router = painel_router(prefix="/painel/tvs")
 
@@ -45,6 +51,8 @@ STATUS_LABELS = {TVStatus.ONLINE: "Online", TVStatus.OFFLINE: "Offline"}
 PREVIEW_SLOTS = 60
 BAR_SLOTS = 600
 BAR_WIDTH = 1000
+
+NEW_TV = {"proporcao_avisos": 1, "proporcao_anuncios": 5, "proporcao_noticias": 3}
 
 TVId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RatioQuery = Annotated[int, Query(ge=0, le=100)]
@@ -240,280 +248,203 @@ def status_payload(
     }
 
 
+async def tv_states(
+    painel: PainelRequest, tvs: Iterable[TV]
+) -> dict[int, dict[str, Any]]:
+    """``status_payload`` of each TV, by id, as of now."""
+    shown = list(tvs)
+    presence = context_of(painel.request.app).presence
+    pending = await presence.pending(shown)
+    now = utcnow()
+    return {
+        tv.id: status_payload(tv, now=now, presence=presence, pending=pending)
+        for tv in shown
+    }
+
+
 def player_url(request: Request, code: str) -> str:
     return f"{request.base_url}tv/{code}"
 
 
-async def _visible(session: AsyncSession, tv_id: int, visitor: Visitor) -> TV:
-    return await tv_service.get_visible(session, tv_id, user=visitor.user)
+async def _visible(painel: PainelRequest, tv_id: int) -> TV:
+    return await tv_service.get_visible(painel.session, tv_id, user=painel.user)
 
 
 @router.get("")
 async def list_tvs(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
+    painel: Painel,
     presence: PresenceDep,
-    condominio: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    condominio: CondominiumFilter = None,
     status: TVStatus | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: SearchText = None,
 ) -> Response:
-    now = utcnow()
+    session, user = painel.session, painel.user
     result = await tv_service.list_visible(
         session,
-        user=visitor.user,
-        params=render.page_params(request),
-        now=now,
-        settings=settings,
+        user=user,
+        params=painel.page_params(),
+        now=utcnow(),
+        settings=painel.settings,
         presence=presence,
         condominium_id=condominio,
         status=status,
         text=q,
     )
-    pending = await presence.pending(result.items)
+    states = await tv_states(painel, result.items)
     names = await lookups.condominium_names(
-        session, {tv.condominium_id for tv in result.items}, user=visitor.user
+        session, {tv.condominium_id for tv in result.items}, user=user
     )
-    return render.view(
-        request,
-        visitor,
+    return painel.list_view(
         "tvs.html",
         section="tvs",
-        zone=await lookups.zone_for(session, user=visitor.user, settings=settings),
+        result=result,
+        zone=await painel.zone(),
         tvs=[
-            (
-                tv,
-                names.get(tv.condominium_id, ""),
-                status_payload(tv, now=now, presence=presence, pending=pending),
-            )
-            for tv in result.items
+            (tv, names.get(tv.condominium_id, ""), states[tv.id]) for tv in result.items
         ],
-        total=result.total,
-        pager=render.pager(request, result.total),
-        condominiums=await lookups.readable_condominiums(session, user=visitor.user),
+        condominiums=await lookups.readable_condominiums(session, user=user),
         filters={"condominio": condominio, "status": status, "q": q or ""},
     )
 
 
 @router.get("/status.json")
 async def tv_statuses(
-    visitor: CurrentVisitor,
-    session: DbSession,
-    presence: PresenceDep,
-    ids: Annotated[str, Query(max_length=2000)] = "",
+    painel: Painel, ids: Annotated[str, Query(max_length=2000)] = ""
 ) -> JSONResponse:
     """Online/offline and the last ping of the listed TVs the caller may see."""
-    wanted = {int(part) for part in ids.split(",") if part.strip().isdigit()}
-    wanted = {i for i in wanted if 0 < i <= MAX_ID}
-    now = utcnow()
     found: list[TV] = []
-    if wanted:
-        query = tv_repository.visible_to(visitor.user).where(TV.id.in_(wanted))
-        found = list(await session.scalars(query.order_by(TV.id)))
-    pending = await presence.pending(found)
-    payloads = [
-        status_payload(tv, now=now, presence=presence, pending=pending) for tv in found
-    ]
+    if wanted := forms.id_list(ids):
+        query = tv_repository.visible_to(painel.user).where(TV.id.in_(wanted))
+        found = list(await painel.session.scalars(query.order_by(TV.id)))
+    states = await tv_states(painel, found)
     return JSONResponse(
-        {"tvs": payloads},
-        headers={"Cache-Control": "no-store"},
+        {"tvs": list(states.values())}, headers={"Cache-Control": "no-store"}
     )
 
 
-async def _new_form(
-    request: Request,
-    visitor: Visitor,
-    session: AsyncSession,
-    *,
-    values: dict[str, Any],
-    errors: forms.FormErrors,
-    status_code: int | None = None,
-) -> Response:
-    return render.view(
-        request,
-        visitor,
-        "tv_nova.html",
-        section="tvs",
-        condominiums=await lookups.writable_condominiums(session, user=visitor.user),
-        values=values,
-        errors=errors,
-        status_code=status_code,
-    )
+async def _targets(painel: PainelRequest, _values: dict[str, Any]) -> dict[str, Any]:
+    """The condomínios a TV may be put in."""
+    choices = await lookups.writable_condominiums(painel.session, user=painel.user)
+    return {"condominiums": choices}
+
+
+NEW_TV_FORM = FormPage("tv_nova.html", "tvs", _targets)
+TV_PAGE = FormPage("tv.html", "tvs", _targets)
 
 
 @router.get("/nova")
-async def new_tv(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    condominio: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-) -> Response:
-    defaults: dict[str, Any] = {
-        "proporcao_avisos": 1,
-        "proporcao_anuncios": 5,
-        "proporcao_noticias": 3,
-        "condominio_id": condominio,
-    }
-    return await _new_form(
-        request, visitor, session, values=defaults, errors=forms.FormErrors()
-    )
+async def new_tv(painel: Painel, condominio: CondominiumFilter = None) -> Response:
+    return await NEW_TV_FORM(painel, {**NEW_TV, "condominio_id": condominio})
 
 
 @router.post("/nova")
-async def create_tv(
-    request: Request, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    values = forms.form_dict(await forms.read_form(request))
+async def create_tv(painel: Painel) -> Response:
+    values = forms.form_dict(await painel.form())
 
     async def create() -> TV:
         data = forms.validate(TVCreate, forms.integers(values, *RATIO_FIELDS))
-        return await tv_service.create(session, data, user=visitor.user)
+        return await tv_service.create(painel.session, data, user=painel.user)
 
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         create,
-        keep=[visitor.user],
         then=lambda tv: f"/painel/tvs/{tv.id}?ok=tv_criada",
-        again=lambda errors: _new_form(
-            request, visitor, session, values=values, errors=errors
-        ),
+        again=lambda errors: NEW_TV_FORM(painel, values, errors),
     )
 
 
 @router.get("/{tv_id}")
-async def show_tv(
-    request: Request,
-    tv_id: TVId,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
-) -> Response:
-    tv = await _visible(session, tv_id, visitor)
-    return await _tv_page(request, visitor, session, settings, tv)
+async def show_tv(tv_id: TVId, painel: Painel) -> Response:
+    return await _tv_page(painel, await _visible(painel, tv_id))
 
 
 async def _tv_page(
-    request: Request,
-    visitor: Visitor,
-    session: AsyncSession,
-    settings: Settings,
+    painel: PainelRequest,
     tv: TV,
-    *,
     values: dict[str, Any] | None = None,
     errors: forms.FormErrors | None = None,
-    status_code: int | None = None,
 ) -> Response:
-    now = utcnow()
+    """The TV: its code, the player's preview, its loop; its forms (``values``
+    and ``errors`` of a refused change)."""
+    now, session, settings = utcnow(), painel.session, painel.settings
     names = await lookups.condominium_names(
-        session, [tv.condominium_id], user=visitor.user
+        session, [tv.condominium_id], user=painel.user
     )
-    presence = context_of(request.app).presence
-    pending = await presence.pending([tv])
-    return render.view(
-        request,
-        visitor,
-        "tv.html",
-        section="tvs",
-        zone=await lookups.zone_for(
-            session,
-            user=visitor.user,
-            settings=settings,
-            condominium_ids=[tv.condominium_id],
-        ),
+    states = await tv_states(painel, [tv])
+    return await TV_PAGE(
+        painel,
+        values or {},
+        errors,
+        zone=await painel.zone([tv.condominium_id]),
         tv=tv,
         condominium_name=names.get(tv.condominium_id, ""),
-        state=status_payload(tv, now=now, presence=presence, pending=pending),
-        player_url=player_url(request, tv.code),
+        state=states[tv.id],
+        player_url=player_url(painel.request, tv.code),
         loop=await loop_preview(session, tv, ratios_of(tv), now=now, settings=settings),
         left_out=await left_out(session, tv, now=now, settings=settings),
-        condominiums=await lookups.writable_condominiums(session, user=visitor.user),
-        values=values or {},
-        errors=errors or forms.FormErrors(),
-        status_code=status_code,
     )
 
 
 @router.get("/{tv_id}/previa.json")
 async def preview(
     tv_id: TVId,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
+    painel: Painel,
     proporcao_avisos: RatioQuery,
     proporcao_anuncios: RatioQuery,
     proporcao_noticias: RatioQuery,
 ) -> JSONResponse:
     """The loop these proportions would give, computed as the server plays it."""
-    tv = await _visible(session, tv_id, visitor)
+    tv = await _visible(painel, tv_id)
     tv_service.check_ratios(proporcao_anuncios, proporcao_avisos, proporcao_noticias)
     ratios = Ratios(
         notices=proporcao_avisos, ads=proporcao_anuncios, news=proporcao_noticias
     )
-    loop = await loop_preview(session, tv, ratios, now=utcnow(), settings=settings)
+    loop = await loop_preview(
+        painel.session, tv, ratios, now=utcnow(), settings=painel.settings
+    )
     return JSONResponse(loop.payload(), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/{tv_id}/proporcao")
-async def set_ratios(
-    request: Request,
-    tv_id: TVId,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
+async def _change_tv(
+    painel: PainelRequest,
+    tv_id: int,
+    change: Callable[[TV, dict[str, Any]], Awaitable[TV]],
+    *,
+    done: str,
 ) -> Response:
-    tv = await _visible(session, tv_id, visitor)
-    values = forms.form_dict(await forms.read_form(request))
-
-    async def save() -> TV:
-        changes = forms.validate(TVRatiosUpdate, forms.integers(values, *RATIO_FIELDS))
-        return await tv_service.set_ratios(session, tv, changes, user=visitor.user)
-
-    return await forms.submit(
-        request,
-        session,
-        save,
-        keep=[visitor.user, tv],
-        then=lambda saved: f"/painel/tvs/{saved.id}?ok=proporcao",
-        again=lambda errors: _tv_page(
-            request, visitor, session, settings, tv, values=values, errors=errors
-        ),
+    """One of the TV page's forms: ``change`` saves it, ``done`` names the flash."""
+    tv = await _visible(painel, tv_id)
+    values = forms.form_dict(await painel.form())
+    return await painel.submit(
+        lambda: change(tv, values),
+        keep=[tv],
+        then=lambda saved: f"/painel/tvs/{saved.id}?ok={done}",
+        again=lambda errors: _tv_page(painel, tv, values, errors),
     )
+
+
+@router.post("/{tv_id}/proporcao")
+async def set_ratios(tv_id: TVId, painel: Painel) -> Response:
+    async def save(tv: TV, values: dict[str, Any]) -> TV:
+        changes = forms.validate(TVRatiosUpdate, forms.integers(values, *RATIO_FIELDS))
+        return await tv_service.set_ratios(
+            painel.session, tv, changes, user=painel.user
+        )
+
+    return await _change_tv(painel, tv_id, save, done="proporcao")
 
 
 @router.post("/{tv_id}")
-async def update_tv(
-    request: Request,
-    tv_id: TVId,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    settings: AppSettings,
-) -> Response:
-    tv = await _visible(session, tv_id, visitor)
-    values = forms.form_dict(await forms.read_form(request))
-    changes_in = {k: v for k, v in values.items() if k in ("nome", "condominio_id")}
+async def update_tv(tv_id: TVId, painel: Painel) -> Response:
+    async def save(tv: TV, values: dict[str, Any]) -> TV:
+        sent = {k: v for k, v in values.items() if k in ("nome", "condominio_id")}
+        changes = forms.validate(TVUpdate, sent)
+        return await tv_service.update(painel.session, tv, changes, user=painel.user)
 
-    async def save() -> TV:
-        changes = forms.validate(TVUpdate, changes_in)
-        return await tv_service.update(session, tv, changes, user=visitor.user)
-
-    return await forms.submit(
-        request,
-        session,
-        save,
-        keep=[visitor.user, tv],
-        then=lambda saved: f"/painel/tvs/{saved.id}?ok=tv_salva",
-        again=lambda errors: _tv_page(
-            request, visitor, session, settings, tv, values=values, errors=errors
-        ),
-    )
+    return await _change_tv(painel, tv_id, save, done="tv_salva")
 
 
 @router.post("/{tv_id}/excluir")
-async def delete_tv(
-    tv_id: TVId, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    tv = await _visible(session, tv_id, visitor)
-    await tv_service.delete(session, tv, user=visitor.user)
+async def delete_tv(tv_id: TVId, painel: Painel) -> Response:
+    tv = await _visible(painel, tv_id)
+    await tv_service.delete(painel.session, tv, user=painel.user)
     return RedirectResponse("/painel/tvs?ok=tv_excluida", status_code=303)

@@ -4,237 +4,166 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Path, Response
 
 from expotv.auth.policy import ensure_admin
 from expotv.db import utcnow
-from expotv.deps import DbSession
 from expotv.schemas import MAX_ID
-from expotv.ui.painel import forms, lookups, render
+from expotv.ui.painel import forms, lookups
 from expotv.ui.painel.guard import painel_router
-from expotv.ui.painel.session import LEVEL_LABELS, CurrentVisitor, Visitor
+from expotv.ui.painel.page import FormPage, Painel, PainelRequest, SearchText
+from expotv.ui.painel.session import LEVEL_LABELS
+from expotv.users import schemas
 from expotv.users import service as user_service
 from expotv.users.models import User
-from expotv.users.schemas import (
-    LEVEL_BY_ROLE,
-    ROLE_BY_LEVEL,
-    Level,
-    UserCreate,
-    UserUpdate,
-)
 
 router = painel_router(prefix="/painel/usuarios")
 
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 LIST_FIELDS = ("condominios_ids",)
-LEVEL_CHOICES = [(level.value, LEVEL_LABELS[ROLE_BY_LEVEL[level]]) for level in Level]
+LEVEL_CHOICES = [
+    (level.value, LEVEL_LABELS[schemas.ROLE_BY_LEVEL[level]]) for level in schemas.Level
+]
+NEW_USER = {
+    "nivel": schemas.Level.SINDICO.value,
+    "ativo": True,
+    "limite_anuncios": 10,
+    "limite_avisos": 10,
+    "limite_condominios": 1,
+}
 
 
-def _admin(visitor: Visitor) -> Visitor:
-    ensure_admin(visitor.user)
-    return visitor
+def _admin(painel: PainelRequest) -> PainelRequest:
+    ensure_admin(painel.user)
+    return painel
 
 
 @router.get("")
 async def list_users(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: DbSession,
-    nivel: Level | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    painel: Painel,
+    nivel: schemas.Level | None = None,
+    q: SearchText = None,
 ) -> Response:
-    _admin(visitor)
+    session = _admin(painel).session
     result = await user_service.list_users(
         session,
-        params=render.page_params(request),
-        role=ROLE_BY_LEVEL[nivel] if nivel else None,
+        params=painel.page_params(),
+        role=schemas.ROLE_BY_LEVEL[nivel] if nivel else None,
         text=q,
     )
     ids = await user_service.condominium_ids(session, result.items)
     names = await lookups.condominium_names(
-        session, {i for values in ids.values() for i in values}, user=visitor.user
+        session, {i for values in ids.values() for i in values}, user=painel.user
     )
-    return render.view(
-        request,
-        visitor,
+    return painel.list_view(
         "usuarios.html",
         section="usuarios",
+        result=result,
         users=[
             (u, LEVEL_LABELS[u.role], [names.get(i, f"#{i}") for i in ids[u.id]])
             for u in result.items
         ],
-        total=result.total,
-        pager=render.pager(request, result.total),
         levels=LEVEL_CHOICES,
         filters={"nivel": nivel.value if nivel else "", "q": q or ""},
     )
 
 
-async def _form_page(
-    request: Request,
-    visitor: Visitor,
-    session: AsyncSession,
-    *,
-    account: User | None,
-    values: dict[str, Any],
-    errors: forms.FormErrors,
-    status_code: int | None = None,
-) -> Response:
-    return render.view(
-        request,
-        visitor,
-        "usuario_form.html",
-        section="usuarios",
-        account=account,
-        levels=LEVEL_CHOICES,
-        condominiums=await lookups.readable_condominiums(session, user=visitor.user),
-        values=values,
-        chosen={str(i) for i in values.get("condominios_ids", [])},
-        errors=errors,
-        status_code=status_code,
-    )
+async def _choices(painel: PainelRequest, values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "levels": LEVEL_CHOICES,
+        "condominiums": await lookups.readable_condominiums(
+            painel.session, user=painel.user
+        ),
+        "chosen": {str(i) for i in values.get("condominios_ids", [])},
+    }
 
 
-def _values_of(form_values: dict[str, Any]) -> dict[str, Any]:
-    values = dict(form_values)
+USER_FORM = FormPage("usuario_form.html", "usuarios", _choices)
+
+
+async def _posted(painel: PainelRequest) -> dict[str, Any]:
+    values = forms.form_dict(await painel.form(), lists=LIST_FIELDS)
     values["ativo"] = values.get("ativo") == "true"
     return values
 
 
 @router.get("/novo")
-async def new_user(
-    request: Request, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    _admin(visitor)
-    defaults = {
-        "nivel": Level.SINDICO.value,
-        "ativo": True,
-        "limite_anuncios": 10,
-        "limite_avisos": 10,
-        "limite_condominios": 1,
-    }
-    return await _form_page(
-        request,
-        visitor,
-        session,
-        account=None,
-        values=defaults,
-        errors=forms.FormErrors(),
-    )
+async def new_user(painel: Painel) -> Response:
+    return await USER_FORM(_admin(painel), dict(NEW_USER), account=None)
 
 
 @router.post("/novo")
-async def create_user(
-    request: Request, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    _admin(visitor)
-    values = _values_of(
-        forms.form_dict(await forms.read_form(request), lists=LIST_FIELDS)
-    )
+async def create_user(painel: Painel) -> Response:
+    values = await _posted(_admin(painel))
 
     async def create() -> User:
-        return await user_service.create(session, forms.validate(UserCreate, values))
+        data = forms.validate(schemas.UserCreate, values)
+        return await user_service.create(painel.session, data)
 
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         create,
-        keep=[visitor.user],
         then=lambda created: f"/painel/usuarios/{created.id}?ok=usuario_criado",
-        again=lambda errors: _form_page(
-            request, visitor, session, account=None, values=values, errors=errors
-        ),
+        again=lambda errors: USER_FORM(painel, values, errors, account=None),
     )
 
 
 @router.get("/{user_id}")
-async def show_user(
-    request: Request, user_id: UserId, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    _admin(visitor)
-    return await _account_page(request, visitor, session, user_id)
+async def show_user(user_id: UserId, painel: Painel) -> Response:
+    return await _account_page(_admin(painel), user_id)
 
 
 async def _account_page(
-    request: Request,
-    visitor: Visitor,
-    session: AsyncSession,
-    user_id: int,
-    errors: forms.FormErrors | None = None,
+    painel: PainelRequest, user_id: int, errors: forms.FormErrors | None = None
 ) -> Response:
     """The account as stored, in its form (with the errors of a refused delete)."""
-    account = await user_service.get(session, user_id)
-    ids = await user_service.condominium_ids(session, [account])
+    account = await user_service.get(painel.session, user_id)
+    ids = await user_service.condominium_ids(painel.session, [account])
     values = {
         "nome": account.name,
         "email": account.email,
-        "nivel": LEVEL_BY_ROLE[account.role].value,
+        "nivel": schemas.LEVEL_BY_ROLE[account.role].value,
         "ativo": account.is_active,
         "limite_anuncios": account.ad_limit,
         "limite_avisos": account.notice_limit,
         "limite_condominios": account.condominium_limit,
         "condominios_ids": ids[account.id],
     }
-    errors = errors or forms.FormErrors()
-    return await _form_page(
-        request,
-        visitor,
-        session,
-        account=account,
-        values=values,
-        errors=errors,
-    )
+    return await USER_FORM(painel, values, errors, account=account)
 
 
 @router.post("/{user_id}")
-async def update_user(
-    request: Request, user_id: UserId, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    _admin(visitor)
-    account = await user_service.get(session, user_id)
-    values = _values_of(
-        forms.form_dict(await forms.read_form(request), lists=LIST_FIELDS)
-    )
+async def update_user(user_id: UserId, painel: Painel) -> Response:
+    account = await user_service.get(_admin(painel).session, user_id)
+    values = await _posted(painel)
 
     async def save() -> User:
         return await user_service.update(
-            session,
+            painel.session,
             account,
-            forms.validate(UserUpdate, values),
-            actor=visitor.user,
-            actor_session_id=visitor.session_id,
+            forms.validate(schemas.UserUpdate, values),
+            actor=painel.user,
+            actor_session_id=painel.visitor.session_id,
             now=utcnow(),
         )
 
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         save,
-        keep=[visitor.user, account],
+        keep=[account],
         then=lambda saved: f"/painel/usuarios/{saved.id}?ok=usuario_salvo",
-        again=lambda errors: _form_page(
-            request, visitor, session, account=account, values=values, errors=errors
-        ),
+        again=lambda errors: USER_FORM(painel, values, errors, account=account),
     )
 
 
 @router.post("/{user_id}/excluir")
-async def delete_user(
-    request: Request, user_id: UserId, visitor: CurrentVisitor, session: DbSession
-) -> Response:
-    _admin(visitor)
-    account = await user_service.get(session, user_id)
+async def delete_user(user_id: UserId, painel: Painel) -> Response:
+    account = await user_service.get(_admin(painel).session, user_id)
 
     async def delete() -> bool:
-        await user_service.delete(session, account, actor=visitor.user)
+        await user_service.delete(painel.session, account, actor=painel.user)
         return True
 
-    return await forms.submit(
-        request,
-        session,
+    return await painel.submit(
         delete,
-        keep=[visitor.user],
         then=lambda _: "/painel/usuarios?ok=usuario_excluido",
-        again=lambda errors: _account_page(request, visitor, session, user_id, errors),
+        again=lambda errors: _account_page(painel, user_id, errors),
     )
