@@ -35,6 +35,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class PainelRequest:
+    """The signed-in ``visitor``'s request and its unit of work (``session``)."""
+
     request: Request
     visitor: Visitor
     session: AsyncSession
