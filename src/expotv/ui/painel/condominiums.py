@@ -95,7 +95,10 @@ async def list_condominiums(painel: Painel, q: SearchText = None) -> Response:
 async def _choices(painel: PainelRequest, values: dict[str, Any]) -> dict[str, Any]:
     is_admin = painel.visitor.is_admin
     return {
-        "zones": zone_choices(values.get("fuso_horario")),
+        "zones": [
+            (name, f"{label} ({name})")
+            for name, label in zone_choices(values.get("fuso_horario"))
+        ],
         "default_zone": painel.settings.timezone,
         "managers": await lookups.managers(painel.session) if is_admin else [],
     }

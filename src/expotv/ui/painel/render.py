@@ -147,6 +147,8 @@ TEMPLATES.env.filters.update(
     bytes=format_bytes,
     numero=format_number,
     dia_da_semana=lambda number: WEEKDAY_NAMES.get(int(number), str(number)),
+    # Choices (``lookups.Choice``) as the (value, label) pairs of a <select>.
+    opcoes=lambda choices: [(choice.id, choice.name) for choice in choices],
 )
 
 
