@@ -170,8 +170,7 @@ async def _detail_page(
         manager_name=managers.get(condominium.manager_id or 0, ""),
         tvs=[(tv, states[tv.id]) for tv in condominium.tvs],
         can_write=can_write,
-        delete_error=errors.general if errors else "",
-        status_code=errors.status_code if errors else 200,
+        errors=errors or forms.FormErrors(),
     )
 
 

@@ -75,16 +75,13 @@ def error_page(
     message: str | None = None,
 ) -> Response:
     visitor = getattr(request.state, "visitor", None)
-    return render.view(
-        request,
-        visitor,
-        "erro.html",
-        section="",
-        status_code=status_code,
-        code=status_code,
-        title=title or _TITLES.get(status_code, "Algo deu errado"),
-        message=message or _MESSAGES.get(status_code, "Tente de novo em instantes."),
-    )
+    context = {
+        **render.base_context(request, visitor, ""),
+        "code": status_code,
+        "title": title or _TITLES.get(status_code, "Algo deu errado"),
+        "message": message or _MESSAGES.get(status_code, "Tente de novo em instantes."),
+    }
+    return render.page(request, "erro.html", context, status_code=status_code)
 
 
 def _csrf_rejected(request: Request) -> Response:

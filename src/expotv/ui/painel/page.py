@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from expotv.config import Settings
-from expotv.context import context_of
-from expotv.deps import DbSession
+from expotv.deps import AppSettings, DbSession
 from expotv.pagination import PageParams, PageResult
 from expotv.schemas import MAX_ID
 from expotv.ui.painel import forms, lookups, render
@@ -33,21 +32,18 @@ from expotv.users.models import User
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PainelRequest:
     """The signed-in ``visitor``'s request and its unit of work (``session``)."""
 
     request: Request
     visitor: Visitor
     session: AsyncSession
+    settings: Settings
 
     @property
     def user(self) -> User:
         return self.visitor.user
-
-    @property
-    def settings(self) -> Settings:
-        return context_of(self.request.app).settings
 
     def page_params(self) -> PageParams:
         return render.page_params(self.request)
@@ -65,15 +61,24 @@ class PainelRequest:
         )
 
     def view(self, template: str, *, section: str, **values: Any) -> HTMLResponse:
-        return render.view(
-            self.request, self.visitor, template, section=section, **values
+        """A page of the layout, its dates in ``zone`` (a value; the default is
+        ``EXPOTV_TIMEZONE``). A form shown again with ``errors`` answers with the
+        status of the refusal (the API's for the same request)."""
+        zone: ZoneInfo | None = values.pop("zone", None)
+        errors = values.get("errors")
+        context = render.base_context(self.request, self.visitor, section, zone)
+        return render.page(
+            self.request,
+            template,
+            {**context, **values},
+            status_code=errors.status_code if errors else 200,
         )
 
     def list_view(
         self, template: str, *, section: str, result: PageResult[Any], **values: Any
     ) -> HTMLResponse:
         """A list page: ``result`` gives its total and its page links."""
-        pager = render.pager(self.request, result.total)
+        pager = render.Pager(self.request, result)
         return self.view(
             template, section=section, total=result.total, pager=pager, **values
         )
@@ -152,9 +157,11 @@ CondominiumFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 async def painel_request(
-    request: Request, visitor: CurrentVisitor, session: DbSession
+    request: Request, visitor: CurrentVisitor, session: DbSession, settings: AppSettings
 ) -> PainelRequest:
-    return PainelRequest(request=request, visitor=visitor, session=session)
+    return PainelRequest(
+        request=request, visitor=visitor, session=session, settings=settings
+    )
 
 
 Painel = Annotated[PainelRequest, Depends(painel_request)]

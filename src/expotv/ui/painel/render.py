@@ -7,7 +7,6 @@ page is about one, else ``EXPOTV_TIMEZONE``; always ``dd/mm/aaaa HH:MM``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -22,7 +21,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from expotv.context import context_of
-from expotv.pagination import PageParams
+from expotv.pagination import PageParams, PageResult
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -218,47 +217,21 @@ def base_context(
     }
 
 
-def view(
-    request: Request,
-    visitor: Any,
-    template: str,
-    *,
-    section: str,
-    status_code: int | None = None,
-    zone: ZoneInfo | None = None,
-    **values: Any,
-) -> HTMLResponse:
-    """A page of the layout; a form shown again with ``errors`` answers with the
-    status of the refusal (the API's for the same request)."""
-    if status_code is None:
-        errors = values.get("errors")
-        status_code = errors.status_code if errors else 200
-    return page(
-        request,
-        template,
-        {**base_context(request, visitor, section, zone), **values},
-        status_code=status_code,
-    )
-
-
 PAGE_SIZE = 24
 
 
-@dataclass(frozen=True, slots=True)
 class Pager:
-    """Page links of a list: ``?pagina=N`` keeping the other query parameters."""
+    """Page links of a list (``?pagina=N``), keeping its other query parameters."""
 
-    number: int
-    total: int
-    size: int
-    base_query: str
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
+    def __init__(self, request: Request, result: PageResult[Any]) -> None:
+        self.total = result.total
+        self.number = result.offset // result.limit + 1
+        self.pages = max(1, -(-result.total // result.limit))
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "pagina"]
+        self._query = urlencode(kept)
 
     def link(self, number: int) -> str:
-        query = f"{self.base_query}&" if self.base_query else ""
+        query = f"{self._query}&" if self._query else ""
         return f"?{query}pagina={number}"
 
     @property
@@ -277,13 +250,3 @@ def page_number(request: Request) -> int:
 
 def page_params(request: Request, size: int = PAGE_SIZE) -> PageParams:
     return PageParams(limit=size, offset=(page_number(request) - 1) * size)
-
-
-def pager(request: Request, total: int, size: int = PAGE_SIZE) -> Pager:
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "pagina"]
-    return Pager(
-        number=page_number(request),
-        total=total,
-        size=size,
-        base_query=urlencode(kept),
-    )

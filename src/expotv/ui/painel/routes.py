@@ -27,6 +27,7 @@ from expotv.ui.painel import (
     users,
 )
 from expotv.ui.painel.guard import error_page, painel_router, safe_next
+from expotv.ui.painel.page import FormPage, Painel
 from expotv.ui.painel.session import (
     HOME_PATH,
     LOGIN_PATH,
@@ -156,57 +157,40 @@ async def session_state(visitor: CurrentVisitor) -> JSONResponse:
     )
 
 
+ACCOUNT_FORM = FormPage("conta.html", "conta")
+
+
 @router.get("/painel/conta")
-async def account(request: Request, visitor: CurrentVisitor) -> Response:
-    return render.view(
-        request,
-        visitor,
-        "conta.html",
-        section="conta",
-        errors=forms.FormErrors(),
-        which="",
-    )
+async def account(painel: Painel) -> Response:
+    return await ACCOUNT_FORM(painel, {}, which="")
 
 
 @router.post("/painel/conta")
-async def update_account(
-    request: Request, visitor: CurrentVisitor, session: DbSession, throttle: Throttle
-) -> Response:
-    form = await forms.read_form(request)
+async def update_account(painel: Painel, throttle: Throttle) -> Response:
+    form = await painel.form()
     values = forms.form_dict(form)
     new_password = values.get("senha")
 
     async def save() -> object:
-        if new_password and new_password != values.get("senha_confirmacao"):
-            raise Invalid("as senhas não conferem", field="senha_confirmacao")
-        changes = forms.validate(MeUpdate, values)
-        return await auth_service.update_own_account(
-            session,
-            visitor.user,
-            changes,
-            session_id=visitor.session_id,
-            throttle=throttle,
-            now=utcnow(),
-        )
-
-    async def counted_save() -> object:
         with refusals("account"):
-            return await save()
+            if new_password and new_password != values.get("senha_confirmacao"):
+                raise Invalid("as senhas não conferem", field="senha_confirmacao")
+            changes = forms.validate(MeUpdate, values)
+            return await auth_service.update_own_account(
+                painel.session,
+                painel.user,
+                changes,
+                session_id=painel.visitor.session_id,
+                throttle=throttle,
+                now=utcnow(),
+            )
 
     saved, errors = await forms.attempt(
-        request, session, counted_save, keep=[visitor.user]
+        painel.request, painel.session, save, keep=[painel.user]
     )
     if saved is None:
-        page = render.view(
-            request,
-            visitor,
-            "conta.html",
-            section="conta",
-            errors=errors,
-            values=values,
-            which="senha" if "senha" in form else "dados",
-            status_code=errors.status_code,
-        )
+        which = "senha" if "senha" in form else "dados"
+        page = await ACCOUNT_FORM(painel, values, errors, which=which)
         if errors.retry_after is not None:
             page.headers["Retry-After"] = str(errors.retry_after)
         return page
