@@ -214,19 +214,30 @@ def _dumps(value: Any, *, canonical: bool = False) -> str:
     )
 
 
+def items_digest(items: list[dict[str, Any]], mode: Mode = Mode.NORMAL) -> str:
+    """A hash of what plays (mode and items), shared by every TV that plays it."""
+    canonical = _dumps({"modo": mode.value, "itens": items}, canonical=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def version_of(tv: dict[str, Any], digest: str) -> str:
+    """The versao of ``tv`` playing what ``digest`` names."""
+    canonical = _dumps({"tv": tv, "itens": digest}, canonical=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:VERSION_LENGTH]
+
+
 def playlist_version(
     tv: dict[str, Any], items: list[dict[str, Any]], mode: Mode = Mode.NORMAL
 ) -> str:
     """A hash of what the TV plays: equal content gives an equal version anywhere."""
-    canonical = _dumps({"tv": tv, "modo": mode.value, "itens": items}, canonical=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:VERSION_LENGTH]
+    return version_of(tv, items_digest(items, mode))
 
 
-def body_of(tv: TVInfo, lineup: Lineup, *, now: datetime) -> dict[str, Any]:
-    """The content body as a dict (``render`` serializes it; the management view
-    adds what is left out)."""
-    cycle = lineup.cycle(tv.ratios)
-    tv_payload = tv.payload()
+def _shared_fields(
+    lineup: Lineup, ratios: Ratios, zone: ZoneInfo, *, now: datetime
+) -> dict[str, Any]:
+    """Every field of the body but ``tv`` and ``versao``, in the body's order."""
+    cycle = lineup.cycle(ratios)
     # An item fills many slots of a long loop: build its dict once.
     by_item: dict[tuple[ItemKind, int], dict[str, Any]] = {}
     items_payload = [
@@ -236,24 +247,61 @@ def body_of(tv: TVInfo, lineup: Lineup, *, now: datetime) -> dict[str, Any]:
     ]
     valid_until = lineup.valid_until
     return {
-        "tv": tv_payload,
-        "versao": playlist_version(tv_payload, items_payload, lineup.mode),
         # Neither is part of the version: two builds of the same content match, and
         # a later edge (an expiry extended) is no reason to refetch.
         "gerado_em": now.isoformat(),
-        "valido_ate": valid_until.astimezone(tv.zone).isoformat()
-        if valid_until
-        else None,
+        "valido_ate": valid_until.astimezone(zone).isoformat() if valid_until else None,
         "modo": lineup.mode.value,
         "itens": items_payload,
     }
 
 
-def render(tv: TVInfo, lineup: Lineup, *, now: datetime) -> Rendered:
-    """The response body of ``GET /app/tv/{codigo}/content``, serialized once."""
-    body = body_of(tv, lineup, now=now)
-    return Rendered(
-        version=body["versao"],
-        body=_dumps(body).encode(),
+def body_of(tv: TVInfo, lineup: Lineup, *, now: datetime) -> dict[str, Any]:
+    """The content body as a dict (``render`` serializes it; the management view
+    adds what is left out)."""
+    rest = _shared_fields(lineup, tv.ratios, tv.zone, now=now)
+    tv_payload = tv.payload()
+    digest = items_digest(rest["itens"], lineup.mode)
+    return {"tv": tv_payload, "versao": version_of(tv_payload, digest), **rest}
+
+
+@dataclass(frozen=True, slots=True)
+class SharedBody:
+    """What every TV of a group gets in its body: all but ``tv`` and ``versao``.
+
+    TVs of one condomínio with the same proportions, time zone and ``tvs_ids``
+    outcome play the same lineup: it is evaluated and serialized once for all of
+    them, and each TV's body is its small head followed by these bytes.
+    """
+
+    digest: str
+    # The body from ``"gerado_em"`` to the closing brace.
+    tail: bytes
+    expires_at: datetime | None
+
+
+def render_shared(
+    lineup: Lineup, ratios: Ratios, zone: ZoneInfo, *, now: datetime
+) -> SharedBody:
+    """The shared part of the bodies of the TVs that play ``lineup``."""
+    rest = _shared_fields(lineup, ratios, zone, now=now)
+    return SharedBody(
+        digest=items_digest(rest["itens"], lineup.mode),
+        tail=_dumps(rest).encode()[1:],
         expires_at=lineup.valid_until,
     )
+
+
+def render_for(tv: TVInfo, shared: SharedBody) -> Rendered:
+    """One TV's body: its head (``tv``, ``versao``), then the shared part."""
+    tv_payload = tv.payload()
+    version = version_of(tv_payload, shared.digest)
+    head = f'{{"tv":{_dumps(tv_payload)},"versao":"{version}",'.encode()
+    return Rendered(
+        version=version, body=head + shared.tail, expires_at=shared.expires_at
+    )
+
+
+def render(tv: TVInfo, lineup: Lineup, *, now: datetime) -> Rendered:
+    """The response body of ``GET /app/tv/{codigo}/content``, serialized once."""
+    return render_for(tv, render_shared(lineup, tv.ratios, tv.zone, now=now))

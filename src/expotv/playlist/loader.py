@@ -1,30 +1,50 @@
-"""Building one TV's playlist from the database (no cache, no coordination).
+"""Building TVs' playlists from the database, shared by the TVs that play the same.
 
 tv_info(session, ...)          the TV, its proportions and its condomínio's zone
 playlist_items(session, ...)   the items that may play there (or, for the
                                management view, every item of its condomínio)
-PlaylistLoader.load(code)      the two above, ``eligibility.evaluate`` and
-                               ``builder.render``: one cache entry, valid until
-                               the playlist's next edge
+PlaylistLoader.load(code)      one cache entry, valid until the playlist's next
+                               edge, built from shared parts:
+
+    TV row          batched: the codes asked in the same loop turn, one query
+    condomínio's    batched the same way, and kept (``_Memo``) while nothing
+    items           changed: one load serves every TV of the condomínio
+    shared body     ``eligibility.evaluate`` + ``builder.render_shared`` once per
+                    group: same condomínio, proportions, time zone and
+                    ``tvs_ids`` outcome (the items limited to TVs that include
+                    this one); each TV adds only its head (``render_for``)
+
+``forget`` (every invalidation) drops what is kept; a load that started before it
+is used for its own answer but not kept.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from expotv.ads.models import Ad
 from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
+from expotv.db import utcnow
 from expotv.items.models import ContentItem
 from expotv.notices.models import Notice
 from expotv.playlist import repository
-from expotv.playlist.builder import ItemKind, PlaylistItem, Ratios, TVInfo, render
+from expotv.playlist.batching import Batcher
+from expotv.playlist.builder import (
+    ItemKind,
+    PlaylistItem,
+    Ratios,
+    SharedBody,
+    TVInfo,
+    render_for,
+    render_shared,
+)
 from expotv.playlist.eligibility import evaluate
 from expotv.playlist.repository import Rows
 from expotv.playlist.store import PlaylistEntry
@@ -39,6 +59,24 @@ class Loaded:
     next_edge: datetime | None = None
 
 
+T = TypeVar("T")
+# What makes two TVs of a condomínio play the same: proportions, zone, and which
+# of the items limited to some TVs (``tvs_ids``) include them.
+GroupKey = tuple[int, Ratios, str, frozenset[tuple[ItemKind, int]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Memo(Generic[T]):
+    value: T
+    generation: int
+    # Wall-clock second after which it is not used (the cache's lifetime, or the
+    # playlist's next edge).
+    valid_until: float
+
+    def usable(self, generation: int, now_ts: float) -> bool:
+        return self.generation == generation and now_ts < self.valid_until
+
+
 class PlaylistLoader:
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
@@ -47,15 +85,31 @@ class PlaylistLoader:
         self._settings = settings
         self._cache_seconds = settings.playlist_cache_seconds
         self._max_news = settings.playlist_max_news
+        self._tvs: Batcher[str, TVInfo] = Batcher(self._load_tvs)
+        self._items: Batcher[int, list[PlaylistItem]] = Batcher(self._load_items)
+        self._kept_items: dict[int, _Memo[list[PlaylistItem]]] = {}
+        self._kept_bodies: dict[GroupKey, _Memo[SharedBody]] = {}
+        self._generation = 0
+        # The "now" of the batch being loaded (every key of a batch shares it).
+        self._now: datetime | None = None
+        # Bodies evaluated and rendered (not taken from a group's): tests, bench.
+        self.shared_builds = 0
+
+    def forget(self) -> None:
+        """Something changed: nothing kept so far may be used again."""
+        self._generation += 1
+        self._kept_items.clear()
+        self._kept_bodies.clear()
 
     async def load(self, code: str, now: datetime) -> Loaded | None:
         """The TV ``code``'s playlist at ``now``; None when no TV has that code."""
-        async with self._sessionmaker() as session:
-            tv = await tv_info(session, repository.tv_by_code(code), self._settings)
-            if tv is None:
-                return None
-            items = await playlist_items(session, tv, now, max_news=self._max_news)
-        rendered = render(tv, evaluate(items, tv, now), now=now)
+        generation = self._generation
+        self._now = now
+        tv = await self._tvs.get(code)
+        if tv is None:
+            return None
+        shared = await self._shared_body(tv, now, generation)
+        rendered = render_for(tv, shared)
         ttl = float(self._cache_seconds)
         if rendered.expires_at is not None:
             # Stale at the next edge: a TV asking after it gets the new playlist.
@@ -69,14 +123,62 @@ class PlaylistLoader:
         )
         return Loaded(entry, ttl, next_edge=rendered.expires_at)
 
+    async def _shared_body(
+        self, tv: TVInfo, now: datetime, generation: int
+    ) -> SharedBody:
+        now_ts = now.timestamp()
+        items = await self._condominium_items(tv.condominium_id, now, generation)
+        targeted = frozenset(
+            item.key for item in items if item.tv_ids and tv.id in item.tv_ids
+        )
+        key: GroupKey = (tv.condominium_id, tv.ratios, tv.zone.key, targeted)
+        kept = self._kept_bodies.get(key)
+        if kept is not None and kept.usable(generation, now_ts):
+            return kept.value
+        shared = render_shared(evaluate(items, tv, now), tv.ratios, tv.zone, now=now)
+        self.shared_builds += 1
+        if generation == self._generation:
+            valid_until = now_ts + self._cache_seconds
+            if shared.expires_at is not None:
+                valid_until = min(valid_until, shared.expires_at.timestamp())
+            self._kept_bodies[key] = _Memo(shared, generation, valid_until)
+        return shared
 
-async def tv_info(
-    session: AsyncSession, query: Rows, settings: Settings
-) -> TVInfo | None:
-    """The TV ``query`` (``repository.tv_by_code``/``tv_by_id``) finds, if any."""
-    row = (await session.execute(query)).one_or_none()
-    if row is None:
-        return None
+    async def _condominium_items(
+        self, condominium_id: int, now: datetime, generation: int
+    ) -> list[PlaylistItem]:
+        kept = self._kept_items.get(condominium_id)
+        if kept is not None and kept.usable(generation, now.timestamp()):
+            return kept.value
+        items = await self._items.get(condominium_id) or []
+        if generation == self._generation:
+            self._kept_items[condominium_id] = _Memo(
+                items, generation, now.timestamp() + self._cache_seconds
+            )
+        return items
+
+    async def _load_tvs(self, codes: Sequence[str]) -> Mapping[str, TVInfo]:
+        async with self._sessionmaker() as session:
+            rows = (await session.execute(repository.tvs_by_code(codes))).all()
+        return {row.code: _tv_of(row, self._settings) for row in rows}
+
+    async def _load_items(
+        self, condominium_ids: Sequence[int]
+    ) -> Mapping[int, list[PlaylistItem]]:
+        async with self._sessionmaker() as session:
+            return await items_by_condominium(
+                session,
+                condominium_ids,
+                self._now or utcnow(),
+                max_news=self._max_news,
+            )
+
+    async def drain(self) -> None:
+        await self._tvs.drain()
+        await self._items.drain()
+
+
+def _tv_of(row: Any, settings: Settings) -> TVInfo:
     return TVInfo(
         id=row.id,
         code=row.code,
@@ -86,6 +188,14 @@ async def tv_info(
         ratios=Ratios(notices=row.notice_ratio, ads=row.ad_ratio, news=row.news_ratio),
         zone=zone_of(row.timezone or settings.timezone),
     )
+
+
+async def tv_info(
+    session: AsyncSession, query: Rows, settings: Settings
+) -> TVInfo | None:
+    """The TV ``query`` (``repository.tv_by_code``/``tv_by_id``) finds, if any."""
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else _tv_of(row, settings)
 
 
 async def playlist_items(

@@ -44,6 +44,10 @@ def tv_by_code(code: str) -> Rows:
     return _tv().where(TV.code == code)
 
 
+def tvs_by_code(codes: Collection[str]) -> Rows:
+    return _tv().where(TV.code.in_(sorted(codes)))
+
+
 def tv_by_id(tv_id: int) -> Rows:
     return _tv().where(TV.id == tv_id)
 

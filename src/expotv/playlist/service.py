@@ -10,7 +10,9 @@
 ``PlaylistService`` only composes parts with one job each:
 
     PlaylistCache    (cache.py)        shared entries + this process's copies
-    PlaylistLoader   (loader.py)       one TV's playlist from the database
+    PlaylistLoader   (loader.py)       one TV's playlist from the database, its
+                                       loads batched and its body shared with
+                                       the TVs that play the same
     SingleFlight     (singleflight.py) one build per code at a time
     DatabaseBreaker  (breaker.py)      after a failure, copies for a while
     LookupGuard      (lookups.py)      unknown codes per address, 429; the
@@ -61,6 +63,8 @@ InvalidationObserver = Callable[[frozenset[str] | None], Awaitable[None]]
 
 # A build slower than this answers from the last-known copy (the build goes on).
 BUILD_TIMEOUT_SECONDS = 8.0
+# Watched TVs rebuilt together after an invalidation (their loads are batched).
+REFRESH_BATCH = 500
 
 
 def _is_plausible(code: str) -> bool:
@@ -207,6 +211,7 @@ class PlaylistService:
         here (shared entries of these codes dropped again, which is idempotent and
         covers a shared cache that came back with old entries) but not re-announced.
         """
+        self.loader.forget()
         targets = await self.store.invalidate(
             codes, all_tvs=all_tvs, clear_unknown=clear_unknown, deleted=deleted
         )
@@ -236,15 +241,24 @@ class PlaylistService:
 
     async def _refresh_watched(self, codes: set[str] | None) -> None:
         """Rebuild the watched TVs' playlists so their sockets learn the new versao."""
-        for code in self.watched.among(codes):
+        codes_left = list(self.watched.among(codes))
+        for start in range(0, len(codes_left), REFRESH_BATCH):
             now = self._clock()
-            try:
-                # Another instance may have rebuilt it already (shared cache).
-                if await self.store.fresh(code, now.timestamp()) is None:
-                    await self._build_once(code, now)
-            except Exception as exc:
-                logger.warning("refresh of watched TVs stopped: %r", exc)
+            chunk = codes_left[start : start + REFRESH_BATCH]
+            # Together, so their TV rows and items load in a few shared queries.
+            results = await asyncio.gather(
+                *(self._refresh_one(code, now) for code in chunk),
+                return_exceptions=True,
+            )
+            failed = [r for r in results if isinstance(r, Exception)]
+            if failed:
+                logger.warning("refresh of watched TVs stopped: %r", failed[0])
                 return
+
+    async def _refresh_one(self, code: str, now: datetime) -> None:
+        # Another instance may have rebuilt it already (shared cache).
+        if await self.store.fresh(code, now.timestamp()) is None:
+            await self._build_once(code, now)
 
     # Lifecycle and test hooks ----------------------------------------------
 
@@ -258,6 +272,7 @@ class PlaylistService:
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.builds.drain()
+        await self.loader.drain()
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -267,6 +282,7 @@ class PlaylistService:
     def reset(self) -> None:
         """Forget every in-process copy, block and breaker (between tests)."""
         self.store.reset()
+        self.loader.forget()
         self.lookups.reset()
         self.breaker.reset()
         if isinstance(self.edges, MemoryEdges):

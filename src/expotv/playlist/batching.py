@@ -1,0 +1,75 @@
+"""Concurrent loads of single keys, answered by one load of many.
+
+After a change that concerns every TV (a notícia), thousands of TVs ask for their
+new playlist within seconds. Each asks for its own code, but asked one by one the
+database would answer thousands of one-row queries; ``Batcher`` gathers the keys
+requested in the same turn of the event loop and loads them together (at most
+``max_batch`` per query).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+LoadMany = Callable[[Sequence[K]], Awaitable[Mapping[K, V]]]
+
+
+class Batcher(Generic[K, V]):
+    def __init__(self, load_many: LoadMany[K, V], *, max_batch: int = 500) -> None:
+        self._load_many = load_many
+        self._max_batch = max_batch
+        self._pending: dict[K, asyncio.Future[V | None]] = {}
+        self._scheduled = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def get(self, key: K) -> V | None:
+        """``key``'s value (None when the load does not return it)."""
+        future = self._pending.get(key)
+        if future is None:
+            loop = asyncio.get_running_loop()
+            future = self._pending[key] = loop.create_future()
+            if not self._scheduled:
+                self._scheduled = True
+                loop.call_soon(self._flush)
+        # A waiter giving up (a timeout) must not cancel the others' answer.
+        return await asyncio.shield(future)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        pending, self._pending = self._pending, {}
+        keys = list(pending)
+        for start in range(0, len(keys), self._max_batch):
+            chunk = {key: pending[key] for key in keys[start : start + self._max_batch]}
+            task = asyncio.get_running_loop().create_task(self._load(chunk))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _load(self, futures: dict[K, asyncio.Future[V | None]]) -> None:
+        try:
+            found = await self._load_many(list(futures))
+        except asyncio.CancelledError:
+            for future in futures.values():
+                future.cancel()
+            raise
+        except Exception as exc:
+            for future in futures.values():
+                if not future.done():
+                    future.set_exception(exc)
+                    # Retrieved here: every waiter may have gone.
+                    future.exception()
+            return
+        for key, future in futures.items():
+            if not future.done():
+                future.set_result(found.get(key))
+
+    async def drain(self) -> None:
+        """Wait for the loads under way (tests, shutdown)."""
+        while self._tasks or self._pending:
+            await asyncio.sleep(0)
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
