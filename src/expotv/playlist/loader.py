@@ -6,9 +6,10 @@ playlist_items(session, ...)   the items that may play there (or, for the
 PlaylistLoader.load(code)      one cache entry, valid until the playlist's next
                                edge, built from shared parts:
 
-    TV row          batched: the codes asked in the same loop turn, one query
-    condomínio's    batched the same way, and kept (``_Memo``) while nothing
-    items           changed: one load serves every TV of the condomínio
+    TV rows and     batched: the codes asked in the same loop turn load in one
+    items           session (one query for the TVs, one set for the items of
+                    their condomínios); a condomínio's items are kept (``_Memo``)
+                    while nothing changed, so one load serves all its TVs
     shared body     ``eligibility.evaluate`` + ``builder.render_shared`` once per
                     group: same condomínio, proportions, time zone and
                     ``tvs_ids`` outcome (the items limited to TVs that include
@@ -85,8 +86,9 @@ class PlaylistLoader:
         self._settings = settings
         self._cache_seconds = settings.playlist_cache_seconds
         self._max_news = settings.playlist_max_news
-        self._tvs: Batcher[str, TVInfo] = Batcher(self._load_tvs)
-        self._items: Batcher[int, list[PlaylistItem]] = Batcher(self._load_items)
+        self._batch: Batcher[str, tuple[TVInfo, list[PlaylistItem]]] = Batcher(
+            self._load_batch
+        )
         self._kept_items: dict[int, _Memo[list[PlaylistItem]]] = {}
         self._kept_bodies: dict[GroupKey, _Memo[SharedBody]] = {}
         self._generation = 0
@@ -105,10 +107,11 @@ class PlaylistLoader:
         """The TV ``code``'s playlist at ``now``; None when no TV has that code."""
         generation = self._generation
         self._now = now
-        tv = await self._tvs.get(code)
-        if tv is None:
+        found = await self._batch.get(code)
+        if found is None:
             return None
-        shared = await self._shared_body(tv, now, generation)
+        tv, items = found
+        shared = self._shared_body(tv, items, now, generation)
         rendered = render_for(tv, shared)
         ttl = float(self._cache_seconds)
         if rendered.expires_at is not None:
@@ -123,11 +126,10 @@ class PlaylistLoader:
         )
         return Loaded(entry, ttl, next_edge=rendered.expires_at)
 
-    async def _shared_body(
-        self, tv: TVInfo, now: datetime, generation: int
+    def _shared_body(
+        self, tv: TVInfo, items: list[PlaylistItem], now: datetime, generation: int
     ) -> SharedBody:
         now_ts = now.timestamp()
-        items = await self._condominium_items(tv.condominium_id, now, generation)
         targeted = frozenset(
             item.key for item in items if item.tv_ids and tv.id in item.tv_ids
         )
@@ -144,38 +146,40 @@ class PlaylistLoader:
             self._kept_bodies[key] = _Memo(shared, generation, valid_until)
         return shared
 
-    async def _condominium_items(
-        self, condominium_id: int, now: datetime, generation: int
-    ) -> list[PlaylistItem]:
-        kept = self._kept_items.get(condominium_id)
-        if kept is not None and kept.usable(generation, now.timestamp()):
-            return kept.value
-        items = await self._items.get(condominium_id) or []
-        if generation == self._generation:
-            self._kept_items[condominium_id] = _Memo(
-                items, generation, now.timestamp() + self._cache_seconds
-            )
-        return items
-
-    async def _load_tvs(self, codes: Sequence[str]) -> Mapping[str, TVInfo]:
+    async def _load_batch(
+        self, codes: Sequence[str]
+    ) -> Mapping[str, tuple[TVInfo, list[PlaylistItem]]]:
+        """The TVs of ``codes`` and their condomínios' items, in one session: the
+        items of a condomínio kept from an earlier load are not asked again."""
+        generation = self._generation
+        now = self._now or utcnow()
+        now_ts = now.timestamp()
+        items: dict[int, list[PlaylistItem]] = {}
         async with self._sessionmaker() as session:
             rows = (await session.execute(repository.tvs_by_code(codes))).all()
-        return {row.code: _tv_of(row, self._settings) for row in rows}
-
-    async def _load_items(
-        self, condominium_ids: Sequence[int]
-    ) -> Mapping[int, list[PlaylistItem]]:
-        async with self._sessionmaker() as session:
-            return await items_by_condominium(
-                session,
-                condominium_ids,
-                self._now or utcnow(),
-                max_news=self._max_news,
-            )
+            tvs = [_tv_of(row, self._settings) for row in rows]
+            missing: set[int] = set()
+            for tv in tvs:
+                kept = self._kept_items.get(tv.condominium_id)
+                if kept is not None and kept.usable(generation, now_ts):
+                    items[tv.condominium_id] = kept.value
+                else:
+                    missing.add(tv.condominium_id)
+            if missing:
+                loaded = await items_by_condominium(
+                    session, missing, now, max_news=self._max_news
+                )
+                items.update(loaded)
+                if generation == self._generation:
+                    valid_until = now_ts + self._cache_seconds
+                    for condominium_id, found in loaded.items():
+                        self._kept_items[condominium_id] = _Memo(
+                            found, generation, valid_until
+                        )
+        return {tv.code: (tv, items[tv.condominium_id]) for tv in tvs}
 
     async def drain(self) -> None:
-        await self._tvs.drain()
-        await self._items.drain()
+        await self._batch.drain()
 
 
 def _tv_of(row: Any, settings: Settings) -> TVInfo:
