@@ -20,6 +20,7 @@ from expotv.condominiums.router import router as condominiums_router
 from expotv.config import Settings
 from expotv.context import open_context
 from expotv.edge import RequestEdge
+from expotv.edge.compression import JsonGzip
 from expotv.errors import (
     AUTHENTICATED_RESPONSES,
     PUBLIC_RESPONSES,
@@ -34,6 +35,7 @@ from expotv.news.router import router as news_router
 from expotv.observability.install import install as install_observability
 from expotv.observability.install import instrumented
 from expotv.observability.router import router as observability_router
+from expotv.playlist.fastpath import TVFastPath
 from expotv.playlist.router import router as playlist_router
 from expotv.realtime.router import router as realtime_router
 from expotv.timezones import InputZoneMiddleware
@@ -113,6 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestEdge, settings=settings)
     if settings.instance_name:
         app.add_middleware(InstanceHeaderMiddleware, name=settings.instance_name)
-    # Last, so its middleware is the outermost: it times and logs everything inside.
+    # Outside the edge: the docs pages' policy is derived from their plain HTML.
+    app.add_middleware(JsonGzip)
+    # Its middleware is outside the rest: it times and logs everything inside.
     install_observability(app, settings)
+    # Ahead of everything: the TVs' content and ping (it does the stack's work).
+    app.add_middleware(TVFastPath, settings=settings)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from expotv.playlist.router import etag_matches
+from expotv.playlist.answers import etag_matches
 from expotv.playlist.store import LastKnown, LocalRecord, PlaylistEntry, decode, encode
 
 

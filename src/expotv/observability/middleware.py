@@ -200,14 +200,8 @@ class ObservabilityMiddleware:
             if not started:
                 status = CLIENT_CLOSED_REQUEST
         except Exception as exc:
-            error_type = type(exc).__name__
             status = 500
-            error_log.exception(
-                "erro não tratado: %s",
-                error_type,
-                extra={"error_type": error_type, "method": method},
-            )
-            sentry_sdk.capture_exception(exc)
+            error_type = log_unhandled(exc, method)
             if started:
                 # Headers already went out: the connection can only be dropped.
                 raise
@@ -215,10 +209,7 @@ class ObservabilityMiddleware:
                 {
                     "type": "http.response.start",
                     "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(_INTERNAL_ERROR)).encode()),
-                    ],
+                    "headers": list(INTERNAL_ERROR_HEADERS),
                 }
             )
             await send_wrapper({"type": "http.response.body", "body": _INTERNAL_ERROR})
@@ -238,36 +229,84 @@ class ObservabilityMiddleware:
         duration: float,
         error_type: str | None,
     ) -> None:
-        metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
-        metrics.HTTP_DURATION.labels(method, route).observe(duration)
-        if status >= 400:
-            metrics.HTTP_ERRORS.labels(error_type or f"http_{status}").inc()
-
-        fields: dict[str, Any] = {
-            "method": method,
-            "route": route,
-            "path": clean_text(scope.get("path", "")),
-            "status": status,
-            "duration_ms": round(duration * 1000, 2),
-        }
         user_id = scope["state"].get("user_id")
-        if isinstance(user_id, int):
-            fields["user_id"] = user_id
         code = (scope.get("path_params") or {}).get("codigo")
-        if isinstance(code, str) and _TV_CODE.fullmatch(code):
-            fields["tv_code"] = code.upper()
-        if status >= 500:
-            level = logging.WARNING
-        elif route in QUIET_ROUTES and status < 400 and duration < self.slow_seconds:
-            level = logging.DEBUG
-        else:
-            level = logging.INFO
-        access_log.log(
-            level,
-            "%s %s %s %.1f ms",
+        record_request(
             method,
-            fields["path"],
+            route,
             status,
-            fields["duration_ms"],
-            extra=fields,
+            duration,
+            path=scope.get("path", ""),
+            error_type=error_type,
+            user_id=user_id if isinstance(user_id, int) else None,
+            tv_code=code if isinstance(code, str) else None,
+            slow_seconds=self.slow_seconds,
         )
+
+
+def record_request(
+    method: str,
+    route: str,
+    status: int,
+    duration: float,
+    *,
+    path: str,
+    error_type: str | None = None,
+    user_id: int | None = None,
+    tv_code: str | None = None,
+    slow_seconds: float = 1.0,
+) -> None:
+    """The metrics and the access line of one answered request (also the TV fast
+    path's, ``expotv.playlist.fastpath``). The line's fields are built only when
+    its level is enabled: a quiet route at DEBUG costs a level check."""
+    metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    metrics.HTTP_DURATION.labels(method, route).observe(duration)
+    if status >= 400:
+        metrics.HTTP_ERRORS.labels(error_type or f"http_{status}").inc()
+    if status >= 500:
+        level = logging.WARNING
+    elif route in QUIET_ROUTES and status < 400 and duration < slow_seconds:
+        level = logging.DEBUG
+    else:
+        level = logging.INFO
+    if not access_log.isEnabledFor(level):
+        return
+    fields: dict[str, Any] = {
+        "method": method,
+        "route": route,
+        "path": clean_text(path),
+        "status": status,
+        "duration_ms": round(duration * 1000, 2),
+    }
+    if user_id is not None:
+        fields["user_id"] = user_id
+    if tv_code is not None and _TV_CODE.fullmatch(tv_code):
+        fields["tv_code"] = tv_code.upper()
+    access_log.log(
+        level,
+        "%s %s %s %.1f ms",
+        method,
+        fields["path"],
+        status,
+        fields["duration_ms"],
+        extra=fields,
+    )
+
+
+def log_unhandled(exc: Exception, method: str) -> str:
+    """Log and report an exception no handler answered; its type name."""
+    error_type = type(exc).__name__
+    error_log.exception(
+        "erro não tratado: %s",
+        error_type,
+        extra={"error_type": error_type, "method": method},
+    )
+    sentry_sdk.capture_exception(exc)
+    return error_type
+
+
+INTERNAL_ERROR_BODY = _INTERNAL_ERROR
+INTERNAL_ERROR_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(_INTERNAL_ERROR)).encode()),
+]

@@ -14,16 +14,15 @@ from expotv.deps import (
     PingLimitDep,
     Playlists,
 )
+from expotv.edge.compression import accepts_gzip
 from expotv.errors import ErrorOut
 from expotv.observability.metrics import CONTENT_SERVED
 from expotv.observability.refusals import refusals
+from expotv.playlist.answers import STALE_HEADERS, content_answer
 from expotv.playlist.schemas import PingIn, PingRead, PlaylistRead
-from expotv.playlist.service import Served, record_ping
+from expotv.playlist.service import record_ping
 
 router = APIRouter(prefix="/app/tv", tags=["app da TV"])
-
-CACHE_CONTROL = "public, max-age=30"
-STALE_HEADERS = {"X-Expotv-Stale": "1", "Warning": '110 - "Response is Stale"'}
 
 
 async def get_ping_interval(settings: AppSettings) -> int:
@@ -46,29 +45,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def etag_matches(if_none_match: str | None, version: str) -> bool:
-    """``If-None-Match`` against the current version (weak comparison, RFC 9110)."""
-    if not if_none_match:
-        return False
-    for tag in if_none_match.split(","):
-        tag = tag.strip()
-        if tag == "*":
-            return True
-        tag = tag.removeprefix("W/")
-        if len(tag) >= 2 and tag[0] == tag[-1] == '"':
-            tag = tag[1:-1]
-        if tag == version:
-            return True
-    return False
-
-
-def _headers(served: Served) -> dict[str, str]:
-    headers = {"ETag": served.entry.etag, "Cache-Control": CACHE_CONTROL}
-    if served.is_stale:
-        headers.update(STALE_HEADERS)
-    return headers
-
-
 @router.get(
     "/{codigo}/content",
     response_class=Response,
@@ -87,15 +63,21 @@ async def get_content(
     playlists: Playlists,
     client: ClientAddress,
     if_none_match: Annotated[str | None, Header()] = None,
+    accept_encoding: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """A playlist intercalada da TV (em cache; 304 quando If-None-Match é a atual)."""
+    """A playlist intercalada da TV (em cache; 304 quando If-None-Match é a atual;
+    gzip quando Accept-Encoding o aceita)."""
     with refusals("content"):
         served = await playlists.get(codigo, client=client, now=utcnow())
-    headers = _headers(served)
     CONTENT_SERVED.inc()
-    if etag_matches(if_none_match, served.entry.version):
-        return Response(status_code=304, headers=headers)
-    return Response(served.entry.body, media_type="application/json", headers=headers)
+    status, headers, body = content_answer(
+        served,
+        if_none_match=if_none_match,
+        takes_gzip=accepts_gzip(accept_encoding),
+    )
+    response = Response(body, status_code=status)
+    response.raw_headers = headers
+    return response
 
 
 _PING_ERRORS: dict[int | str, dict[str, Any]] = {

@@ -1,0 +1,323 @@
+"""The TV's hot path as lean ASGI, ahead of FastAPI's routing and dependencies.
+
+Every TV asks ``GET /app/tv/{codigo}/content`` and ``POST /app/tv/{codigo}/ping``
+every few seconds. ``TVFastPath`` is the outermost layer of the app: it answers
+those two itself, with the same parts the FastAPI routes use
+(``PlaylistService.get`` and its lookup guard, ``record_ping`` and the per-code
+ping cap, ``answers`` for the bytes) and everything the middleware stack would
+have added, done once and precomputed where it can be:
+
+    client address   the request edge's rule (``EXPOTV_TRUSTED_PROXIES``)
+    headers          the API's security headers, ``X-Expotv-Instance``,
+                     ``X-Request-ID`` (taken when safe, else made)
+    observability    ``expotv_http_requests_total`` / ``_duration_seconds`` /
+                     ``_errors_total`` / ``_in_progress`` with the route
+                     template, ``expotv_content_served_total``,
+                     ``expotv_refused_total``, the ``expotv.access`` line (DEBUG
+                     unless it failed or was slow), 499 for a client gone, the
+                     last-resort 500
+    errors           every ``ExpoError`` (404, 429 with Retry-After, 503) rendered
+                     as ``expotv.errors`` renders it
+
+Anything else goes on, untouched, to the app: other paths and methods, a query
+string, a code that is not letters and digits, a root path, and every ping body
+that is not plainly valid (no body, or JSON that ``PingIn`` takes): the FastAPI
+route then answers it with its 413 / 415 / 422, the body replayed to it as read.
+The routes stay in ``/openapi.json`` from the FastAPI router, which also serves
+those requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from expotv.config import Settings
+from expotv.context import AppContext, context_of, require
+from expotv.db import utcnow
+from expotv.edge import bodies
+from expotv.edge.clients import UNKNOWN, ClientAddresses
+from expotv.edge.compression import request_accepts_gzip
+from expotv.edge.headers import API_POLICY, COMMON_HEADERS
+from expotv.errors import ExpoError, error_body
+from expotv.instance import HEADER as INSTANCE_HEADER
+from expotv.observability import metrics
+from expotv.observability.logging import (
+    new_request_id,
+    request_id_var,
+    valid_request_id,
+)
+from expotv.observability.middleware import (
+    CLIENT_CLOSED_REQUEST,
+    INTERNAL_ERROR_BODY,
+    INTERNAL_ERROR_HEADERS,
+    log_unhandled,
+    record_request,
+)
+from expotv.observability.refusals import refusals
+from expotv.playlist.answers import JSON, content_answer, ping_answer
+from expotv.playlist.schemas import PingIn
+from expotv.playlist.service import record_ping
+from expotv.tvs.ping_limit import PingLimit
+
+PREFIX = "/app/tv/"
+CONTENT_ROUTE = "/app/tv/{codigo}/content"
+PING_ROUTE = "/app/tv/{codigo}/ping"
+# Real codes are 6 letters and digits; anything else is left to the routes.
+_CODE = re.compile(r"[A-Za-z0-9]{1,64}")
+_JSON_TYPE = re.compile(rb"application/(?:[\w.+-]+\+)?json", re.I)
+
+Headers = list[tuple[bytes, bytes]]
+
+
+class _NotMine(Exception):
+    """A ping body the fast path leaves to the FastAPI route (its 4xx)."""
+
+    def __init__(self, body: bytes, more_body: bool) -> None:
+        self.body = body
+        self.more_body = more_body
+
+
+class TVFastPath:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.clients = ClientAddresses(
+            settings.trusted_proxies or (), header=settings.client_ip_header
+        )
+        self.body_limit = settings.max_body_bytes
+        self.slow_seconds = settings.log_slow_request_seconds
+        # What the edge, the instance header and observability add, in their order.
+        extra: Headers = [
+            *COMMON_HEADERS,
+            (b"content-security-policy", API_POLICY.encode()),
+        ]
+        if settings.instance_name:
+            extra.append(
+                (INSTANCE_HEADER.lower().encode(), settings.instance_name.encode())
+            )
+        self.extra_headers = extra
+        self._ping_limits: dict[int, PingLimit] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+            handler = self._handler(scope)
+            if handler is not None:
+                await self._serve(handler, scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _handler(self, scope: Scope) -> tuple[str, str, Callable[..., Any]] | None:
+        """(route template, code, handler) for a request of ours, else None."""
+        code, _, action = scope["path"][len(PREFIX) :].partition("/")
+        if scope["query_string"] or scope.get("root_path") or not _CODE.fullmatch(code):
+            return None
+        method = scope["method"]
+        if action == "content" and method == "GET":
+            return CONTENT_ROUTE, code, self._content
+        if action == "ping" and method == "POST":
+            return PING_ROUTE, code, self._ping
+        return None
+
+    # -- the request, as the middleware stack would have seen it ----------------
+
+    async def _serve(
+        self,
+        handler: tuple[str, str, Callable[..., Any]],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        route, code, answer = handler
+        request_id = new_request_id()
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = valid_request_id(value.decode("latin-1")) or request_id
+                break
+        token = request_id_var.set(request_id)
+        as_received = scope.get("client"), scope.get("scheme")
+        self.clients.rewrite(scope)
+        peer = scope.get("client")
+        client = peer[0] if peer else UNKNOWN
+        extra = [*self.extra_headers, (b"x-request-id", request_id.encode())]
+        method = scope["method"]
+        status = 500
+        started = False
+        error_type: str | None = None
+        declined: _NotMine | None = None
+        metrics.HTTP_IN_PROGRESS.inc()
+        start = time.perf_counter()
+        try:
+            status, headers, body = await answer(scope, receive, code, client)
+            started = True
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": headers + extra,
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+        except _NotMine as exc:
+            declined = exc
+        except asyncio.CancelledError:
+            if not started:
+                status = CLIENT_CLOSED_REQUEST
+            raise
+        except ClientDisconnect:
+            if not started:
+                status = CLIENT_CLOSED_REQUEST
+        except Exception as exc:
+            status = 500
+            error_type = log_unhandled(exc, method)
+            if started:
+                raise  # headers already went out: the connection can only drop
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": INTERNAL_ERROR_HEADERS + extra,
+                }
+            )
+            await send({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
+        finally:
+            metrics.HTTP_IN_PROGRESS.dec()
+            if declined is None:
+                record_request(
+                    method,
+                    route,
+                    status,
+                    time.perf_counter() - start,
+                    path=scope["path"],
+                    error_type=error_type,
+                    tv_code=code,
+                    slow_seconds=self.slow_seconds,
+                )
+            request_id_var.reset(token)
+        if declined is not None:
+            # The route answers (and the middleware stack records) this one.
+            scope["client"], scope["scheme"] = as_received
+            await self.app(scope, _replay(declined, receive), send)
+
+    # -- the two answers --------------------------------------------------------
+
+    async def _content(
+        self, scope: Scope, _receive: Receive, code: str, client: str
+    ) -> tuple[int, Headers, bytes]:
+        context = context_of(scope["app"])
+        if_none_match: str | None = None
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+                break
+        try:
+            with refusals("content"):
+                served = await context.playlists.get(code, client=client, now=utcnow())
+        except ExpoError as exc:
+            return _error(exc)
+        metrics.CONTENT_SERVED.inc()
+        return content_answer(
+            served,
+            if_none_match=if_none_match,
+            takes_gzip=request_accepts_gzip(scope["headers"]),
+        )
+
+    async def _ping(
+        self, scope: Scope, receive: Receive, code: str, client: str
+    ) -> tuple[int, Headers, bytes]:
+        body = await self._ping_body(scope, receive)
+        context = context_of(scope["app"])
+        try:
+            with refusals("ping"):
+                served = await record_ping(
+                    context.playlists,
+                    require(context.heartbeats, "o gravador de pings"),
+                    code,
+                    client=client,
+                    now=utcnow(),
+                    limit=self._ping_limit(context),
+                    app_version=body.app_version if body else None,
+                    resolution=body.resolution if body else None,
+                )
+        except ExpoError as exc:
+            return _error(exc)
+        headers, answer = ping_answer(
+            served, ping_interval_seconds=context.settings.tv_ping_interval_seconds
+        )
+        return 200, headers, answer
+
+    def _ping_limit(self, context: AppContext) -> PingLimit:
+        limit = self._ping_limits.get(id(context))
+        if limit is None:
+            self._ping_limits = {
+                id(context): PingLimit(
+                    context.limiter,
+                    per_minute=context.settings.ping_max_per_code_per_minute,
+                )
+            }
+            limit = self._ping_limits[id(context)]
+        return limit
+
+    async def _ping_body(self, scope: Scope, receive: Receive) -> PingIn | None:
+        """The ping's ``PingIn`` (None: no body), or ``_NotMine`` with what was
+        read when the route must answer it."""
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                raise ClientDisconnect()
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            more = bool(message.get("more_body", False))
+            if size > self.body_limit:
+                raise _NotMine(b"".join(chunks), more)
+        body = b"".join(chunks)
+        if not body:
+            return None
+        content_type = next(
+            (v for k, v in scope["headers"] if k == b"content-type"), None
+        )
+        if content_type is not None and not _JSON_TYPE.fullmatch(
+            content_type.partition(b";")[0].strip()
+        ):
+            raise _NotMine(body, False)
+        if bodies.check_json(body) is not None:
+            raise _NotMine(body, False)
+        try:
+            return PingIn.model_validate_json(body)
+        except ValidationError:
+            raise _NotMine(body, False) from None
+
+
+def _error(exc: ExpoError) -> tuple[int, Headers, bytes]:
+    """An ``ExpoError`` as ``expotv.errors.render`` writes it."""
+    body = error_body(exc.detail, exc.code)
+    headers: Headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in (exc.headers or {}).items()
+    ]
+    headers += [(b"content-length", str(len(body)).encode()), (b"content-type", JSON)]
+    return exc.status_code, headers, body
+
+
+def _replay(declined: _NotMine, receive: Receive) -> Receive:
+    """``receive`` with the body already read in front of it."""
+    pending: list[Message] = [
+        {"type": "http.request", "body": declined.body, "more_body": declined.more_body}
+    ]
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop()
+        return await receive()
+
+    return replay
