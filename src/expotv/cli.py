@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import getpass
 import os
 from pathlib import Path
@@ -13,6 +14,11 @@ from typing import Annotated
 import typer
 
 from expotv.config import Settings
+from expotv.serving import DEFAULT_SERVER, SERVERS
+
+ServerChoice = enum.Enum(  # type: ignore[misc]
+    "ServerChoice", {name: name for name in SERVERS}, type=str
+)
 
 app = typer.Typer(
     help="EXPO TV: conteúdo para as TVs de condomínios.",
@@ -36,16 +42,19 @@ def serve(
     host: Annotated[str, typer.Option(help="endereço de escuta")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="porta")] = 8000,
     workers: Annotated[int, typer.Option(help="processos")] = 1,
+    server: Annotated[
+        ServerChoice,
+        typer.Option(help="servidor HTTP (veja o README, Desempenho)"),
+    ] = ServerChoice(DEFAULT_SERVER),
     demo: Annotated[
         bool, typer.Option(help="preenche um banco vazio com dados de demonstração")
     ] = False,
 ) -> None:
     """Aplica migrações pendentes e serve a API."""
-    import uvicorn
-
     from expotv.migrate import upgrade
     from expotv.observability.exposition import worker_metrics_dir
     from expotv.observability.logging import configure_logging
+    from expotv.serving import raise_file_limit, run
 
     settings = Settings()
     if workers > 1 and not settings.redis_url:
@@ -59,6 +68,8 @@ def serve(
         )
         raise typer.Exit(code=2)
     configure_logging(settings)
+    # Every TV holds a socket: as many descriptors as the system lets us have.
+    raise_file_limit()
     upgrade(settings)
     if demo:
         from expotv.demo import run_demo
@@ -74,18 +85,7 @@ def serve(
     settings.signing_key  # noqa: B018 - create the key file before workers fork
     # Workers share one metrics folder so any of them answers /metrics for all.
     with worker_metrics_dir(workers):
-        uvicorn.run(
-            "expotv.main:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            # The request edge decides which forwarded headers to believe
-            # (EXPOTV_TRUSTED_PROXIES); uvicorn's own would trust any loopback peer.
-            proxy_headers=False,
-            log_config=None,
-            access_log=False,  # expotv.access replaces it (no query strings)
-        )
+        run(server.value, host=host, port=port, workers=workers)
 
 
 @app.command("create-master")
