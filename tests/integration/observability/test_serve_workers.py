@@ -1,10 +1,12 @@
-"""``expotv serve --workers 2``: any worker answers /metrics for both, and the
-server logs JSON lines of its own (no uvicorn access log)."""
+"""``expotv serve --workers 2`` on either server: any worker answers /metrics for
+both, the server logs JSON lines of its own (no server access log), and the
+open-file limit it starts with is raised to the hard limit."""
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -48,8 +50,27 @@ def wait_until_up(base_url: str, server: subprocess.Popen[bytes]) -> int:
     raise AssertionError("o servidor não respondeu a tempo")
 
 
+def open_file_limits(pid: int) -> tuple[int, int]:
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            soft, hard = (
+                -1 if v == "unlimited" else int(v) for v in line.split()[3:5]
+            )
+            return soft, hard
+    raise AssertionError("sem a linha Max open files")
+
+
+def low_file_limit() -> None:
+    """Started as a service manager with a small default would start it."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(512, hard), hard))
+
+
 @pytest.mark.slow
-def test_every_worker_reports_the_requests_of_all_workers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server_name", ["uvicorn", "granian"])
+def test_every_worker_reports_the_requests_of_all_workers(
+    tmp_path: Path, server_name: str
+) -> None:
     port = support.free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -72,7 +93,8 @@ def test_every_worker_reports_the_requests_of_all_workers(tmp_path: Path) -> Non
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "expotv.cli", "serve", "--port", str(port)]
-            + ["--workers", "2"],
+            + ["--workers", "2", "--server", server_name],
+            preexec_fn=low_file_limit,
             cwd=tmp_path,
             env=env,
             stdout=log,
@@ -80,6 +102,7 @@ def test_every_worker_reports_the_requests_of_all_workers(tmp_path: Path) -> Non
         )
         try:
             answered = wait_until_up(base_url, server)
+            soft, hard = open_file_limits(server.pid)
             sent: list[str] = []
             # New connections until both workers have served some (bounded).
             while len(sent) < MAX_REQUESTS and len(access_pids(log_path)) < 2:
@@ -98,6 +121,7 @@ def test_every_worker_reports_the_requests_of_all_workers(tmp_path: Path) -> Non
             server.terminate()
             server.wait(timeout=60)
 
+    assert soft == hard or (hard == -1 and soft >= 1_048_576)
     assert len(access_pids(log_path)) == 2
     live = {"method": "GET", "route": "/health/live", "status": "200"}
     for text in scrapes:
@@ -109,4 +133,7 @@ def test_every_worker_reports_the_requests_of_all_workers(tmp_path: Path) -> Non
     ids = {e["request_id"] for e in access if e["route"] == "/health/live"}
     assert set(sent) <= ids
     assert {e["status"] for e in access} == {200}
-    assert not [e for e in entries if e["logger"] == "uvicorn.access"]
+    assert not [
+        e for e in entries if e["logger"] in ("uvicorn.access", "granian.access")
+    ]
+    assert any("limite de arquivos abertos" in e["message"] for e in entries)
