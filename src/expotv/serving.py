@@ -90,21 +90,25 @@ def _run_uvicorn(*, host: str, port: int, workers: int) -> None:
 
 
 def _run_granian(*, host: str, port: int, workers: int) -> None:
+    import multiprocessing
+
     from granian.constants import HTTPModes, Interfaces
     from granian.server import Server as Granian
 
-    Granian(
-        APP_FACTORY,
-        factory=True,
-        address=host,
-        port=port,
-        workers=workers,
-        interface=Interfaces.ASGI,
-        http=HTTPModes.http1,
-        websockets=True,
-        backlog=BACKLOG,
-        log_enabled=True,
-        log_dictconfig=_GRANIAN_LOGGING,
-        log_access=False,
-        respawn_failed_workers=True,
-    ).serve()
+    # Workers start fresh, as uvicorn's do: a forked one would keep what this
+    # process imported before PROMETHEUS_MULTIPROC_DIR was set (single-process
+    # metrics) and the migration's connections.
+    multiprocessing.set_start_method("spawn", force=True)
+
+    options: dict[str, Any] = {
+        "factory": True,
+        "interface": Interfaces.ASGI,
+        "http": HTTPModes.http1,
+        "websockets": True,
+        "backlog": BACKLOG,
+        "log_enabled": True,
+        "log_dictconfig": _GRANIAN_LOGGING,
+        "log_access": False,
+        "respawn_failed_workers": True,
+    }
+    Granian(APP_FACTORY, address=host, port=port, workers=workers, **options).serve()

@@ -25,6 +25,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 import sentry_sdk
@@ -173,124 +174,33 @@ class ObservabilityMiddleware:
             "method": scope["method"],
         }
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-        status = 500
-        started = False
-        error_type: str | None = None
+        outcome = Outcome(
+            method,
+            scope["path"],
+            [(b"x-request-id", request_id.encode())],
+            self.slow_seconds,
+        )
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status, started
-            if message["type"] == "http.response.start":
-                started = True
-                status = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
+            await send(outcome.seen(message))
 
         metrics.HTTP_IN_PROGRESS.inc()
         start = time.perf_counter()
         try:
-            await self.app(scope, receive, send_wrapper)
-        except asyncio.CancelledError:
-            if not started:
-                status = CLIENT_CLOSED_REQUEST
-            raise
-        except ClientDisconnect:
-            # Gone in the middle of its body: nobody to answer, nothing to report.
-            if not started:
-                status = CLIENT_CLOSED_REQUEST
-        except Exception as exc:
-            status = 500
-            error_type = log_unhandled(exc, method)
-            if started:
-                # Headers already went out: the connection can only be dropped.
-                raise
-            await send_wrapper(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": list(INTERNAL_ERROR_HEADERS),
-                }
-            )
-            await send_wrapper({"type": "http.response.body", "body": _INTERNAL_ERROR})
+            await outcome.run(self.app(scope, receive, send_wrapper), send_wrapper)
         finally:
             duration = time.perf_counter() - start
             metrics.HTTP_IN_PROGRESS.dec()
             route = self.routes.template(scope, request)
-            self._record(scope, method, route, status, duration, error_type)
+            user_id = scope["state"].get("user_id")
+            code = (scope.get("path_params") or {}).get("codigo")
+            outcome.record(
+                route,
+                duration,
+                user_id=user_id if isinstance(user_id, int) else None,
+                tv_code=code if isinstance(code, str) else None,
+            )
             request_id_var.reset(token)
-
-    def _record(
-        self,
-        scope: Scope,
-        method: str,
-        route: str,
-        status: int,
-        duration: float,
-        error_type: str | None,
-    ) -> None:
-        user_id = scope["state"].get("user_id")
-        code = (scope.get("path_params") or {}).get("codigo")
-        record_request(
-            method,
-            route,
-            status,
-            duration,
-            path=scope.get("path", ""),
-            error_type=error_type,
-            user_id=user_id if isinstance(user_id, int) else None,
-            tv_code=code if isinstance(code, str) else None,
-            slow_seconds=self.slow_seconds,
-        )
-
-
-def record_request(
-    method: str,
-    route: str,
-    status: int,
-    duration: float,
-    *,
-    path: str,
-    error_type: str | None = None,
-    user_id: int | None = None,
-    tv_code: str | None = None,
-    slow_seconds: float = 1.0,
-) -> None:
-    """The metrics and the access line of one answered request (also the TV fast
-    path's, ``expotv.playlist.fastpath``). The line's fields are built only when
-    its level is enabled: a quiet route at DEBUG costs a level check."""
-    metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    metrics.HTTP_DURATION.labels(method, route).observe(duration)
-    if status >= 400:
-        metrics.HTTP_ERRORS.labels(error_type or f"http_{status}").inc()
-    if status >= 500:
-        level = logging.WARNING
-    elif route in QUIET_ROUTES and status < 400 and duration < slow_seconds:
-        level = logging.DEBUG
-    else:
-        level = logging.INFO
-    if not access_log.isEnabledFor(level):
-        return
-    fields: dict[str, Any] = {
-        "method": method,
-        "route": route,
-        "path": clean_text(path),
-        "status": status,
-        "duration_ms": round(duration * 1000, 2),
-    }
-    if user_id is not None:
-        fields["user_id"] = user_id
-    if tv_code is not None and _TV_CODE.fullmatch(tv_code):
-        fields["tv_code"] = tv_code.upper()
-    access_log.log(
-        level,
-        "%s %s %s %.1f ms",
-        method,
-        fields["path"],
-        status,
-        fields["duration_ms"],
-        extra=fields,
-    )
 
 
 def log_unhandled(exc: Exception, method: str) -> str:
@@ -305,8 +215,117 @@ def log_unhandled(exc: Exception, method: str) -> str:
     return error_type
 
 
-INTERNAL_ERROR_BODY = _INTERNAL_ERROR
-INTERNAL_ERROR_HEADERS: list[tuple[bytes, bytes]] = [
+_INTERNAL_ERROR_HEADERS: list[tuple[bytes, bytes]] = [
     (b"content-type", b"application/json"),
     (b"content-length", str(len(_INTERNAL_ERROR)).encode()),
 ]
+
+
+class Outcome:
+    """How one HTTP request ended, as the metrics and the access line say it:
+    ``status`` (499 for a client gone before its answer, 500 for an exception no
+    handler answered, which ``run`` then answers itself) and ``error_type``.
+
+    ``seen`` watches what goes out and adds ``extra_headers`` to the start;
+    ``record`` counts and logs the request (also the TV fast path's,
+    ``expotv.playlist.fastpath``)."""
+
+    __slots__ = (
+        "error_type",
+        "extra_headers",
+        "method",
+        "path",
+        "slow_seconds",
+        "started",
+        "status",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        extra_headers: list[tuple[bytes, bytes]],
+        slow_seconds: float,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.extra_headers = extra_headers
+        self.slow_seconds = slow_seconds
+        self.status = 500
+        self.started = False
+        self.error_type: str | None = None
+
+    def seen(self, message: Message) -> Message:
+        if message["type"] == "http.response.start":
+            self.started = True
+            self.status = message["status"]
+            headers = [*message.get("headers", ()), *self.extra_headers]
+            message = {**message, "headers": headers}
+        return message
+
+    async def run(self, answering: Awaitable[None], send: Send) -> None:
+        """Await ``answering``; ``send`` is the one it sends through."""
+        try:
+            await answering
+        except asyncio.CancelledError:
+            if not self.started:
+                self.status = CLIENT_CLOSED_REQUEST
+            raise
+        except ClientDisconnect:
+            # Gone in the middle of its body: nobody to answer, nothing to report.
+            if not self.started:
+                self.status = CLIENT_CLOSED_REQUEST
+        except Exception as exc:
+            self.status = 500
+            self.error_type = log_unhandled(exc, self.method)
+            if self.started:
+                # Headers already went out: the connection can only be dropped.
+                raise
+            start = {"type": "http.response.start", "status": 500}
+            await send({**start, "headers": list(_INTERNAL_ERROR_HEADERS)})
+            await send({"type": "http.response.body", "body": _INTERNAL_ERROR})
+
+    def record(
+        self,
+        route: str,
+        duration: float,
+        *,
+        user_id: int | None = None,
+        tv_code: str | None = None,
+    ) -> None:
+        """The metrics and the access line of the answered request. The line's
+        fields are built only when its level is enabled: a quiet route at DEBUG
+        costs a level check."""
+        method, status, error_type = self.method, self.status, self.error_type
+        metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
+        metrics.HTTP_DURATION.labels(method, route).observe(duration)
+        if status >= 400:
+            metrics.HTTP_ERRORS.labels(error_type or f"http_{status}").inc()
+        if status >= 500:
+            level = logging.WARNING
+        elif route in QUIET_ROUTES and status < 400 and duration < self.slow_seconds:
+            level = logging.DEBUG
+        else:
+            level = logging.INFO
+        if not access_log.isEnabledFor(level):
+            return
+        fields: dict[str, Any] = {
+            "method": method,
+            "route": route,
+            "path": clean_text(self.path),
+            "status": status,
+            "duration_ms": round(duration * 1000, 2),
+        }
+        if user_id is not None:
+            fields["user_id"] = user_id
+        if tv_code is not None and _TV_CODE.fullmatch(tv_code):
+            fields["tv_code"] = tv_code.upper()
+        access_log.log(
+            level,
+            "%s %s %s %.1f ms",
+            method,
+            fields["path"],
+            status,
+            fields["duration_ms"],
+            extra=fields,
+        )

@@ -7,10 +7,10 @@ fast path leaves to them), so the two cannot drift apart:
     200   the cached playlist body; gzip (its copy cached beside it, ``GZIPPED``)
           when the TV takes it and the body is at least ``GZIP_MIN_BYTES``
     304   ``If-None-Match`` holds the current versao (weak comparison)
-    both  ``ETag: "<versao>"``, ``Cache-Control: public, max-age=30``, ``Vary: Accept-Encoding`` when
-          the body is large enough to be compressed, and while the database is
-          down and the answer is the last-known copy ``X-Expotv-Stale: 1`` and
-          ``Warning: 110``
+    both  ``ETag: "<versao>"``, ``Cache-Control: public, max-age=30``,
+          ``Vary: Accept-Encoding`` when the body is large enough to be
+          compressed, and while the database is down and the answer is the
+          last-known copy ``X-Expotv-Stale: 1`` and ``Warning: 110``
 
 The ETag stays the contract's strong ``"<versao>"`` for the gzip body too (not
 the weak tag ``JsonGzip`` gives other JSON): the versao is what the TV compares,

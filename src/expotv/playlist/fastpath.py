@@ -29,7 +29,6 @@ those requests.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -54,13 +53,7 @@ from expotv.observability.logging import (
     request_id_var,
     valid_request_id,
 )
-from expotv.observability.middleware import (
-    CLIENT_CLOSED_REQUEST,
-    INTERNAL_ERROR_BODY,
-    INTERNAL_ERROR_HEADERS,
-    log_unhandled,
-    record_request,
-)
+from expotv.observability.middleware import Outcome
 from expotv.observability.refusals import refusals
 from expotv.playlist.answers import JSON, content_answer, ping_answer
 from expotv.playlist.schemas import PingIn
@@ -147,63 +140,35 @@ class TVFastPath:
         client = peer[0] if peer else UNKNOWN
         extra = [*self.extra_headers, (b"x-request-id", request_id.encode())]
         method = scope["method"]
-        status = 500
-        started = False
-        error_type: str | None = None
-        declined: _NotMine | None = None
+        outcome = Outcome(method, scope["path"], extra, self.slow_seconds)
+        declined: list[_NotMine] = []
+
+        async def respond() -> None:
+            try:
+                status, headers, body = await answer(scope, receive, code, client)
+            except _NotMine as exc:
+                declined.append(exc)
+                return
+            start = {"type": "http.response.start", "status": status}
+            await send(outcome.seen({**start, "headers": headers}))
+            await send({"type": "http.response.body", "body": body})
+
+        async def send_out(message: Message) -> None:
+            await send(outcome.seen(message))
+
         metrics.HTTP_IN_PROGRESS.inc()
         start = time.perf_counter()
         try:
-            status, headers, body = await answer(scope, receive, code, client)
-            started = True
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": headers + extra,
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
-        except _NotMine as exc:
-            declined = exc
-        except asyncio.CancelledError:
-            if not started:
-                status = CLIENT_CLOSED_REQUEST
-            raise
-        except ClientDisconnect:
-            if not started:
-                status = CLIENT_CLOSED_REQUEST
-        except Exception as exc:
-            status = 500
-            error_type = log_unhandled(exc, method)
-            if started:
-                raise  # headers already went out: the connection can only drop
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": INTERNAL_ERROR_HEADERS + extra,
-                }
-            )
-            await send({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
+            await outcome.run(respond(), send_out)
         finally:
             metrics.HTTP_IN_PROGRESS.dec()
-            if declined is None:
-                record_request(
-                    method,
-                    route,
-                    status,
-                    time.perf_counter() - start,
-                    path=scope["path"],
-                    error_type=error_type,
-                    tv_code=code,
-                    slow_seconds=self.slow_seconds,
-                )
+            if not declined:
+                outcome.record(route, time.perf_counter() - start, tv_code=code)
             request_id_var.reset(token)
-        if declined is not None:
+        if declined:
             # The route answers (and the middleware stack records) this one.
             scope["client"], scope["scheme"] = as_received
-            await self.app(scope, _replay(declined, receive), send)
+            await self.app(scope, _replay(declined[0], receive), send)
 
     # -- the two answers --------------------------------------------------------
 

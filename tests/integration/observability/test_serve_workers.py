@@ -53,9 +53,7 @@ def wait_until_up(base_url: str, server: subprocess.Popen[bytes]) -> int:
 def open_file_limits(pid: int) -> tuple[int, int]:
     for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
         if line.startswith("Max open files"):
-            soft, hard = (
-                -1 if v == "unlimited" else int(v) for v in line.split()[3:5]
-            )
+            soft, hard = (-1 if v == "unlimited" else int(v) for v in line.split()[3:5])
             return soft, hard
     raise AssertionError("sem a linha Max open files")
 
