@@ -10,6 +10,10 @@ The server is a live uvicorn over a fresh database filled by ``expotv demo``. Th
 schema is the app's own, built at import (no server needed to collect the tests).
 Fuzzing as a Master may delete or demote the other levels' users or condomínio;
 before each test the fuzz users are put back as they were (``restore``).
+
+What a schema-driven generator does not send (numbers past every integer type,
+invalid UTF-8 in paths and queries, 100,000 levels of JSON, wrong content types,
+hostile multipart fields) ``test_hostile_inputs.py`` sends to every operation.
 """
 
 from __future__ import annotations
@@ -64,6 +68,13 @@ ROLES = {
 
 _schema_settings = make_settings(Path(tempfile.gettempdir()) / "expotv-fuzz-schema")
 schema = schemathesis.openapi.from_dict(create_app(_schema_settings).openapi())
+# Said here rather than left to the defaults: data that fits the schema and data that
+# breaks it (wrong types, out of range, missing and unknown fields, NUL), through the
+# examples, coverage (each boundary and each way to break a field) and fuzzing phases.
+schema.config.generation.update(
+    modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
+    allow_x00=True,
+)
 # Routes that ignore the caller's token: fuzzing them once is enough.
 PUBLIC_PATHS = r"^/(auth/(register|login|refresh|logout)$|app/|media/|metrics$|health/)"
 management_schema = schema.exclude(path_regex=PUBLIC_PATHS)

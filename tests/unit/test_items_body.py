@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import FormData, Headers, UploadFile
 
@@ -127,3 +128,25 @@ def test_a_body_that_is_not_utf8_is_a_422_not_a_crash() -> None:
     error = validation_error(raised.value)
     assert error.errors()[0]["loc"] == ["body"]
     assert "input" not in error.errors()[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['[{"dias": [' * 1000, "[" * 100_000 + "]" * 100_000],
+    ids=["unbalanced", "balanced"],
+)
+def test_json_in_a_form_field_too_deep_for_the_parser_is_a_422(text: str) -> None:
+    # json.loads recursed into a RecursionError: a 500 (found by the hostile sweep).
+    with pytest.raises((Invalid, RequestValidationError)) as refused:
+        form_values(
+            FormData([("horarios", text)]),
+            fields=frozenset({"horarios"}),
+            lists=frozenset(),
+            json_texts=frozenset({"horarios"}),
+        )
+    # Both are 422s naming the field.
+    if isinstance(refused.value, Invalid):
+        assert refused.value.code == "json_too_deep"
+    else:
+        [error] = refused.value.errors()
+        assert (error["type"], error["loc"]) == ("json_invalid", ["body", "horarios"])

@@ -29,6 +29,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from expotv.edge.bodies import JsonTooDeep, json_depth_within
 from expotv.errors import Invalid, PayloadTooLarge, UnsupportedMedia
 from expotv.items.exceptions import FileExpected, SingleFileExpected
 
@@ -147,7 +148,14 @@ def form_values(
 def _json_text(field: str, text: str) -> Any:
     if not text.strip():
         return None
+    # The edge measures JSON bodies, not JSON inside a form field: json.loads
+    # recurses per level (a RecursionError, a 500, past ~1000 of them).
+    within = json_depth_within(text.encode())
+    if within is False:
+        raise JsonTooDeep(loc=("body", field))
     try:
+        if within is None:
+            raise ValueError("unbalanced brackets")
         return json.loads(text)
     except ValueError:
         raise RequestValidationError(
