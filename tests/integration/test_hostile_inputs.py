@@ -295,19 +295,27 @@ async def _live(client: httpx.AsyncClient) -> None:
     assert (await client.get("/health/live")).status_code == 200
 
 
+async def sweep_operations(
+    target: FuzzTarget, master: dict[str, str], headers: dict[str, str], public: bool
+) -> Sweep:
+    """Every attempt on the public operations, or on the others, with ``headers``."""
+    sweep = Sweep()
+    async with httpx.AsyncClient(base_url=target.base_url, timeout=60) as client:
+        base = await base_values(client, master)
+        for op in OPERATIONS:
+            if op.public is public:
+                for attempt in attempts(op, base):
+                    await sweep.send(client, attempt, headers)
+        await _live(client)
+    return sweep
+
+
 @pytest.mark.parametrize("level", LEVELS, ids=lambda level: level.value)
 async def test_hostile_values_in_management_operations_are_never_a_5xx(
     level: Level, fuzz_target: FuzzTarget, level_headers: dict[Level, dict[str, str]]
 ) -> None:
-    sweep = Sweep()
-    async with httpx.AsyncClient(base_url=fuzz_target.base_url, timeout=60) as client:
-        base = await base_values(client, level_headers[Level.MASTER])
-        for op in OPERATIONS:
-            if op.public:
-                continue
-            for attempt in attempts(op, base):
-                await sweep.send(client, attempt, level_headers[level])
-        await _live(client)
+    master, headers = level_headers[Level.MASTER], level_headers[level]
+    sweep = await sweep_operations(fuzz_target, master, headers, public=False)
     assert sweep.sent > 800
     assert sweep.failures == []
 
@@ -315,14 +323,8 @@ async def test_hostile_values_in_management_operations_are_never_a_5xx(
 async def test_hostile_values_in_public_operations_are_never_a_5xx(
     fuzz_target: FuzzTarget, level_headers: dict[Level, dict[str, str]]
 ) -> None:
-    sweep = Sweep()
-    async with httpx.AsyncClient(base_url=fuzz_target.base_url, timeout=60) as client:
-        base = await base_values(client, level_headers[Level.MASTER])
-        for op in OPERATIONS:
-            if op.public:
-                for attempt in attempts(op, base):
-                    await sweep.send(client, attempt, {})
-        await _live(client)
+    master = level_headers[Level.MASTER]
+    sweep = await sweep_operations(fuzz_target, master, {}, public=True)
     assert sweep.sent > 100
     assert sweep.failures == []
 
