@@ -4,7 +4,6 @@ on one code in 0.5 s"), on a real server behind a trusted proxy's X-Forwarded-Fo
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from ipaddress import ip_network
@@ -63,14 +62,12 @@ async def test_sockets_past_the_cap_for_one_code_are_closed_with_4429(
     with server(settings, ws_max_per_code=10, ws_max_per_address=0) as base:
         url = f"{base}/app/tv/{tv.code}/ws"
         with measured() as cost:
-            started = time.monotonic()
             results = await asyncio.gather(
                 *(
                     open_socket(url, f"10.50.{n // 250}.{n % 250}", held)
                     for n in range(400)
                 )
             )
-            elapsed = time.monotonic() - started
         for socket in held:
             await socket.close()
     greeted = [r for r in results if r[0] is None]
@@ -79,8 +76,9 @@ async def test_sockets_past_the_cap_for_one_code_are_closed_with_4429(
     assert {code for code, _ in closed} == {4429}
     assert {reason for _, reason in closed} == {"conexões demais para esta TV"}
     assert refused("ws_code_full") == counted + 390
-    # The flood costs bounded time and memory (client and server in this process).
-    assert elapsed < 30, elapsed
+    # The flood costs bounded CPU time and memory (client and server in this
+    # process: the client's 400 handshakes are most of it).
+    assert cost.cpu_seconds < 10.0, cost
     assert cost.peak_growth_mb < 100, cost.peak_growth_mb
 
 
