@@ -341,3 +341,55 @@ async def _frames_within(ws: ClientConnection, seconds: float) -> list[dict[str,
             frames.append(await next_event(ws, seconds))
     except TimeoutError:
         return frames
+
+
+async def test_an_emergency_switched_on_then_expiring_reaches_every_instance(
+    cluster: Cluster,
+) -> None:
+    """Activating an emergency and its expiry (an edge of the playlist-edges job)
+    each reach every instance's socket within the bound of the change."""
+    a, b, c = cluster.instances
+    tv = await make_tv(cluster)
+    headers = await cluster.factory.headers(await cluster.factory.user(Role.ADMIN))
+    async with httpx.AsyncClient(timeout=10) as client:
+        before = await versions(client, cluster, tv)
+        expires = time.time() + 8
+        created = await client.post(
+            f"{a.url}/avisos",
+            json={
+                "nome": "URGENTE: falta de energia",
+                "mensagem": "Elevadores parados.",
+                "condominios_ids": [tv.condominium_id],
+                "emergencia": True,
+                "status": "inativo",
+                "data_expiracao": _iso(expires),
+            },
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        sockets = [
+            await connect(f"{i.ws_url}/app/tv/{tv.code}/ws") for i in cluster.instances
+        ]
+        try:
+            hellos = [await next_event(ws, NUDGE_SECONDS) for ws in sockets]
+            switched = await client.put(
+                f"{b.url}/avisos/{created.json()['id']}",
+                json={"status": "ativo"},
+                headers=headers,
+            )
+            assert switched.status_code == 200, switched.text
+            on = [await next_event(ws, NUDGE_SECONDS) for ws in sockets]
+            during = (await client.get(f"{c.url}/app/tv/{tv.code}/content")).json()
+            # The expiry: no request makes it happen, the edges job does.
+            wait = max(0.0, expires - time.time()) + NUDGE_SECONDS
+            off = [await next_event(ws, wait) for ws in sockets]
+        finally:
+            for ws in sockets:
+                await ws.close()
+        after = await versions(client, cluster, tv)
+
+    assert hellos == [{"evento": "conectado", "versao": before[0]}] * 3
+    assert during["modo"] == "emergencia"
+    assert on == [{"evento": "conteudo_atualizado", "versao": during["versao"]}] * 3
+    assert off == [{"evento": "conteudo_atualizado", "versao": before[0]}] * 3
+    assert after == before
