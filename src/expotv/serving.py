@@ -86,6 +86,9 @@ def _run_uvicorn(*, host: str, port: int, workers: int) -> None:
         proxy_headers=False,
         log_config=None,
         access_log=False,
+        # TV frames are a few dozen bytes: compressing them saves nothing, and
+        # each socket's deflate state cost ~38 KB (docs/deploying.md, sizing).
+        ws_per_message_deflate=False,
     )
 
 

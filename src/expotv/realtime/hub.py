@@ -52,6 +52,8 @@ class HubFull(Exception):
 class Connection:
     """One socket's mailbox: only the latest version matters, so it never grows."""
 
+    __slots__ = ("_ready", "_version", "address", "code", "is_closed")
+
     def __init__(self, code: str, address: str = "") -> None:
         self.code = code
         self.address = address

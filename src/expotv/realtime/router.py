@@ -99,25 +99,27 @@ async def tv_updates(
 async def _stream(
     websocket: WebSocket, connection: Connection, *, version: str, ping_seconds: float
 ) -> None:
+    """Send the hello, then each new versao, and a ping after ``ping_seconds`` of
+    silence, until the TV goes away or the server stops.
+
+    Per idle socket this holds one task besides the server's (the reader: in ASGI
+    only reading tells that the client left), which closes the mailbox when the
+    TV goes, so the wait below needs no task of its own.
+    """
     await websocket.send_json({"evento": "conectado", "versao": version})
     last_sent = version
     gone = asyncio.create_task(_until_disconnect(websocket))
+    gone.add_done_callback(lambda _task: connection.close())
     try:
         while True:
-            update = asyncio.create_task(connection.next_version())
-            done, _ = await asyncio.wait(
-                {gone, update},
-                timeout=ping_seconds,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            if gone in done:
-                update.cancel()
-                return
-            if update not in done:
-                update.cancel()
+            try:
+                async with asyncio.timeout(ping_seconds):
+                    new_version = await connection.next_version()
+            except TimeoutError:
                 await websocket.send_json({"evento": "ping"})
                 continue
-            new_version = update.result()
+            if gone.done():
+                return
             if new_version is None:  # shutting down
                 await _close(websocket, 1012, "servidor reiniciando")
                 return
