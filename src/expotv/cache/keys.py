@@ -17,6 +17,12 @@ def playlist(code: str) -> str:
     return f"{PREFIX}:playlist:{code.upper()}"
 
 
+def playlist_head(code: str) -> str:
+    """A playlist's head line (``store.head``): read on every hit instead of the
+    whole entry, which is fetched only by a process that lacks those bytes."""
+    return f"{PREFIX}:playlist-head:{code.upper()}"
+
+
 def unknown_tv(code: str) -> str:
     return f"{PREFIX}:tv-unknown:{code.upper()}"
 

@@ -2,8 +2,12 @@
 
     shared cache   ``expotv.cache`` (in-process, or Redis shared by the instances):
                    each TV's response body already serialized (``store.encode``),
-                   so a hit costs no database round trip and no JSON encoding;
-                   plus the "unknown code" entries (a short negative cache)
+                   so a hit costs no database round trip and no JSON encoding,
+                   and its head (``store.head``, some 60 bytes): a hit reads the
+                   head and answers from this process's copy of those very bytes,
+                   fetching the whole entry only when it lacks them (a build of
+                   another instance); plus the "unknown code" entries (a short
+                   negative cache)
     last known     per process (``store.LastKnown``): the last entry built or seen
                    per code, kept past invalidations as the fallback while the
                    database is down
@@ -23,7 +27,13 @@ from datetime import datetime
 from expotv.cache import Cache, CacheError, keys
 from expotv.observability.metrics import CACHE_DEGRADED
 from expotv.playlist.exceptions import PlaylistUnavailable
-from expotv.playlist.store import LastKnown, LocalRecord, PlaylistEntry, encode
+from expotv.playlist.store import (
+    LastKnown,
+    LocalRecord,
+    PlaylistEntry,
+    encode,
+    head,
+)
 from expotv.playlist.store import decode as decode_entry
 from expotv.tvs.codes import normalize_code
 
@@ -81,9 +91,14 @@ class PlaylistCache:
         """``code``'s fresh entry and whether it is a known-unknown code, plus the
         values of the keys ``also`` (the lookup guard's), in one round trip."""
         try:
-            raw, unknown, *extra = await self._cache.get_many(
-                keys.playlist(code), keys.unknown_tv(code), *also
+            raw_head, unknown, *extra = await self._cache.get_many(
+                keys.playlist_head(code), keys.unknown_tv(code), *also
             )
+            held, entry = self._held(code, raw_head, now_ts)
+            if raw_head is not None and not held:
+                # Bytes built elsewhere (or evicted here): fetched once.
+                raw = await self._cache.get(keys.playlist(code))
+                entry = self._current(code, raw, now_ts)
         except CacheError:
             CACHE_DEGRADED.labels("playlist_get").inc()
             record = self._last_known.get(code)
@@ -91,25 +106,32 @@ class PlaylistCache:
             if record and record.is_current and record.entry.is_fresh(now_ts):
                 entry = record.entry
             return Found(entry, is_unknown=False, also=[None] * len(also))
-        return Found(
-            self._current(code, raw, now_ts), is_unknown=unknown is not None, also=extra
-        )
+        return Found(entry, is_unknown=unknown is not None, also=extra)
+
+    def _held(
+        self, code: str, raw_head: bytes | None, now_ts: float
+    ) -> tuple[bool, PlaylistEntry | None]:
+        """Whether this process holds the bytes ``raw_head`` names, and then the
+        entry if still fresh."""
+        if raw_head is None:
+            return False, None
+        record = self._last_known.get(code)
+        if record is None or record.head != raw_head:
+            return False, None
+        # The shared cache says these very bytes are current.
+        record.is_current = True
+        return True, record.entry if record.entry.is_fresh(now_ts) else None
 
     def _current(
         self, code: str, raw: bytes | None, now_ts: float
     ) -> PlaylistEntry | None:
         if raw is None:
             return None
-        record = self._last_known.get(code)
-        if record is not None and record.raw is raw:
-            entry: PlaylistEntry | None = record.entry
-        else:
-            entry = decode_entry(code, raw)
-            if entry is None:
-                return None
-            # Built by another instance: keep it as this process's fallback too.
-            self._remember(entry, raw, is_current=True)
-        assert entry is not None
+        entry = decode_entry(code, raw)
+        if entry is None:
+            return None
+        # Built by another instance: keep it as this process's fallback too.
+        self._remember(entry, raw, is_current=True)
         return entry if entry.is_fresh(now_ts) else None
 
     def fallback(self, code: str, now: datetime) -> Served:
@@ -126,11 +148,11 @@ class PlaylistCache:
         raw = encode(entry)
         is_current = epoch == self.epoch
         if is_current:
-            await self._store(entry.code, raw, ttl)
+            await self._store(entry, raw, ttl)
             # An invalidation may have landed while the entry was being written.
             if epoch != self.epoch:
                 is_current = False
-                await self._delete([keys.playlist(entry.code)])
+                await self._delete(_entry_keys(entry.code))
         self._remember(entry, raw, is_current=is_current)
         return is_current
 
@@ -163,14 +185,17 @@ class PlaylistCache:
         self._last_known.mark_outdated(None if all_tvs else targets)
         if all_tvs:
             targets.update(self._last_known.codes())
-        doomed = [keys.playlist(code) for code in sorted(targets)]
+        doomed = [key for code in sorted(targets) for key in _entry_keys(code)]
         doomed += [keys.unknown_tv(code) for code in clear_unknown]
         await self._delete(doomed)
         return targets
 
-    async def _store(self, code: str, raw: bytes, ttl: float) -> None:
+    async def _store(self, entry: PlaylistEntry, raw: bytes, ttl: float) -> None:
+        seconds = max(1, math.ceil(ttl))
         try:
-            await self._cache.set(keys.playlist(code), raw, max(1, math.ceil(ttl)))
+            # The entry first: a reader that sees the head can fetch it.
+            await self._cache.set(keys.playlist(entry.code), raw, seconds)
+            await self._cache.set(keys.playlist_head(entry.code), head(entry), seconds)
         except CacheError:
             CACHE_DEGRADED.labels("playlist_set").inc()
 
@@ -194,3 +219,7 @@ class PlaylistCache:
         """Forget every copy of this process (between tests)."""
         self.epoch += 1
         self._last_known.clear()
+
+
+def _entry_keys(code: str) -> list[str]:
+    return [keys.playlist(code), keys.playlist_head(code)]

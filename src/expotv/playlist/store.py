@@ -7,12 +7,17 @@ the response exactly as sent::
 
 ``valid_until`` is wall-clock time, the same on every instance: an entry whose first
 item expiry has passed is a miss even if the cache still holds it.
+
+Beside it the cache holds the entry's *head*: that first line plus a checksum of
+the body (``head``). A hit reads only the head (some 60 bytes instead of the whole
+body) and answers from this process's copy when the head is the one it holds.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,13 @@ class PlaylistEntry:
 def encode(entry: PlaylistEntry) -> bytes:
     header = f"{entry.tv_id} {entry.version} {entry.valid_until!r}\n".encode()
     return header + entry.body
+
+
+def head(entry: PlaylistEntry) -> bytes:
+    """What identifies these exact bytes: the entry's first line and a checksum of
+    its body (two builds of one versao differ in ``gerado_em``)."""
+    checksum = zlib.crc32(entry.body)
+    return f"{entry.tv_id} {entry.version} {entry.valid_until!r} {checksum}".encode()
 
 
 def decode(code: str, raw: bytes) -> PlaylistEntry | None:
@@ -63,6 +75,12 @@ class LocalRecord:
     # False once invalidated: still good as a fallback while the database is down,
     # never as a fresh answer.
     is_current: bool
+    # ``head(entry)``, compared with the shared cache's on every hit.
+    head: bytes = field(default=b"")
+
+    def __post_init__(self) -> None:
+        if not self.head:
+            self.head = head(self.entry)
 
 
 def _size(record: LocalRecord) -> int:
