@@ -1,12 +1,15 @@
-"""Several instances sharing Redis: one cached playlist, invalidated for all."""
+"""Several instances sharing Redis: one cached playlist, invalidated for all, its
+body read from Redis once per build and process (hits read its head)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
+from expotv.cache import keys
 from expotv.cache.redis import RedisCache
 from expotv.content import ContentStatus
 from expotv.context import context_of
@@ -27,6 +30,28 @@ async def shared_cache() -> AsyncIterator[RedisCache]:
     yield cache
     await cache.flush()
     await cache.close()
+
+
+class Spy:
+    """The keys each read of the cache asked for."""
+
+    def __init__(self, cache: RedisCache) -> None:
+        self.reads: list[tuple[str, ...]] = []
+        get_many, get = cache.get_many, cache.get
+
+        async def spied_get_many(*wanted: str) -> Any:
+            self.reads.append(wanted)
+            return await get_many(*wanted)
+
+        async def spied_get(key: str) -> Any:
+            self.reads.append((key,))
+            return await get(key)
+
+        cache.get_many = spied_get_many  # type: ignore[method-assign]
+        cache.get = spied_get  # type: ignore[method-assign]
+
+    def bodies_read(self, code: str) -> int:
+        return sum(keys.playlist(code) in read for read in self.reads)
 
 
 def instance(app: FastAPI, cache: RedisCache) -> PlaylistService:
@@ -100,3 +125,47 @@ async def test_watched_tv_on_another_instance_hears_the_new_version(
     b.unwatch(tv.code)
     await a.close()
     await b.close()
+
+
+async def test_a_hit_reads_the_body_once_per_build_and_process(
+    app: FastAPI, arrange: Arrange, shared_cache: RedisCache
+) -> None:
+    """A hit reads the playlist's head, not its body, when this process holds
+    those bytes (``store.head``)."""
+    tv = await arrange.tv(await arrange.condominium())
+    a, b = instance(app, shared_cache), instance(app, shared_cache)
+    spy = Spy(shared_cache)
+
+    built = await a.get(tv.code, client="t", now=utcnow())
+    for _ in range(3):
+        served = await a.get(tv.code, client="t", now=utcnow())
+        assert served.entry.body == built.entry.body
+    assert spy.bodies_read(tv.code) == 0  # a built it: it holds the bytes
+
+    for _ in range(3):
+        served = await b.get(tv.code, client="t", now=utcnow())
+        assert served.entry.body == built.entry.body
+    assert spy.bodies_read(tv.code) == 1  # b fetched them once
+
+    # A rebuild of the same versao is other bytes (its gerado_em): b fetches them.
+    await a.invalidate([tv.code], local_only=True)
+    rebuilt = await a.get(tv.code, client="t", now=utcnow())
+    assert rebuilt.entry.version == built.entry.version
+    assert rebuilt.entry.body != built.entry.body
+    served = await b.get(tv.code, client="t", now=utcnow())
+    assert served.entry.body == rebuilt.entry.body
+    assert spy.bodies_read(tv.code) == 2
+
+
+async def test_an_invalidated_head_is_a_miss_everywhere(
+    app: FastAPI, arrange: Arrange, shared_cache: RedisCache
+) -> None:
+    tv = await arrange.tv(await arrange.condominium())
+    a, b = instance(app, shared_cache), instance(app, shared_cache)
+    await a.get(tv.code, client="t", now=utcnow())
+    await b.get(tv.code, client="t", now=utcnow())
+
+    await a.invalidate([tv.code], local_only=True)
+
+    # b still holds the old bytes, but the shared head is gone: not served fresh.
+    assert await b.store.fresh(tv.code, utcnow().timestamp()) is None
