@@ -1,15 +1,13 @@
 // The proportion editor's live preview: each change asks the server for the
 // loop those proportions would give (the same interleaving the TVs get).
 
+import { marked } from "./dom.js";
 import { errorText, requestJSON } from "./http.js";
 
 const DEBOUNCE_MS = 250;
-const form = document.querySelector("[data-loop-form]");
-const list = document.querySelector("[data-loop]");
-const total = document.querySelector("[data-loop-total]");
-const duration = document.querySelector("[data-loop-duration]");
-const counts = document.querySelector("[data-loop-counts]");
-const bar = document.querySelector("[data-loop-bar]");
+const [form, list, total, duration, counts, bar] = marked(
+  document, "loop-form", "loop", "loop-total", "loop-duration", "loop-counts", "loop-bar",
+);
 const SVG = "http://www.w3.org/2000/svg";
 const status = form.querySelector("[data-loop-status]");
 const inputs = [...form.querySelectorAll("[data-ratio]")];

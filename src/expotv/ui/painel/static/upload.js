@@ -2,6 +2,7 @@
 // against the server's limits before sending, an upload progress bar, and the
 // API's refusals shown next to the field they name.
 
+import { marked } from "./dom.js";
 import { capitalize, csrfToken, toLogin } from "./http.js";
 
 const IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif"];
@@ -114,13 +115,11 @@ async function drawPreview(canvas, file) {
 }
 
 function setup(form) {
-  const input = form.querySelector("[data-file]");
-  const zone = form.querySelector("[data-dropzone]");
-  const chosen = form.querySelector("[data-file-chosen]");
-  const progress = form.querySelector("[data-progress]");
+  const [input, zone, chosen, progress, submit] = marked(
+    form, "file", "dropzone", "file-chosen", "progress", "submit",
+  );
   const bar = progress.querySelector("progress");
   const text = progress.querySelector("[data-progress-text]");
-  const submit = form.querySelector("[data-submit]");
 
   const showChosen = () => {
     const file = input.files[0];

@@ -595,6 +595,22 @@
     return node;
   }
 
+  // An item's video: muted and inline (autoplay allows nothing else), its
+  // thumbnail until it plays. Shorter than its slot, it loops: the slot timer
+  // decides when it ends.
+  function mutedVideo(item, className) {
+    var video = el("video", className);
+    video.muted = true;
+    video.setAttribute("muted", "");
+    video.setAttribute("playsinline", "");
+    video.preload = "auto";
+    video.loop = true;
+    if (item.thumbnail_url) {
+      video.poster = item.thumbnail_url;
+    }
+    return video;
+  }
+
   var LABELS = { aviso: "Aviso", anuncio: "Anúncio", noticia: "Notícia" };
 
   function build(item, layer) {
@@ -664,16 +680,7 @@
     }
     var media;
     if (item.tipo_midia === "video") {
-      media = el("video", "media");
-      media.muted = true;
-      media.setAttribute("muted", "");
-      media.setAttribute("playsinline", "");
-      media.preload = "auto";
-      // Shorter than its slot: it loops; the slot timer decides when it ends.
-      media.loop = true;
-      if (item.thumbnail_url) {
-        media.poster = item.thumbnail_url;
-      }
+      media = mutedVideo(item, "media");
       buffer.video = media;
     } else {
       media = el("img", "media");
@@ -713,15 +720,7 @@
         picture.alt = "";
       } else {
         // A video beside a notice plays muted like an anúncio's.
-        picture = el("video");
-        picture.muted = true;
-        picture.setAttribute("muted", "");
-        picture.setAttribute("playsinline", "");
-        picture.preload = "auto";
-        picture.loop = true;
-        if (item.thumbnail_url) {
-          picture.poster = item.thumbnail_url;
-        }
+        picture = mutedVideo(item);
       }
       figure.appendChild(picture);
       slide.appendChild(figure);
