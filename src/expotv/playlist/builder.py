@@ -216,8 +216,13 @@ def _dumps(value: Any, *, canonical: bool = False) -> str:
 
 def items_digest(items: list[dict[str, Any]], mode: Mode = Mode.NORMAL) -> str:
     """A hash of what plays (mode and items), shared by every TV that plays it."""
-    canonical = _dumps({"modo": mode.value, "itens": items}, canonical=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return _digest_of(_dumps(items), mode)
+
+
+def _digest_of(items_json: str, mode: Mode) -> str:
+    # Items are built with their keys in one order (``PlaylistItem.payload``), so
+    # their JSON is canonical as it is and serves the body and the hash alike.
+    return hashlib.sha256(f"{mode.value}|{items_json}".encode()).hexdigest()
 
 
 def version_of(tv: dict[str, Any], digest: str) -> str:
@@ -285,9 +290,12 @@ def render_shared(
 ) -> SharedBody:
     """The shared part of the bodies of the TVs that play ``lineup``."""
     rest = _shared_fields(lineup, ratios, zone, now=now)
+    items_json = _dumps(rest.pop("itens"))
+    # The items are serialized once, for the hash and for the body.
+    tail = f"{_dumps(rest)[1:-1]},\"itens\":{items_json}}}"
     return SharedBody(
-        digest=items_digest(rest["itens"], lineup.mode),
-        tail=_dumps(rest).encode()[1:],
+        digest=_digest_of(items_json, lineup.mode),
+        tail=tail.encode(),
         expires_at=lineup.valid_until,
     )
 
