@@ -292,7 +292,7 @@ def render_shared(
     rest = _shared_fields(lineup, ratios, zone, now=now)
     items_json = _dumps(rest.pop("itens"))
     # The items are serialized once, for the hash and for the body.
-    tail = f"{_dumps(rest)[1:-1]},\"itens\":{items_json}}}"
+    tail = f'{_dumps(rest)[1:-1]},"itens":{items_json}}}'
     return SharedBody(
         digest=_digest_of(items_json, lineup.mode),
         tail=tail.encode(),
