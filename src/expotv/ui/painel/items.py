@@ -240,6 +240,7 @@ def item_pages(kind: AnyKind) -> APIRouter:
 
     async def choices(painel: PainelRequest, values: dict[str, Any]) -> dict[str, Any]:
         session, user = painel.session, painel.user
+        is_admin = painel.visitor.is_admin
         return {
             "pages": pages,
             "chosen": {str(v) for v in values.get("condominios_ids") or []},
@@ -249,9 +250,7 @@ def item_pages(kind: AnyKind) -> APIRouter:
             "window_rows": window_rows(values.get(WINDOWS)),
             "weekdays": WEEKDAYS,
             "condominiums": await lookups.writable_condominiums(session, user=user),
-            "signers": await lookups.managers(session)
-            if painel.visitor.is_admin
-            else [],
+            "signers": await lookups.managers(session) if is_admin else [],
             "limits": _upload_limits(painel.settings),
         }
 
