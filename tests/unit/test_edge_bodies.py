@@ -110,3 +110,14 @@ def test_multipart_nul_is_found_in_text_fields_not_in_files() -> None:
     clean = MultipartTextScan("multipart/form-data; boundary=B")
     clean.feed(multipart(("arquivo", b"\x00" * 100, "a.png"), ("nome", b"ok", None)))
     assert clean.problem is None
+
+
+def test_a_number_past_pythons_int_digits_is_invalid_json_not_a_400() -> None:
+    # json.loads raised ValueError("Exceeds the limit (4300 digits)..."), which
+    # FastAPI answered with a 400 outside the contract (found by the hostile sweep).
+    refused = check_json(b'{"versao": 1' + b"0" * 5000 + b"}")
+    assert refused is not None
+    assert refused.code == "json_invalid"
+    # The same digits in a string are text; runs up to the limit are numbers.
+    assert check_json(b'{"versao": "' + b"1" * 5000 + b'"}') is None
+    assert check_json(b"[" + b",".join([b"9" * 4300] * 200) + b"]") is None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -68,6 +69,23 @@ def _without_escaped_backslashes(body: bytes) -> bytes:
     return body.replace(b"\\\\", b"")
 
 
+def _outside_strings(body: bytes) -> bytes:
+    """``body`` with its strings cut out (what is left: numbers, literals, syntax)."""
+    unescaped = _without_escaped_backslashes(body).replace(b'\\"', b"")
+    return b"".join(unescaped.split(b'"')[::2])
+
+
+def _has_huge_integer(body: bytes) -> bool:
+    """A number with more digits than Python turns into an int (4300 by default):
+    ``json.loads`` raises a ValueError that is not a JSON error (FastAPI's 400)."""
+    digits = sys.get_int_max_str_digits()
+    if not digits or len(body) <= digits:
+        return False
+    # Matches start only where a run of digits starts: each run is read once.
+    run = re.compile(rb"(?<![0-9])[0-9]{%d}" % (digits + 1))
+    return run.search(_outside_strings(body)) is not None
+
+
 def json_depth_within(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool | None:
     """True when ``body`` nests at most ``limit`` levels, False when deeper, None
     when its brackets do not even balance (it is not JSON).
@@ -75,9 +93,7 @@ def json_depth_within(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool | None:
     Only ``bytes`` methods that run in C: strings (which can hold brackets) are cut
     out, then everything that is not a bracket.
     """
-    unescaped = _without_escaped_backslashes(body).replace(b'\\"', b"")
-    bare = b"".join(unescaped.split(b'"')[::2])
-    brackets = bare.translate(_BRACKETS, _NOT_BRACKETS)
+    brackets = _outside_strings(body).translate(_BRACKETS, _NOT_BRACKETS)
     # Each pass removes the innermost level everywhere (``[]`` pairs adjacent once
     # their contents are gone): a body of depth d is empty after d passes.
     too_deep = b"[" * (limit + 1)
@@ -138,6 +154,8 @@ def check_json(body: bytes) -> Invalid | None:
         return JsonInvalid(loc=("body",))
     if not within:
         return JsonTooDeep(loc=("body",))
+    if _has_huge_integer(body):
+        return JsonInvalid(loc=("body",))
     unescaped = _without_escaped_backslashes(body)
     if b"\\u0000" in unescaped:
         return NulCharacter(loc=_locate(body, lambda text: "\x00" in text))
