@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, Update, exists, func, select, true
 from sqlalchemy.orm import selectinload
 
 from expotv.auth import policy
+from expotv.condominiums.models import Condominium
 from expotv.content import ContentStatus
 from expotv.items.kind import ContentKind
 from expotv.items.models import ContentItem
@@ -60,6 +61,17 @@ def _loaded(kind: ContentKind[ItemT, Any, Any, Any]) -> Select[ItemT]:
     return select(model).options(*(selectinload(r) for r in relations))
 
 
+def _listed(kind: ContentKind[ItemT, Any, Any, Any]) -> Select[ItemT]:
+    """As ``_loaded``, for a read-only page: of the targets only what the response
+    shows (their ids; a TV's condomínio, for visibility), not whole rows."""
+    model = kind.model
+    return select(model).options(
+        selectinload(model.condominiums).load_only(Condominium.id),
+        selectinload(model.tvs).load_only(TV.id, TV.condominium_id),
+        *(selectinload(r) for r in kind.loads),
+    )
+
+
 def list_visible(
     kind: ContentKind[ItemT, Any, Any, Any],
     user: User,
@@ -68,7 +80,7 @@ def list_visible(
     now: datetime,
 ) -> Select[ItemT]:
     model = kind.model
-    query = _loaded(kind).where(visible_to(model, user))
+    query = _listed(kind).where(visible_to(model, user))
     if filters.condominium_id is not None:
         query = query.where(targeting(model, filters.condominium_id, user))
     if filters.status is not None:
