@@ -52,13 +52,13 @@ def accepts_gzip(value: bytes | str | None) -> bool:
     """Whether an ``Accept-Encoding`` value takes gzip (RFC 9110, 12.5.3)."""
     if not value:
         return False
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).lower()
     if "gzip" not in text and "*" not in text:
         return False
     star: float | None = None
     for item in text.split(","):
         coding, _, params = item.partition(";")
-        coding = coding.strip().lower()
+        coding = coding.strip()
         if coding in ("gzip", "x-gzip"):
             return _quality(params) > 0
         if coding == "*":
