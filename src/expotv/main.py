@@ -21,6 +21,7 @@ from expotv.config import Settings
 from expotv.context import open_context
 from expotv.edge import RequestEdge
 from expotv.edge.compression import JsonGzip
+from expotv.edge.openapi import document_edge
 from expotv.errors import (
     AUTHENTICATED_RESPONSES,
     PUBLIC_RESPONSES,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_painel(app)
     install_graphql(app, settings)
+    document_edge(app)
     # Timestamps sent without an offset are read in EXPOTV_TIMEZONE.
     app.add_middleware(InputZoneMiddleware, zone=settings.timezone)
     app.add_middleware(RequestEdge, settings=settings)

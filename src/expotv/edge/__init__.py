@@ -4,6 +4,7 @@
     bodies.py      the checks made on a body before any parser: JSON depth, NUL, ...
     clients.py     the client's address behind trusted proxies
     headers.py     security headers (Content-Security-Policy, ...) per surface
+    openapi.py     its 413 and 415 in /openapi.json, on every route that takes a body
 
 Errors it answers are rendered by ``expotv.errors`` like every other.
 """
