@@ -96,7 +96,8 @@ class TVFastPath:
                 (INSTANCE_HEADER.lower().encode(), settings.instance_name.encode())
             )
         self.extra_headers = extra
-        self._ping_limits: dict[int, PingLimit] = {}
+        # The ping cap of the app's current context (a new lifespan, a new one).
+        self._ping_limit_of: tuple[AppContext, PingLimit] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PREFIX):
@@ -134,7 +135,7 @@ class TVFastPath:
                 request_id = valid_request_id(value.decode("latin-1")) or request_id
                 break
         token = request_id_var.set(request_id)
-        as_received = scope.get("client"), scope.get("scheme")
+        as_received = scope.get("client"), scope["scheme"]
         self.clients.rewrite(scope)
         peer = scope.get("client")
         client = peer[0] if peer else UNKNOWN
@@ -218,15 +219,13 @@ class TVFastPath:
         return 200, headers, answer
 
     def _ping_limit(self, context: AppContext) -> PingLimit:
-        limit = self._ping_limits.get(id(context))
-        if limit is None:
-            self._ping_limits = {
-                id(context): PingLimit(
-                    context.limiter,
-                    per_minute=context.settings.ping_max_per_code_per_minute,
-                )
-            }
-            limit = self._ping_limits[id(context)]
+        known = self._ping_limit_of
+        if known is not None and known[0] is context:
+            return known[1]
+        limit = PingLimit(
+            context.limiter, per_minute=context.settings.ping_max_per_code_per_minute
+        )
+        self._ping_limit_of = (context, limit)
         return limit
 
     async def _ping_body(self, scope: Scope, receive: Receive) -> PingIn | None:

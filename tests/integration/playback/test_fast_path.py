@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from ipaddress import ip_network
 from typing import Any
 
 import httpx
@@ -223,3 +224,25 @@ async def test_a_small_playlist_is_not_compressed(
     assert len(body) < 1024
     assert "content-encoding" not in headers
     assert "vary" not in headers
+
+
+async def test_the_guard_counts_the_client_behind_a_trusted_proxy(
+    build_app: AppBuilder, arrange: Arrange
+) -> None:
+    app = await build_app(
+        trusted_proxies=[ip_network("10.0.0.0/8")], tv_lookup_rate_per_minute=2
+    )
+    tv = await filled_tv(arrange, items=1)
+    url = f"/app/tv/{tv.code}/content"
+    curious = {"X-Forwarded-For": "203.0.113.9"}
+    lobby = {"X-Forwarded-For": "203.0.113.10"}
+    async with support.client_at(app, "10.0.0.5") as proxy:
+        for n in range(2):
+            missing = await proxy.get(f"/app/tv/ZZZZ{n:02d}/content", headers=curious)
+            assert missing.status_code == 404
+        assert (
+            await proxy.get("/app/tv/ZZZZ09/content", headers=curious)
+        ).status_code == 429
+        # The address behind the proxy is blocked, not the proxy.
+        assert (await proxy.get(url, headers=curious)).status_code == 429
+        assert (await proxy.get(url, headers=lobby)).status_code == 200
