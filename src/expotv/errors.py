@@ -141,7 +141,8 @@ class Unavailable(ExpoError, status_code=503, code="unavailable"):
 
 
 class ErrorOut(BaseModel):
-    """The body of every error but 422: ``detail`` for people, ``code`` for programs."""
+    # The body of every error but 422: ``detail`` for people, ``code`` for programs.
+    # (A comment: a docstring would be the schema's description in /openapi.json.)
 
     detail: str
     code: str | None = None

@@ -34,7 +34,8 @@ class RefreshRequest(ApiModel):
 
 
 class RegisterRequest(ApiModel):
-    """Public sign-up: always a Visitante; other fields (``nivel``...) are ignored."""
+    """Cadastro público: cria sempre um Visitante; outros campos (`nivel`...) são
+    ignorados."""
 
     name: PersonName = Field(alias="nome")
     email: EmailAddress

@@ -44,7 +44,8 @@ class Mode(StrEnum):
 
 
 class Reason(StrEnum):
-    """Why an item that targets the TV's condomínio is not playing (``motivo``)."""
+    # Why an item that targets the TV's condomínio is not playing (``motivo``); a
+    # docstring would show in /openapi.json, where texts are in Portuguese.
 
     SCHEDULED = "agendado"
     OFF_HOURS = "fora_do_horario"

@@ -16,7 +16,7 @@ from expotv.users.models import Role, User
 
 
 class Level(StrEnum):
-    """``nivel`` as the contract spells it."""
+    # ``nivel`` as the contract spells it (a docstring would show in /openapi.json).
 
     MASTER = "Master"
     SINDICO = "Sindico"

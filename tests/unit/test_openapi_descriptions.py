@@ -1,4 +1,5 @@
-"""/openapi.json describes the scheduling fields (issue 13's "Done when")."""
+"""/openapi.json describes the scheduling fields (issue 13) and every description in
+it is for people, in Portuguese."""
 
 from __future__ import annotations
 
@@ -102,3 +103,16 @@ def test_the_scheduling_fields_are_where_the_contract_puts_them(
         assert matching, name
         for schema in matching:
             assert fields <= set(schema.get("properties", {})), name
+
+
+def test_no_code_docstring_leaks_into_a_schema_description(
+    spec: dict[str, Any],
+) -> None:
+    """Descriptions are read by people (in Portuguese); a class docstring (English,
+    with ``code`` markup) becomes one unless it is a comment."""
+    leaked = {
+        name: schema["description"]
+        for name, schema in spec["components"]["schemas"].items()
+        if "``" in schema.get("description", "")
+    }
+    assert leaked == {}
