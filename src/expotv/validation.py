@@ -9,9 +9,12 @@ prefix is dropped from their messages. Every type pydantic-core knows has an ent
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from pydantic import ValidationError
 
 # Names of fields whose value must never be echoed back in ``input``.
 _SECRET_FIELD = re.compile(r"senha|password|token|secret", re.I)
@@ -213,3 +216,20 @@ def translate_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
             }
         translated.append(entry)
     return translated
+
+
+def body_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """A request body's validation errors as JSON-safe dicts located in the body
+    (``loc`` from ``"body"``), as FastAPI reports its own."""
+    try:
+        dumped = exc.json(include_url=False)
+    except ValueError:
+        # The input itself can not be shown (bytes that are not UTF-8).
+        dumped = exc.json(include_url=False, include_input=False)
+    errors: list[dict[str, Any]] = json.loads(dumped)
+    for error in errors:
+        error["loc"] = ["body", *error["loc"]]
+        if error["type"] == "json_invalid":
+            # Echoing a malformed body back helps nobody.
+            error.pop("input", None)
+    return errors

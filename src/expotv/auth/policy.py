@@ -14,11 +14,16 @@ is checked before the level.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from sqlalchemy import Select, Update, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from expotv.condominiums.models import Condominium
 from expotv.errors import Forbidden
 from expotv.users.models import Role, User, viewer_condominium
+
+QueryT = TypeVar("QueryT", bound=Select[Any])
 
 
 def readable_condominium_ids(user: User) -> Select[int] | None:
@@ -42,6 +47,22 @@ def writable_condominium_ids(user: User) -> Select[int] | None:
     if user.role is Role.MANAGER:
         return select(Condominium.id).where(Condominium.manager_id == user.id)
     return select(Condominium.id).where(Condominium.id.is_(None))
+
+
+def readable_only(
+    query: QueryT, condominium_id: InstrumentedAttribute[int], user: User
+) -> QueryT:
+    """``query`` kept to the rows whose ``condominium_id`` ``user`` may read."""
+    readable = readable_condominium_ids(user)
+    return query if readable is None else query.where(condominium_id.in_(readable))
+
+
+def writable_only(
+    query: QueryT, condominium_id: InstrumentedAttribute[int], user: User
+) -> QueryT:
+    """``query`` kept to the rows whose ``condominium_id`` ``user`` may write to."""
+    writable = writable_condominium_ids(user)
+    return query if writable is None else query.where(condominium_id.in_(writable))
 
 
 def ensure_can_write(user: User) -> None:

@@ -19,6 +19,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 
 from expotv.cache.redis import REDIS_ERRORS, RedisLink
+from expotv.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -144,11 +145,8 @@ class RedisPubSub:
         await asyncio.wait_for(self._listening.wait(), timeout)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         await self._local.close()
 
     async def _listen(self) -> None:

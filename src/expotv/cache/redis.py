@@ -21,7 +21,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -62,6 +62,18 @@ _MAX_PENDING_DELETES = 10_000
 _FALLBACK_MAX_TTL_SECONDS = 5
 
 
+SOCKET_TIMEOUT_SECONDS = 0.5
+RECHECK_SECONDS = 2.0
+
+
+class LinkOptions(TypedDict, total=False):
+    """``RedisLink``'s settings besides its client (``from_url``'s keywords)."""
+
+    prefix: str
+    socket_timeout: float
+    recheck_seconds: float
+
+
 class RedisLink:
     """A Redis client plus the up/down state shared by cache, pub/sub and locks."""
 
@@ -71,8 +83,8 @@ class RedisLink:
         *,
         url: str | None = None,
         prefix: str = keys.PREFIX,
-        socket_timeout: float = 0.5,
-        recheck_seconds: float = 2.0,
+        socket_timeout: float = SOCKET_TIMEOUT_SECONDS,
+        recheck_seconds: float = RECHECK_SECONDS,
     ) -> None:
         self.client = client
         self.url = url
@@ -85,22 +97,9 @@ class RedisLink:
         self._recovery_hooks: list[Callable[[Redis[bytes]], Awaitable[None]]] = []
 
     @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        prefix: str = keys.PREFIX,
-        socket_timeout: float = 0.5,
-        recheck_seconds: float = 2.0,
-    ) -> RedisLink:
-        client = _client(url, socket_timeout)
-        return cls(
-            client,
-            url=url,
-            prefix=prefix,
-            socket_timeout=socket_timeout,
-            recheck_seconds=recheck_seconds,
-        )
+    def from_url(cls, url: str, **options: Unpack[LinkOptions]) -> RedisLink:
+        timeout = options.get("socket_timeout", SOCKET_TIMEOUT_SECONDS)
+        return cls(_client(url, timeout), url=url, **options)
 
     def key(self, key: str) -> str:
         head, sep, rest = key.partition(":")
@@ -206,22 +205,8 @@ class RedisCache:
         link.on_recovery(self._resync)
 
     @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        prefix: str = keys.PREFIX,
-        socket_timeout: float = 0.5,
-        recheck_seconds: float = 2.0,
-    ) -> RedisCache:
-        return cls(
-            RedisLink.from_url(
-                url,
-                prefix=prefix,
-                socket_timeout=socket_timeout,
-                recheck_seconds=recheck_seconds,
-            )
-        )
+    def from_url(cls, url: str, **options: Unpack[LinkOptions]) -> RedisCache:
+        return cls(RedisLink.from_url(url, **options))
 
     async def get(self, key: str) -> bytes | None:
         async def primary(client: Redis[bytes]) -> bytes | None:

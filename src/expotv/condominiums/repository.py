@@ -7,18 +7,17 @@ from sqlalchemy import (
     Select,
     delete,
     exists,
-    func,
-    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from expotv.auth.policy import readable_condominium_ids, writable_condominium_ids
+from expotv.auth.policy import readable_only, writable_only
 from expotv.condominiums.models import Condominium
 from expotv.items import repository as items_repository
 from expotv.items.kinds import MODELS as ITEM_MODELS
 from expotv.items.models import ContentItem
+from expotv.queries import text_match
 from expotv.tvs.models import TV
 from expotv.users.models import Role, User
 
@@ -26,20 +25,11 @@ from expotv.users.models import Role, User
 def visible_to(user: User) -> Select[Condominium]:
     """Condomínios ``user`` may read, with their TVs."""
     query = select(Condominium).options(selectinload(Condominium.tvs))
-    readable = readable_condominium_ids(user)
-    if readable is not None:
-        query = query.where(Condominium.id.in_(readable))
-    return query
+    return readable_only(query, Condominium.id, user)
 
 
 def search(query: Select[Condominium], text: str) -> Select[Condominium]:
-    needle = text.strip().lower()
-    return query.where(
-        or_(
-            func.lower(Condominium.name).contains(needle, autoescape=True),
-            func.lower(Condominium.address).contains(needle, autoescape=True),
-        )
-    )
+    return query.where(text_match(text, Condominium.name, Condominium.address))
 
 
 async def get_visible(
@@ -50,19 +40,17 @@ async def get_visible(
     )
 
 
+def _by_id(condominium_id: int) -> Select[int]:
+    return select(Condominium.id).where(Condominium.id == condominium_id)
+
+
 async def is_visible(session: AsyncSession, condominium_id: int, user: User) -> bool:
-    query = select(Condominium.id).where(Condominium.id == condominium_id)
-    readable = readable_condominium_ids(user)
-    if readable is not None:
-        query = query.where(Condominium.id.in_(readable))
+    query = readable_only(_by_id(condominium_id), Condominium.id, user)
     return await session.scalar(query) is not None
 
 
 async def is_writable(session: AsyncSession, condominium_id: int, user: User) -> bool:
-    query = select(Condominium.id).where(Condominium.id == condominium_id)
-    writable = writable_condominium_ids(user)
-    if writable is not None:
-        query = query.where(Condominium.id.in_(writable))
+    query = writable_only(_by_id(condominium_id), Condominium.id, user)
     return await session.scalar(query) is not None
 
 

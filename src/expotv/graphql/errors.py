@@ -12,7 +12,6 @@ REST answers with, ``extensions.status`` the HTTP status it would be.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -21,7 +20,7 @@ from pydantic import ValidationError
 
 from expotv.errors import ExpoError, Invalid
 from expotv.graphql.messages import in_portuguese
-from expotv.validation import translate_errors
+from expotv.validation import body_errors, translate_errors
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +47,8 @@ def unauthenticated(message: str = "autenticação necessária") -> Refused:
 
 
 def rest_422_detail(exc: ValidationError) -> list[dict[str, Any]]:
-    """The list REST's 422 holds for the same body (``loc`` from ``"body"``)."""
-    try:
-        dumped = exc.json(include_url=False)
-    except ValueError:
-        # The input itself can not be shown (bytes that are not UTF-8).
-        dumped = exc.json(include_url=False, include_input=False)
-    errors: list[dict[str, Any]] = json.loads(dumped)
-    for error in errors:
-        error["loc"] = ["body", *error["loc"]]
-    return translate_errors(errors)
+    """The list REST's 422 holds for the same body."""
+    return translate_errors(body_errors(exc))
 
 
 def _rebuilt(

@@ -32,6 +32,7 @@ from starlette.formparsers import MultiPartException
 from expotv.edge.bodies import JsonTooDeep, json_depth_within
 from expotv.errors import Invalid, PayloadTooLarge, UnsupportedMedia
 from expotv.items.exceptions import FileExpected, SingleFileExpected
+from expotv.validation import body_errors
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -199,18 +200,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 
 def validation_error(exc: ValidationError) -> RequestValidationError:
     """Pydantic's errors as FastAPI's 422, JSON-safe, located in the body."""
-    try:
-        dumped = exc.json(include_url=False)
-    except ValueError:
-        # The input itself can not be shown (bytes that are not UTF-8).
-        dumped = exc.json(include_url=False, include_input=False)
-    errors: list[dict[str, Any]] = json.loads(dumped)
-    for error in errors:
-        error["loc"] = ["body", *error["loc"]]
-        if error["type"] == "json_invalid":
-            # Echoing a malformed body back helps nobody.
-            error.pop("input", None)
-    return RequestValidationError(errors)
+    return RequestValidationError(body_errors(exc))
 
 
 def _malformed(message: str) -> RequestValidationError:

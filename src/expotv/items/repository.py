@@ -121,10 +121,7 @@ def count_live_created_by(
 def visible_tvs(user: User, tv_ids: Collection[int]) -> Select[TV]:
     """The TVs among ``tv_ids`` the user may see (those in condomínios it reads)."""
     query = select(TV).where(TV.id.in_(sorted(tv_ids)))
-    readable = policy.readable_condominium_ids(user)
-    if readable is not None:
-        query = query.where(TV.condominium_id.in_(readable))
-    return query.order_by(TV.id)
+    return policy.readable_only(query, TV.condominium_id, user).order_by(TV.id)
 
 
 def switch_off(

@@ -124,9 +124,7 @@ async def writable_condominiums(
     if not wanted:
         return []
     query = select(Condominium).where(Condominium.id.in_(wanted))
-    writable = policy.writable_condominium_ids(user)
-    if writable is not None:
-        query = query.where(Condominium.id.in_(writable))
+    query = policy.writable_only(query, Condominium.id, user)
     found = list(await session.scalars(query.order_by(Condominium.id)))
     if len(found) != len(wanted):
         raise TargetNotFound()

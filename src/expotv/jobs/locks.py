@@ -25,7 +25,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from sqlalchemy import text, update
@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from expotv.cache import keys
 from expotv.cache.redis import REDIS_ERRORS, RedisLink
 from expotv.jobs.models import JobRun
+from expotv.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +82,31 @@ class DatabaseJobCoordinator:
 
     def hold(self, name: str) -> AbstractAsyncContextManager[bool]:
         if self._dialect in ("mysql", "mariadb"):
-            return self._hold_mysql(name)
+            # GET_LOCK names are server-wide (at most 64 characters): qualify them
+            # with the database so deployments sharing a server do not block each
+            # other.
+            lock_name = _bounded(f"{self._namespace}:job:{name}", 64)
+            return self._server_lock(
+                "SELECT GET_LOCK(:n, 0)", "SELECT RELEASE_LOCK(:n)", n=lock_name
+            )
         if self._dialect == "postgresql":
-            return self._hold_postgresql(name)
+            digest = hashlib.sha256(f"expotv:job:{name}".encode()).digest()
+            lock_id = int.from_bytes(digest[:8], "big", signed=True)
+            return self._server_lock(
+                "SELECT pg_try_advisory_lock(:k)",
+                "SELECT pg_advisory_unlock(:k)",
+                k=lock_id,
+            )
         return self._local.hold(name)
 
     @asynccontextmanager
-    async def _hold_mysql(self, name: str) -> AsyncIterator[bool]:
-        # GET_LOCK names are server-wide (at most 64 characters): qualify them with
-        # the database so deployments sharing a server do not block each other.
-        lock_name = _bounded(f"{self._namespace}:job:{name}", 64)
+    async def _server_lock(
+        self, acquire: str, release: str, **params: Any
+    ) -> AsyncIterator[bool]:
+        """A lock of the database server, held by one connection for the block:
+        ``acquire`` answers 1 (true) when it took the lock without waiting."""
         async with self._engine.connect() as conn:
-            got = await conn.scalar(text("SELECT GET_LOCK(:n, 0)"), {"n": lock_name})
+            got = await conn.scalar(text(acquire), params)
             await conn.commit()
             if got != 1:
                 yield False
@@ -101,30 +115,7 @@ class DatabaseJobCoordinator:
                 yield True
             finally:
                 with contextlib.suppress(Exception):
-                    await conn.execute(
-                        text("SELECT RELEASE_LOCK(:n)"), {"n": lock_name}
-                    )
-                    await conn.commit()
-
-    @asynccontextmanager
-    async def _hold_postgresql(self, name: str) -> AsyncIterator[bool]:
-        digest = hashlib.sha256(f"expotv:job:{name}".encode()).digest()
-        lock_id = int.from_bytes(digest[:8], "big", signed=True)
-        async with self._engine.connect() as conn:
-            got = await conn.scalar(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_id}
-            )
-            await conn.commit()
-            if not got:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                with contextlib.suppress(Exception):
-                    await conn.execute(
-                        text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id}
-                    )
+                    await conn.execute(text(release), params)
                     await conn.commit()
 
     async def claim(
@@ -230,9 +221,7 @@ class RedisJobCoordinator:
         try:
             yield True
         finally:
-            renewal.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewal
+            await cancel_and_wait(renewal)
             with contextlib.suppress(*REDIS_ERRORS):
                 await self._release(keys=[key], args=[token], client=self.link.client)
 

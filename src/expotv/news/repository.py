@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.content import EXPIRABLE, ContentStatus
 from expotv.news.models import NewsFeed, NewsItem
+from expotv.queries import text_match
 
 
 def news_query(
@@ -26,13 +27,7 @@ def news_query(
     if status is not None:
         query = query.where(NewsItem.shows_status(status, now))
     if text:
-        needle = text.strip().lower()
-        query = query.where(
-            or_(
-                func.lower(NewsItem.title).contains(needle, autoescape=True),
-                func.lower(NewsItem.summary).contains(needle, autoescape=True),
-            )
-        )
+        query = query.where(text_match(text, NewsItem.title, NewsItem.summary))
     if source:
         query = query.where(func.lower(NewsItem.source) == source.strip().lower())
     if feed_id is not None:

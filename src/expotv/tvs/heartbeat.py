@@ -18,7 +18,6 @@ instance that writes it removes it there.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from sqlalchemy import Table, Update, case, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from expotv.db import UTCDateTime
+from expotv.tasks import cancel_and_wait
 from expotv.tvs.models import TV
 from expotv.tvs.pings import SharedPings
 
@@ -186,11 +186,8 @@ class HeartbeatWriter:
 
     async def stop(self) -> None:
         """Stop the periodic flush and write what is left."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         try:
             await self.flush()
         except Exception as exc:

@@ -8,15 +8,14 @@ from sqlalchemy import (
     and_,
     delete,
     exists,
-    func,
-    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expotv.auth.policy import readable_condominium_ids
+from expotv.auth.policy import readable_only
 from expotv.items import repository as items_repository
 from expotv.items.kinds import MODELS as ITEM_MODELS
+from expotv.queries import text_match
 from expotv.tvs.codes import CODE_LENGTH, normalize_code
 from expotv.tvs.models import TV
 from expotv.users.models import User
@@ -37,21 +36,11 @@ async def code_exists(session: AsyncSession, code: str) -> bool:
 
 def visible_to(user: User) -> Select[TV]:
     """TVs in the condomínios ``user`` may read."""
-    query = select(TV)
-    readable = readable_condominium_ids(user)
-    if readable is not None:
-        query = query.where(TV.condominium_id.in_(readable))
-    return query
+    return readable_only(select(TV), TV.condominium_id, user)
 
 
 def search(query: Select[TV], text: str) -> Select[TV]:
-    needle = text.strip().lower()
-    return query.where(
-        or_(
-            func.lower(TV.name).contains(needle, autoescape=True),
-            func.lower(TV.code).contains(needle, autoescape=True),
-        )
-    )
+    return query.where(text_match(text, TV.name, TV.code))
 
 
 async def get_visible(session: AsyncSession, tv_id: int, user: User) -> TV | None:

@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, delete, func, insert, or_, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.condominiums.models import Condominium
+from expotv.queries import text_match
 from expotv.users.models import Role, User, viewer_condominium
 
 
@@ -19,13 +20,7 @@ def users_query(
     if is_active is not None:
         query = query.where(User.is_active.is_(is_active))
     if text:
-        needle = text.strip().lower()
-        query = query.where(
-            or_(
-                func.lower(User.name).contains(needle, autoescape=True),
-                func.lower(User.email).contains(needle, autoescape=True),
-            )
-        )
+        query = query.where(text_match(text, User.name, User.email))
     return query
 
 
