@@ -6,13 +6,14 @@ folder under ``./data``, an in-process cache, jobs and workers.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from enum import StrEnum
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -264,4 +265,29 @@ class Settings(BaseSettings):
             return self.jwt_secret.get_secret_value()
         return read_or_create_secret(
             self.data_dir / "jwt_secret", lambda: secrets.token_urlsafe(48)
+        )
+
+
+_SETTING = "expotv_setting"
+
+
+def setting(name: str) -> Any:
+    """A ``SettingsView`` field, read from ``Settings.<name>``."""
+    return dataclasses.field(metadata={_SETTING: name})
+
+
+class SettingsView:
+    """Base of a frozen dataclass that groups some settings for one part (media
+    limits, GraphQL limits): each field says its setting with ``setting()``."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        return cls(
+            **{
+                field.name: getattr(settings, field.metadata[_SETTING])
+                for field in fields
+            }
         )

@@ -164,8 +164,7 @@ async def login(
     with refusals("login"):
         issued = await auth_service.login(
             session,
-            email=credentials.email,
-            password=credentials.password,
+            credentials,
             address=address,
             throttle=throttle,
             settings=settings,

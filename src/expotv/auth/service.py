@@ -30,7 +30,7 @@ from expotv.auth.exceptions import (
 from expotv.auth.models import AuthSession, RefreshToken
 from expotv.auth.passwords import hash_password, verify_password
 from expotv.auth.ratelimit import LoginThrottle
-from expotv.auth.schemas import MeUpdate
+from expotv.auth.schemas import LoginRequest, MeUpdate
 from expotv.config import Settings
 from expotv.db import on_rollback
 from expotv.users import repository as user_repository
@@ -66,9 +66,8 @@ def _session_lifetime(settings: Settings) -> timedelta:
 
 async def open_session(
     session: AsyncSession,
+    credentials: LoginRequest,
     *,
-    email: str,
-    password: str,
     address: str,
     throttle: LoginThrottle,
     settings: Settings,
@@ -79,11 +78,13 @@ async def open_session(
     Shared by the API's token login and the dashboard's cookie sign-in, so both
     obey the same throttle and the same rules.
     """
-    email = email.strip().lower()
+    email = credentials.email.strip().lower()
     await throttle.ensure_allowed(email=email, address=address)
     user = await user_repository.get_by_email(session, email)
     # An unknown email still pays for one hash check: both failures take as long.
-    is_valid = await verify_in_thread(password, user.password_hash if user else None)
+    is_valid = await verify_in_thread(
+        credentials.password, user.password_hash if user else None
+    )
     if user is None or not is_valid:
         await throttle.record_failure(email=email, address=address)
         raise InvalidCredentials()
@@ -103,18 +104,17 @@ async def open_session(
 
 async def login(
     session: AsyncSession,
+    credentials: LoginRequest,
     *,
-    email: str,
-    password: str,
     address: str,
     throttle: LoginThrottle,
     settings: Settings,
     now: datetime,
 ) -> IssuedTokens:
+    """``open_session``, then the session's first pair of tokens."""
     user, auth_session = await open_session(
         session,
-        email=email,
-        password=password,
+        credentials,
         address=address,
         throttle=throttle,
         settings=settings,

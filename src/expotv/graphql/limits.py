@@ -39,7 +39,7 @@ from graphql import (
     get_named_type,
 )
 
-from expotv.config import Settings
+from expotv.config import SettingsView, setting
 from expotv.graphql.errors import Refused
 
 DEFAULT_PAGE_SIZE = 50
@@ -57,18 +57,10 @@ DEFAULT_NESTED_SIZE = 50
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
-    depth: int
-    cost: int
-    aliases: int
-
-    @classmethod
-    def of(cls, settings: Settings) -> Limits:
-        return cls(
-            depth=settings.graphql_max_depth,
-            cost=settings.graphql_max_cost,
-            aliases=settings.graphql_max_aliases,
-        )
+class Limits(SettingsView):
+    depth: int = setting("graphql_max_depth")
+    cost: int = setting("graphql_max_cost")
+    aliases: int = setting("graphql_max_aliases")
 
 
 @dataclass

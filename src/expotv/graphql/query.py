@@ -36,9 +36,11 @@ from expotv.graphql.types import (
 from expotv.news import repository as news_repository
 from expotv.news import service as news_service
 from expotv.news.exceptions import NewsFeedNotFound, NewsItemNotFound
+from expotv.news.repository import NewsFilters
 from expotv.news.schemas import FeedRead, NewsRead
 from expotv.tvs import service as tv_service
 from expotv.tvs.models import TVStatus
+from expotv.tvs.repository import TVFilters
 from expotv.users import service as user_service
 from expotv.users.schemas import ROLE_BY_LEVEL, Level
 
@@ -100,14 +102,11 @@ class Query:
             params,
             lambda session, params: tv_service.list_visible(
                 session,
+                TVFilters(condominium_id=condominium_id, status=status, text=search),
                 user=context.user,
                 params=params,
                 now=context.now,
-                settings=context.settings,
                 presence=context.app.presence,
-                condominium_id=condominium_id,
-                status=status,
-                text=search,
             ),
         )
         return page_of(result, await TVNode.many(context, result.items))
@@ -142,12 +141,9 @@ class Query:
             params,
             lambda session, params: news_service.list_news(
                 session,
+                NewsFilters(status=status, text=search, source=source, feed_id=feed_id),
                 page=params,
                 now=now,
-                status=status,
-                text=search,
-                source=source,
-                feed_id=feed_id,
             ),
         )
         news = [

@@ -107,7 +107,7 @@ class RequestGuard(SchemaExtension):
             operation,
             fragments,
             execution_context.variables or {},
-            limits.Limits.of(context.settings),
+            limits.Limits.from_settings(context.settings),
         )
         is_mutation = operation.operation is OperationType.MUTATION
         if is_mutation and context.is_batch:

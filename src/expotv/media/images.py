@@ -20,7 +20,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, ImageSequence
 
-from expotv.config import Settings
+from expotv.config import SettingsView, setting
 from expotv.media.exceptions import (
     AnimationTooLarge,
     ImageDimensionsTooLarge,
@@ -36,18 +36,10 @@ _BOMB_ERRORS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 
 @dataclass(frozen=True, slots=True)
-class ImageLimits:
-    max_pixels: int
-    max_frames: int
-    max_animation_pixels: int
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ImageLimits:
-        return cls(
-            max_pixels=settings.max_image_pixels,
-            max_frames=settings.max_animation_frames,
-            max_animation_pixels=settings.max_animation_pixels,
-        )
+class ImageLimits(SettingsView):
+    max_pixels: int = setting("max_image_pixels")
+    max_frames: int = setting("max_animation_frames")
+    max_animation_pixels: int = setting("max_animation_pixels")
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from typing import Any
 
 import av
 
-from expotv.config import Settings
+from expotv.config import SettingsView, setting
 from expotv.media.exceptions import (
     ConversionCancelled,
     ConversionFailed,
@@ -64,20 +64,12 @@ _HEADERS_ONLY = {"skip_frame": "all"}
 
 
 @dataclass(frozen=True, slots=True)
-class VideoLimits:
+class VideoLimits(SettingsView):
     """What an upload may be: sides in either orientation, length, and so frames."""
 
-    long_side: int
-    short_side: int
-    max_seconds: float
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> VideoLimits:
-        return cls(
-            long_side=settings.max_video_width,
-            short_side=settings.max_video_height,
-            max_seconds=settings.max_video_seconds,
-        )
+    long_side: int = setting("max_video_width")
+    short_side: int = setting("max_video_height")
+    max_seconds: float = setting("max_video_seconds")
 
     @property
     def max_pixels(self) -> int:

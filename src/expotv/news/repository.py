@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,25 +14,29 @@ from expotv.news.models import NewsFeed, NewsItem
 from expotv.queries import text_match
 
 
-def news_query(
-    *,
-    now: datetime,
-    status: ContentStatus | None = None,
-    text: str | None = None,
-    source: str | None = None,
-    feed_id: int | None = None,
-) -> Select[NewsItem]:
+@dataclass(frozen=True, slots=True)
+class NewsFilters:
+    """A list's filters (REST's and GraphQL's query parameters); None: any."""
+
+    status: ContentStatus | None = None
+    text: str | None = None
+    source: str | None = None
+    feed_id: int | None = None
+
+
+def news_query(filters: NewsFilters, *, now: datetime) -> Select[NewsItem]:
     """Notícias, newest first; ``status`` as shown on read (a passed date is
     "expirado" even before the expiry job stores it)."""
     query = select(NewsItem)
-    if status is not None:
-        query = query.where(NewsItem.shows_status(status, now))
-    if text:
-        query = query.where(text_match(text, NewsItem.title, NewsItem.summary))
-    if source:
-        query = query.where(func.lower(NewsItem.source) == source.strip().lower())
-    if feed_id is not None:
-        query = query.where(NewsItem.feed_id == feed_id)
+    if filters.status is not None:
+        query = query.where(NewsItem.shows_status(filters.status, now))
+    if filters.text:
+        query = query.where(text_match(filters.text, NewsItem.title, NewsItem.summary))
+    if filters.source:
+        source = filters.source.strip().lower()
+        query = query.where(func.lower(NewsItem.source) == source)
+    if filters.feed_id is not None:
+        query = query.where(NewsItem.feed_id == filters.feed_id)
     return query.order_by(
         func.coalesce(NewsItem.published_at, NewsItem.created_at).desc(),
         NewsItem.id.desc(),

@@ -21,6 +21,7 @@ from expotv.news.dependencies import (
 )
 from expotv.news.exceptions import NewsFeedNotFound
 from expotv.news.models import NewsFeed
+from expotv.news.repository import NewsFilters
 from expotv.news.schemas import (
     FeedCreate,
     FeedPage,
@@ -129,15 +130,8 @@ async def list_news(
 ) -> Page[NewsRead]:
     """Lista as notícias (manuais e coletadas), das mais recentes às mais antigas."""
     now = utcnow()
-    result = await news_service.list_news(
-        session,
-        page=page,
-        now=now,
-        status=status_filter,
-        text=q,
-        source=source,
-        feed_id=feed_id,
-    )
+    filters = NewsFilters(status=status_filter, text=q, source=source, feed_id=feed_id)
+    result = await news_service.list_news(session, filters, page=page, now=now)
     return page_of(result, lambda item: NewsRead.present(item, now=now))
 
 

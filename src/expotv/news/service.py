@@ -19,6 +19,7 @@ from expotv.news import feeds
 from expotv.news import repository as news_repository
 from expotv.news.exceptions import ExpiryInPast, InvalidFeedUrl, NewsFeedExists
 from expotv.news.models import NewsFeed, NewsItem
+from expotv.news.repository import NewsFilters
 from expotv.news.schemas import (
     DEFAULT_DURATION_SECONDS,
     FeedCreate,
@@ -41,18 +42,9 @@ def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
 
 
 async def list_news(
-    session: AsyncSession,
-    *,
-    page: PageParams,
-    now: datetime,
-    status: ContentStatus | None = None,
-    text: str | None = None,
-    source: str | None = None,
-    feed_id: int | None = None,
+    session: AsyncSession, filters: NewsFilters, *, page: PageParams, now: datetime
 ) -> PageResult[NewsItem]:
-    query = news_repository.news_query(
-        now=now, status=status, text=text, source=source, feed_id=feed_id
-    )
+    query = news_repository.news_query(filters, now=now)
     return await paginate(session, query, page)
 
 

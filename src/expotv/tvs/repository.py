@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
@@ -17,7 +18,7 @@ from expotv.items import repository as items_repository
 from expotv.items.kinds import MODELS as ITEM_MODELS
 from expotv.queries import text_match
 from expotv.tvs.codes import CODE_LENGTH, normalize_code
-from expotv.tvs.models import TV
+from expotv.tvs.models import TV, TVStatus
 from expotv.users.models import User
 
 
@@ -32,6 +33,15 @@ async def get_by_code(session: AsyncSession, code: str) -> TV | None:
 async def code_exists(session: AsyncSession, code: str) -> bool:
     found = await session.scalar(select(TV.id).where(TV.code == normalize_code(code)))
     return found is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TVFilters:
+    """A list's filters (REST's and GraphQL's query parameters); None: any."""
+
+    condominium_id: int | None = None
+    status: TVStatus | None = None
+    text: str | None = None
 
 
 def visible_to(user: User) -> Select[TV]:

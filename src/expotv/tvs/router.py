@@ -14,6 +14,7 @@ from expotv.schemas import RowId
 from expotv.tvs import service
 from expotv.tvs.dependencies import RequestTime, TVs, VisibleTV
 from expotv.tvs.models import TVStatus
+from expotv.tvs.repository import TVFilters
 from expotv.tvs.schemas import (
     TVCreate,
     TVRatiosUpdate,
@@ -29,7 +30,6 @@ router = APIRouter(prefix="/tvs", tags=["tvs"])
 async def list_tvs(
     user: CurrentUser,
     session: DbSession,
-    settings: AppSettings,
     tvs: TVs,
     page: Pagination,
     condominium_id: Annotated[RowId | None, Query(alias="condominio_id")] = None,
@@ -39,16 +39,9 @@ async def list_tvs(
     ] = None,
 ) -> Page[TVRead]:
     """Lista as TVs que o usuário pode ver."""
+    filters = TVFilters(condominium_id=condominium_id, status=status_filter, text=q)
     result = await service.list_visible(
-        session,
-        user=user,
-        params=page,
-        now=tvs.now,
-        settings=settings,
-        presence=tvs.presence,
-        condominium_id=condominium_id,
-        status=status_filter,
-        text=q,
+        session, filters, user=user, params=page, now=tvs.now, presence=tvs.presence
     )
     return await tvs.page(result)
 

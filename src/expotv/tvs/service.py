@@ -17,14 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expotv.auth.policy import ensure_can_write
 from expotv.condominiums import repository as condominium_repository
 from expotv.condominiums.exceptions import CondominiumNotFound
-from expotv.config import Settings
 from expotv.pagination import PageParams, PageResult, paginate
 from expotv.playlist.invalidation import content_changed
 from expotv.tvs import repository
 from expotv.tvs.codes import generate_code
 from expotv.tvs.exceptions import InvalidRatios, TVCodeUnavailable, TVNotFound
-from expotv.tvs.models import TV, TVStatus
-from expotv.tvs.presence import NoPendingPings, Presence, last_seen
+from expotv.tvs.models import TV
+from expotv.tvs.presence import Presence, last_seen
+from expotv.tvs.repository import TVFilters
 from expotv.tvs.schemas import TVCreate, TVRatiosUpdate, TVRead, TVStatusRead, TVUpdate
 from expotv.users.models import User
 
@@ -88,28 +88,21 @@ def check_ratios(ad_ratio: int, notice_ratio: int, news_ratio: int) -> None:
 
 async def list_visible(
     session: AsyncSession,
+    filters: TVFilters,
     *,
     user: User,
     params: PageParams,
     now: datetime,
-    settings: Settings,
-    presence: Presence | None = None,
-    condominium_id: int | None = None,
-    status: TVStatus | None = None,
-    text: str | None = None,
+    presence: Presence,
 ) -> PageResult[TV]:
-    """``presence`` counts the pings not written yet in the ``status`` filter
-    (without it, only the written ones)."""
+    """The ``status`` filter counts the pings not written yet (``presence``)."""
     query = repository.visible_to(user)
-    if condominium_id is not None:
-        query = query.where(TV.condominium_id == condominium_id)
-    if status is not None:
-        presence = presence or Presence(
-            NoPendingPings(), offline_after_seconds=settings.tv_offline_after_seconds
-        )
-        query = query.where(await presence.condition(status, now))
-    if text:
-        query = repository.search(query, text)
+    if filters.condominium_id is not None:
+        query = query.where(TV.condominium_id == filters.condominium_id)
+    if filters.status is not None:
+        query = query.where(await presence.condition(filters.status, now))
+    if filters.text:
+        query = repository.search(query, filters.text)
     return await paginate(session, query.order_by(TV.id), params)
 
 

@@ -19,6 +19,7 @@ from expotv.items.repository import ItemFilters
 from expotv.pagination import PageParams, paginate
 from expotv.tvs import service as tv_service
 from expotv.tvs.models import TVStatus
+from expotv.tvs.repository import TVFilters
 from expotv.ui.painel import lookups
 from expotv.ui.painel.guard import painel_router
 from expotv.ui.painel.page import Painel
@@ -90,24 +91,18 @@ async def _items(
 
 @router.get("/painel")
 async def home(painel: Painel, presence: PresenceDep) -> Response:
-    now, session, user, settings = (
-        utcnow(),
-        painel.session,
-        painel.user,
-        painel.settings,
-    )
+    now, session, user = utcnow(), painel.session, painel.user
     first = PageParams(limit=SHOWN_TVS, offset=0)
     tvs = await tv_service.list_visible(
-        session, user=user, params=first, now=now, settings=settings
+        session, TVFilters(), user=user, params=first, now=now, presence=presence
     )
     online = await tv_service.list_visible(
         session,
+        TVFilters(status=TVStatus.ONLINE),
         user=user,
         params=PageParams(limit=1, offset=0),
         now=now,
-        settings=settings,
         presence=presence,
-        status=TVStatus.ONLINE,
     )
     live, _ = await _items(session, user, ContentStatus.ACTIVE, now=now)
     expiring, expiring_lines = await _items(

@@ -23,6 +23,7 @@ from expotv.news.dependencies import (
     get_news_item,
 )
 from expotv.news.models import NewsFeed, NewsItem
+from expotv.news.repository import NewsFilters
 from expotv.schemas import MAX_ID
 from expotv.ui.painel import forms
 from expotv.ui.painel.guard import painel_router
@@ -57,7 +58,10 @@ async def list_news(
     q: SearchText = None,
 ) -> Response:
     result = await news_service.list_news(
-        painel.session, page=painel.page_params(), now=utcnow(), status=status, text=q
+        painel.session,
+        NewsFilters(status=status, text=q),
+        page=painel.page_params(),
+        now=utcnow(),
     )
     return painel.list_view(
         "noticias.html",

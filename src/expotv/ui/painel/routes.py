@@ -110,8 +110,7 @@ async def login(
         )
         _user, auth_session = await auth_service.open_session(
             session,
-            email=credentials.email,
-            password=credentials.password,
+            credentials,
             address=address,
             throttle=throttle,
             settings=settings,

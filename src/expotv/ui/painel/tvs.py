@@ -26,6 +26,7 @@ from expotv.tvs import service as tv_service
 from expotv.tvs.exceptions import TVNotFound
 from expotv.tvs.models import TV, TVStatus
 from expotv.tvs.presence import Presence, last_seen
+from expotv.tvs.repository import TVFilters
 from expotv.tvs.schemas import TVCreate, TVRatiosUpdate, TVUpdate
 from expotv.ui.painel import forms, lookups, render
 from expotv.ui.painel.guard import painel_router
@@ -281,14 +282,11 @@ async def list_tvs(
     session, user = painel.session, painel.user
     result = await tv_service.list_visible(
         session,
+        TVFilters(condominium_id=condominio, status=status, text=q),
         user=user,
         params=painel.page_params(),
         now=utcnow(),
-        settings=painel.settings,
         presence=presence,
-        condominium_id=condominio,
-        status=status,
-        text=q,
     )
     states = await tv_states(painel, result.items)
     names = await lookups.condominium_names(
