@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +43,8 @@ from starlette.responses import Response
 from expotv.validation import translate_errors
 
 Loc = tuple[str | int, ...]
+
+T = TypeVar("T")
 
 
 class ExpoError(Exception):
@@ -87,6 +89,13 @@ class ExpoError(Exception):
 
 class NotFound(ExpoError, status_code=404, code="not_found", detail="não encontrado"):
     pass
+
+
+def found(value: T | None, error: type[NotFound]) -> T:
+    """``value``, or ``error`` (404) when there is none."""
+    if value is None:
+        raise error()
+    return value
 
 
 class Forbidden(ExpoError, status_code=403, code="forbidden"):

@@ -161,15 +161,14 @@ async def login(
     address: ClientAddress,
 ) -> TokenPair:
     """Entra com e-mail e senha e recebe o par de tokens."""
+    attempt = auth_service.SignIn(credentials, address=address, now=utcnow())
     with refusals("login"):
-        issued = await auth_service.login(
-            session,
-            credentials,
-            address=address,
-            throttle=throttle,
-            settings=settings,
-            now=utcnow(),
+        user, auth_session = await auth_service.open_session(
+            session, attempt, throttle=throttle, settings=settings
         )
+    issued = await auth_service.issue_tokens(
+        session, user, auth_session, settings=settings, now=attempt.now
+    )
     return TokenPair.model_validate(issued, from_attributes=True)
 
 
@@ -197,8 +196,7 @@ async def logout(
 @router.get("/me", response_model=UserRead, responses=_UNAUTHORIZED)
 async def get_me(user: CurrentUser, session: DbSession) -> UserRead:
     """Mostra o usuário autenticado."""
-    ids = await user_service.condominium_ids(session, [user])
-    return UserRead.build(user, ids[user.id])
+    return await user_service.read(session, user)
 
 
 @router.put("/me", response_model=UserRead, responses=_ME_RESPONSES)
@@ -219,5 +217,4 @@ async def update_me(
             throttle=throttle,
             now=utcnow(),
         )
-    ids = await user_service.condominium_ids(session, [updated])
-    return UserRead.build(updated, ids[updated.id])
+    return await user_service.read(session, updated)

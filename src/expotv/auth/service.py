@@ -1,6 +1,9 @@
 """Logins, token pairs and their rotation, session revocation.
 
-login       one AuthSession (its id is the tokens' ``sid``) + one RefreshToken
+sign in     ``open_session``: the credentials checked (throttled), one
+            AuthSession (its id is the tokens' ``sid``); then the API's login
+            issues its first pair (``issue_tokens``: one RefreshToken), the
+            dashboard sets its cookie
 refresh     the presented RefreshToken is marked used, a new one is issued;
             a used one presented again revokes the whole session (its family)
 logout      the session is revoked: its access tokens die with it, since
@@ -64,20 +67,28 @@ def _session_lifetime(settings: Settings) -> timedelta:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """One sign-in attempt: the credentials sent, from which address, and when."""
+
+    credentials: LoginRequest
+    address: str
+    now: datetime
+
+
 async def open_session(
     session: AsyncSession,
-    credentials: LoginRequest,
+    attempt: SignIn,
     *,
-    address: str,
     throttle: LoginThrottle,
     settings: Settings,
-    now: datetime,
 ) -> tuple[User, AuthSession]:
     """Check the credentials (throttled) and start a login session.
 
     Shared by the API's token login and the dashboard's cookie sign-in, so both
     obey the same throttle and the same rules.
     """
+    credentials, address, now = attempt.credentials, attempt.address, attempt.now
     email = credentials.email.strip().lower()
     await throttle.ensure_allowed(email=email, address=address)
     user = await user_repository.get_by_email(session, email)
@@ -102,28 +113,7 @@ async def open_session(
     return user, auth_session
 
 
-async def login(
-    session: AsyncSession,
-    credentials: LoginRequest,
-    *,
-    address: str,
-    throttle: LoginThrottle,
-    settings: Settings,
-    now: datetime,
-) -> IssuedTokens:
-    """``open_session``, then the session's first pair of tokens."""
-    user, auth_session = await open_session(
-        session,
-        credentials,
-        address=address,
-        throttle=throttle,
-        settings=settings,
-        now=now,
-    )
-    return await _issue(session, user, auth_session, settings=settings, now=now)
-
-
-async def _issue(
+async def issue_tokens(
     session: AsyncSession,
     user: User,
     auth_session: AuthSession,
@@ -214,7 +204,7 @@ async def refresh(
     if user is None or not user.is_active:
         raise InvalidRefreshToken()
     auth_session.expires_at = now + _session_lifetime(settings)
-    return await _issue(session, user, auth_session, settings=settings, now=now)
+    return await issue_tokens(session, user, auth_session, settings=settings, now=now)
 
 
 def _revoke_family_after_failure(

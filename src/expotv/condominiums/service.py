@@ -25,6 +25,7 @@ from expotv.condominiums.schemas import (
     CondominiumTV,
     CondominiumUpdate,
 )
+from expotv.errors import found
 from expotv.pagination import PageParams, PageResult, paginate
 from expotv.playlist.invalidation import content_changed
 from expotv.tvs import repository as tv_repository
@@ -95,9 +96,7 @@ async def get_visible(
     session: AsyncSession, condominium_id: int, *, user: User
 ) -> Condominium:
     condominium = await repository.get_visible(session, condominium_id, user)
-    if condominium is None:
-        raise CondominiumNotFound()
-    return condominium
+    return found(condominium, CondominiumNotFound)
 
 
 async def _check_manager(session: AsyncSession, manager_id: int) -> None:

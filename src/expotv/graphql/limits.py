@@ -34,6 +34,7 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     OperationType,
+    SelectionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -93,30 +94,31 @@ class _Walker:
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 self._field(selection, parent, depth=depth, multiplier=multiplier)
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                target = (
-                    self.schema.get_type(condition.name.value) if condition else parent
-                )
-                if target is not None:
-                    self.walk(
-                        selection.selection_set,
-                        target,
-                        depth=depth,
-                        multiplier=multiplier,
-                    )
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is None:
-                    continue
-                target = self.schema.get_type(fragment.type_condition.name.value)
-                if target is not None:
-                    self.walk(
-                        fragment.selection_set,
-                        target,
-                        depth=depth,
-                        multiplier=multiplier,
-                    )
+                continue
+            fragment = self._fragment(selection, parent)
+            if fragment is not None:
+                inner, target = fragment
+                self.walk(inner, target, depth=depth, multiplier=multiplier)
+
+    def _fragment(
+        self, selection: SelectionNode, parent: GraphQLNamedType
+    ) -> tuple[SelectionSetNode, GraphQLNamedType] | None:
+        """An inline fragment's or a named fragment's selections and the type they
+        apply to; None for an unknown fragment or type."""
+        target: GraphQLNamedType | None
+        if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            target = self.schema.get_type(condition.name.value) if condition else parent
+            inner = selection.selection_set
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = self.fragments.get(selection.name.value)
+            if fragment is None:
+                return None
+            target = self.schema.get_type(fragment.type_condition.name.value)
+            inner = fragment.selection_set
+        else:
+            return None
+        return None if target is None else (inner, target)
 
     def _field(
         self, node: FieldNode, parent: GraphQLNamedType, *, depth: int, multiplier: int

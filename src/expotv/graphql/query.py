@@ -33,9 +33,7 @@ from expotv.graphql.types import (
     TVNode,
     UsuarioNode,
 )
-from expotv.news import repository as news_repository
 from expotv.news import service as news_service
-from expotv.news.exceptions import NewsFeedNotFound, NewsItemNotFound
 from expotv.news.repository import NewsFilters
 from expotv.news.schemas import FeedRead, NewsRead
 from expotv.tvs import service as tv_service
@@ -154,9 +152,7 @@ class Query:
     @strawberry.field(description="Uma notícia.")
     async def noticia(self, info: Info, id: int) -> NoticiaNode | None:
         async with info.context.database() as session:
-            item = await news_repository.get_news(session, id)
-        if item is None:
-            raise NewsItemNotFound()
+            item = await news_service.get_news(session, id)
         return NoticiaNode.of(NewsRead.present(item, now=info.context.now))
 
     @strawberry.field(description="As fontes RSS/Atom de notícias.")
@@ -180,9 +176,7 @@ class Query:
     @strawberry.field(description="Uma fonte de notícias.")
     async def fonte(self, info: Info, id: int) -> FonteNode | None:
         async with info.context.database() as session:
-            feed = await news_repository.get_feed(session, id)
-        if feed is None:
-            raise NewsFeedNotFound()
+            feed = await news_service.get_feed(session, id)
         return FonteNode.of(FeedRead.model_validate(feed))
 
     @strawberry.field(description="Os usuários (somente Master).")

@@ -118,6 +118,12 @@ def count_live_created_by(
     return query
 
 
+def writable_condominiums(user: User, ids: Collection[int]) -> Select[Condominium]:
+    """The condomínios among ``ids`` the user may target with an item."""
+    query = select(Condominium).where(Condominium.id.in_(sorted(ids)))
+    return policy.writable_only(query, Condominium.id, user).order_by(Condominium.id)
+
+
 def visible_tvs(user: User, tv_ids: Collection[int]) -> Select[TV]:
     """The TVs among ``tv_ids`` the user may see (those in condomínios it reads)."""
     query = select(TV).where(TV.id.in_(sorted(tv_ids)))

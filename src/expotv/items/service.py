@@ -12,20 +12,22 @@ commit (``content_changed``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from fastapi import UploadFile
 from pydantic import MISSING
-from sqlalchemy import select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.auth import policy
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
 from expotv.content import ContentStatus, is_past
+from expotv.errors import NotFound
 from expotv.items import repository as items_repo
 from expotv.items.exceptions import (
     ExpiryInPast,
@@ -52,6 +54,7 @@ from expotv.tvs.models import TV
 from expotv.users.models import Role, User
 
 ItemT = TypeVar("ItemT", bound=ContentItem)
+RowT = TypeVar("RowT")
 AnyKind = ContentKind[Any, Any, Any, Any]
 
 
@@ -116,32 +119,37 @@ def ensure_ends_after_start(
         raise ExpiryNotAfterStart()
 
 
+async def _all_of(
+    session: AsyncSession,
+    ids: Iterable[int],
+    query: Callable[[set[int]], Select[RowT]],
+    error: type[NotFound],
+) -> list[RowT]:
+    """The rows ``query`` selects of ``ids``: every one of them, else ``error``."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    found = list(await session.scalars(query(wanted)))
+    if len(found) != len(wanted):
+        raise error()
+    return found
+
+
 async def writable_condominiums(
     session: AsyncSession, ids: Iterable[int], *, user: User
 ) -> list[Condominium]:
     """The condomínios ``ids``, all of which ``user`` may target (else 404)."""
-    wanted = set(ids)
-    if not wanted:
-        return []
-    query = select(Condominium).where(Condominium.id.in_(wanted))
-    query = policy.writable_only(query, Condominium.id, user)
-    found = list(await session.scalars(query.order_by(Condominium.id)))
-    if len(found) != len(wanted):
-        raise TargetNotFound()
-    return found
+    query = partial(items_repo.writable_condominiums, user)
+    return await _all_of(session, ids, query, TargetNotFound)
 
 
 async def visible_tvs(
     session: AsyncSession, ids: Iterable[int], *, user: User
 ) -> list[TV]:
     """The TVs ``ids``, all of which ``user`` may see (else 404)."""
-    wanted = set(ids)
-    if not wanted:
-        return []
-    found = list(await session.scalars(items_repo.visible_tvs(user, wanted)))
-    if len(found) != len(wanted):
-        raise TVNotFound()
-    return found
+    return await _all_of(
+        session, ids, partial(items_repo.visible_tvs, user), TVNotFound
+    )
 
 
 def ensure_tvs_in_targets(item: ContentItem) -> None:

@@ -12,8 +12,7 @@ from expotv.auth.dependencies import CurrentUser
 from expotv.auth.policy import ensure_admin
 from expotv.deps import AppContextDep, DbSession
 from expotv.news import feeds
-from expotv.news import repository as news_repository
-from expotv.news.exceptions import NewsFeedNotFound, NewsItemNotFound
+from expotv.news import service as news_service
 from expotv.news.models import NewsFeed, NewsItem
 from expotv.schemas import RowId
 
@@ -22,17 +21,11 @@ FeedId = Annotated[RowId, Path(description="id da fonte")]
 
 
 async def get_news_item(session: DbSession, news_id: NewsId) -> NewsItem:
-    item = await news_repository.get_news(session, news_id)
-    if item is None:
-        raise NewsItemNotFound()
-    return item
+    return await news_service.get_news(session, news_id)
 
 
 async def get_feed(session: DbSession, feed_id: FeedId) -> NewsFeed:
-    feed = await news_repository.get_feed(session, feed_id)
-    if feed is None:
-        raise NewsFeedNotFound()
-    return feed
+    return await news_service.get_feed(session, feed_id)
 
 
 # Existence (404) is settled before the level (403), as the contract orders it.

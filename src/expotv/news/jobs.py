@@ -79,7 +79,7 @@ async def collect_feed(
                 sessionmaker, settings, feed_id, http=client, now=now, resolver=resolver
             )
     async with session_scope(sessionmaker) as session:
-        feed = await news_repository.get_feed(session, feed_id)
+        feed = await session.get(NewsFeed, feed_id)
         if feed is None:
             return FeedOutcome(feed_id=feed_id, feed=None)
         url, etag, last_modified = feed.url, feed.etag, feed.last_modified
@@ -110,7 +110,7 @@ async def collect_feed(
         error = UNEXPECTED_ERROR
 
     async with session_scope(sessionmaker) as session:
-        feed = await news_repository.get_feed(session, feed_id)
+        feed = await session.get(NewsFeed, feed_id)
         if feed is None:
             return FeedOutcome(feed_id=feed_id, feed=None, error=error)
         if feed.url != url:

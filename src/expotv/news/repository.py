@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.content import EXPIRABLE, ContentStatus
 from expotv.news.models import NewsFeed, NewsItem
-from expotv.queries import text_match
+from expotv.queries import is_taken, text_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,21 +50,10 @@ def feeds_query(*, is_active: bool | None = None) -> Select[NewsFeed]:
     return query.order_by(NewsFeed.id)
 
 
-async def get_news(session: AsyncSession, news_id: int) -> NewsItem | None:
-    return await session.get(NewsItem, news_id)
-
-
-async def get_feed(session: AsyncSession, feed_id: int) -> NewsFeed | None:
-    return await session.get(NewsFeed, feed_id)
-
-
 async def feed_url_taken(
     session: AsyncSession, url: str, *, except_id: int | None = None
 ) -> bool:
-    query = select(NewsFeed.id).where(NewsFeed.url == url)
-    if except_id is not None:
-        query = query.where(NewsFeed.id != except_id)
-    return await session.scalar(query.limit(1)) is not None
+    return await is_taken(session, NewsFeed.url, url, except_id=except_id)
 
 
 async def active_feed_ids(session: AsyncSession) -> list[int]:

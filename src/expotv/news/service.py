@@ -15,9 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.config import Settings
 from expotv.content import ContentStatus, is_past
+from expotv.errors import found
 from expotv.news import feeds
 from expotv.news import repository as news_repository
-from expotv.news.exceptions import ExpiryInPast, InvalidFeedUrl, NewsFeedExists
+from expotv.news.exceptions import (
+    ExpiryInPast,
+    InvalidFeedUrl,
+    NewsFeedExists,
+    NewsFeedNotFound,
+    NewsItemNotFound,
+)
 from expotv.news.models import NewsFeed, NewsItem
 from expotv.news.repository import NewsFilters
 from expotv.news.schemas import (
@@ -39,6 +46,14 @@ def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
 
 
 # --- notícias ----------------------------------------------------------------
+
+
+async def get_news(session: AsyncSession, news_id: int) -> NewsItem:
+    return found(await session.get(NewsItem, news_id), NewsItemNotFound)
+
+
+async def get_feed(session: AsyncSession, feed_id: int) -> NewsFeed:
+    return found(await session.get(NewsFeed, feed_id), NewsFeedNotFound)
 
 
 async def list_news(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expotv.auth.policy import ensure_can_write
 from expotv.condominiums import repository as condominium_repository
 from expotv.condominiums.exceptions import CondominiumNotFound
+from expotv.errors import found
 from expotv.pagination import PageParams, PageResult, paginate
 from expotv.playlist.invalidation import content_changed
 from expotv.tvs import repository
@@ -107,10 +108,7 @@ async def list_visible(
 
 
 async def get_visible(session: AsyncSession, tv_id: int, *, user: User) -> TV:
-    tv = await repository.get_visible(session, tv_id, user)
-    if tv is None:
-        raise TVNotFound()
-    return tv
+    return found(await repository.get_visible(session, tv_id, user), TVNotFound)
 
 
 async def _ensure_target(

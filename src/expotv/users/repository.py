@@ -7,7 +7,7 @@ from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.condominiums.models import Condominium
-from expotv.queries import text_match
+from expotv.queries import is_taken, text_match
 from expotv.users.models import Role, User, viewer_condominium
 
 
@@ -32,10 +32,7 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
 async def email_exists(
     session: AsyncSession, email: str, *, except_user_id: int | None = None
 ) -> bool:
-    query = select(User.id).where(User.email == email)
-    if except_user_id is not None:
-        query = query.where(User.id != except_user_id)
-    return (await session.scalar(query.limit(1))) is not None
+    return await is_taken(session, User.email, email, except_id=except_user_id)
 
 
 async def admin_exists(session: AsyncSession) -> bool:

@@ -60,15 +60,13 @@ async def list_users(
 async def create_user(data: UserCreate, session: DbSession, _: AdminUser) -> UserRead:
     """Cria um usuário de qualquer nível."""
     user = await user_service.create(session, data)
-    ids = await user_service.condominium_ids(session, [user])
-    return UserRead.build(user, ids[user.id])
+    return await user_service.read(session, user)
 
 
 @router.get("/{user_id}", response_model=UserRead)
 async def get_user(user: ManagedUser, session: DbSession) -> UserRead:
     """Mostra um usuário."""
-    ids = await user_service.condominium_ids(session, [user])
-    return UserRead.build(user, ids[user.id])
+    return await user_service.read(session, user)
 
 
 @router.put("/{user_id}", response_model=UserRead)
@@ -88,8 +86,7 @@ async def update_user(
         actor_session_id=actor_session_id,
         now=utcnow(),
     )
-    ids = await user_service.condominium_ids(session, [updated])
-    return UserRead.build(updated, ids[updated.id])
+    return await user_service.read(session, updated)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -25,6 +25,7 @@ from expotv.auth import sessions as auth_sessions
 from expotv.auth.ratelimit import RegistrationThrottle
 from expotv.condominiums.exceptions import CondominiumNotFound
 from expotv.config import Settings
+from expotv.errors import found
 from expotv.pagination import PageParams, PageResult, paginate
 from expotv.users import repository
 from expotv.users.exceptions import (
@@ -34,14 +35,11 @@ from expotv.users.exceptions import (
     UserNotFound,
 )
 from expotv.users.models import Role, User
-from expotv.users.schemas import ROLE_BY_LEVEL, UserCreate, UserUpdate
+from expotv.users.schemas import ROLE_BY_LEVEL, UserCreate, UserRead, UserUpdate
 
 
 async def get(session: AsyncSession, user_id: int) -> User:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise UserNotFound()
-    return user
+    return found(await session.get(User, user_id), UserNotFound)
 
 
 async def list_users(
@@ -61,6 +59,12 @@ async def condominium_ids(
 ) -> dict[int, list[int]]:
     """``condominios_ids`` for each user (see ``UserRead``)."""
     return await repository.condominium_ids_by_user(session, users)
+
+
+async def read(session: AsyncSession, user: User) -> UserRead:
+    """One user as the API shows it (its ``condominios_ids`` loaded)."""
+    ids = await condominium_ids(session, [user])
+    return UserRead.build(user, ids[user.id])
 
 
 async def register(
@@ -117,10 +121,7 @@ async def _insert(session: AsyncSession, password: str, **fields: Any) -> User:
     if await repository.email_exists(session, user.email):
         raise EmailTaken()
     session.add(user)
-    try:
-        await session.flush()
-    except IntegrityError:  # a concurrent create took the email first
-        raise EmailTaken() from None
+    await _flush_unique_email(session)
     return user
 
 
@@ -176,11 +177,15 @@ async def update(
             # A Master changing its own password here keeps the session it uses.
             keep_session_id=actor_session_id if is_self else None,
         )
+    await _flush_unique_email(session)
+    return user
+
+
+async def _flush_unique_email(session: AsyncSession) -> None:
     try:
         await session.flush()
-    except IntegrityError:  # a concurrent change took the email first
+    except IntegrityError:  # a concurrent write took the email first
         raise EmailTaken() from None
-    return user
 
 
 async def _assign_condominiums(

@@ -110,11 +110,9 @@ async def login(
         )
         _user, auth_session = await auth_service.open_session(
             session,
-            credentials,
-            address=address,
+            auth_service.SignIn(credentials, address=address, now=now),
             throttle=throttle,
             settings=settings,
-            now=now,
         )
     except RateLimited as exc:
         count_refusal("login", exc.code)
