@@ -157,22 +157,33 @@ class ErrorOut(BaseModel):
     code: str | None = None
 
 
-def _described(description: str) -> dict[str, Any]:
-    return {"model": ErrorOut, "description": description}
+Responses = dict[int | str, dict[str, Any]]
+
+
+def error_responses(descriptions: Mapping[int, str]) -> Responses:
+    """OpenAPI ``responses`` for error statuses, each with the contract's body."""
+    return {
+        status: {"model": ErrorOut, "description": description}
+        for status, description in descriptions.items()
+    }
 
 
 # OpenAPI documentation of the contract's error answers, per kind of route.
-AUTHENTICATED_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _described("sem token, ou token inválido ou expirado"),
-    403: _described("o nível do usuário não permite a operação, ou limite atingido"),
-    404: _described("não existe, ou o usuário não pode vê-lo"),
-    409: _described("conflito (e-mail já usado, condomínio com TVs, ...)"),
-}
-PUBLIC_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: _described("não encontrado"),
-    429: _described("muitas requisições; veja Retry-After"),
-    503: _described("dependência indisponível; tente novamente"),
-}
+AUTHENTICATED_RESPONSES = error_responses(
+    {
+        401: "sem token, ou token inválido ou expirado",
+        403: "o nível do usuário não permite a operação, ou limite atingido",
+        404: "não existe, ou o usuário não pode vê-lo",
+        409: "conflito (e-mail já usado, condomínio com TVs, ...)",
+    }
+)
+PUBLIC_RESPONSES = error_responses(
+    {
+        404: "não encontrado",
+        429: "muitas requisições; veja Retry-After",
+        503: "dependência indisponível; tente novamente",
+    }
+)
 
 # Starlette's own HTTPExceptions carry English reason phrases: these replace them.
 _FRAMEWORK_MESSAGES = frozenset(

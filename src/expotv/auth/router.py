@@ -20,7 +20,7 @@ from expotv.auth.schemas import (
 from expotv.db import utcnow
 from expotv.deps import AppSettings, ClientAddress, DbSession, SignUpThrottle, Throttle
 from expotv.edge.middleware import FORM, media_type_of
-from expotv.errors import ErrorOut
+from expotv.errors import Responses, error_responses
 from expotv.observability.refusals import refusals
 from expotv.users import service as user_service
 from expotv.users.schemas import UserRead
@@ -30,27 +30,19 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 # Form field -> JSON field, to name the form's own field in a 422.
 _FORM_FIELDS = {"email": "username", "senha": "password"}
 
-_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "credenciais inválidas"}
-}
-_ME_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **_UNAUTHORIZED,
-    403: {"model": ErrorOut, "description": "senha_atual incorreta"},
-    429: {
-        "model": ErrorOut,
-        "description": (
-            "senhas erradas demais para esta conta (com as falhas de login); "
-            "veja Retry-After"
-        ),
-    },
-}
-_LOGIN_RESPONSES: dict[int | str, dict[str, Any]] = {
+_UNAUTHORIZED = error_responses({401: "credenciais inválidas"})
+_ME_RESPONSES = error_responses(
+    {
+        401: "credenciais inválidas",
+        403: "senha_atual incorreta",
+        429: "senhas erradas demais para esta conta (com as falhas de login); "
+        "veja Retry-After",
+    }
+)
+_LOGIN_RESPONSES: Responses = {
     **_UNAUTHORIZED,
     422: {"description": "corpo inválido (lista de erros por campo)"},
-    429: {
-        "model": ErrorOut,
-        "description": "muitas tentativas malsucedidas; veja Retry-After",
-    },
+    **error_responses({429: "muitas tentativas malsucedidas; veja Retry-After"}),
 }
 _LOGIN_BODY = {
     "requestBody": {
@@ -117,14 +109,13 @@ LoginCredentials = Annotated[LoginRequest, Depends(login_credentials)]
     "/register",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        403: {"model": ErrorOut, "description": "cadastro público desativado"},
-        409: {"model": ErrorOut, "description": "e-mail já cadastrado"},
-        429: {
-            "model": ErrorOut,
-            "description": "cadastros demais deste endereço; veja Retry-After",
-        },
-    },
+    responses=error_responses(
+        {
+            403: "cadastro público desativado",
+            409: "e-mail já cadastrado",
+            429: "cadastros demais deste endereço; veja Retry-After",
+        }
+    ),
 )
 async def register(
     data: RegisterRequest,

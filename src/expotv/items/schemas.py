@@ -20,7 +20,7 @@ from pydantic import (
 
 from expotv import windows as weekly
 from expotv.content import ContentStatus, MediaKind
-from expotv.errors import ErrorOut
+from expotv.errors import Responses, error_responses
 from expotv.items.models import ContentItem
 from expotv.items.scope import Scope
 from expotv.schemas import ApiModel, PartialModel, ReadModel, RowId
@@ -236,12 +236,13 @@ class ItemRead(ReadModel):
 
 
 # 401/403/404 are documented where the routers are included (``main``).
-WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorOut, "description": "arquivo ou corpo grande demais"},
-    415: {
-        "model": ErrorOut,
-        "description": "tipo de conteúdo ou de arquivo não aceito",
-    },
+WRITE_RESPONSES: Responses = {
+    **error_responses(
+        {
+            413: "arquivo ou corpo grande demais",
+            415: "tipo de conteúdo ou de arquivo não aceito",
+        }
+    ),
     422: {
         "description": "campo inválido",
         "content": {

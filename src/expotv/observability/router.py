@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from expotv.auth.exceptions import Unauthorized
 from expotv.deps import AppContextDep
-from expotv.errors import ErrorOut
+from expotv.errors import error_responses
 from expotv.observability import exposition
 
 router = APIRouter(tags=["operações"])
@@ -39,9 +39,7 @@ def check_metrics_token(request: Request, context: AppContextDep) -> None:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={
-        401: {"model": ErrorOut, "description": "EXPOTV_METRICS_TOKEN não enviado"}
-    },
+    responses=error_responses({401: "EXPOTV_METRICS_TOKEN não enviado"}),
 )
 async def metrics(request: Request, context: AppContextDep) -> Response:
     """Métricas no formato texto do Prometheus."""

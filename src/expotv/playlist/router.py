@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Response
 
@@ -15,7 +15,7 @@ from expotv.deps import (
     Playlists,
 )
 from expotv.edge.compression import accepts_gzip
-from expotv.errors import ErrorOut
+from expotv.errors import error_responses
 from expotv.observability.metrics import CONTENT_SERVED
 from expotv.observability.refusals import refusals
 from expotv.playlist.answers import STALE_HEADERS, content_answer
@@ -32,17 +32,13 @@ async def get_ping_interval(settings: AppSettings) -> int:
 PingInterval = Annotated[int, Depends(get_ping_interval)]
 TVCode = Annotated[str, Path(description="código da TV (maiúsculas ou minúsculas)")]
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "código de TV desconhecido"},
-    429: {
-        "model": ErrorOut,
-        "description": "códigos desconhecidos demais deste cliente (Retry-After)",
-    },
-    503: {
-        "model": ErrorOut,
-        "description": "banco fora e nenhuma cópia desta playlist (Retry-After)",
-    },
-}
+_ERRORS = error_responses(
+    {
+        404: "código de TV desconhecido",
+        429: "códigos desconhecidos demais deste cliente (Retry-After)",
+        503: "banco fora e nenhuma cópia desta playlist (Retry-After)",
+    }
+)
 
 
 @router.get(
@@ -80,15 +76,14 @@ async def get_content(
     return response
 
 
-_PING_ERRORS: dict[int | str, dict[str, Any]] = {
+_PING_ERRORS = {
     **_ERRORS,
-    429: {
-        "model": ErrorOut,
-        "description": (
-            "códigos desconhecidos demais deste cliente, ou pings demais desta TV "
-            "por minuto (Retry-After)"
-        ),
-    },
+    **error_responses(
+        {
+            429: "códigos desconhecidos demais deste cliente, ou pings demais desta "
+            "TV por minuto (Retry-After)"
+        }
+    ),
 }
 
 
