@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TypeVar
 
 import httpx
@@ -91,17 +91,8 @@ class AppContext:
     feeds_resolver: feeds.Resolver | None = field(default=None)
 
     def job_parts(self) -> JobParts:
-        """What the scheduled jobs get of this context."""
-        return JobParts(
-            settings=self.settings,
-            engine=self.engine,
-            sessionmaker=self.sessionmaker,
-            cache=self.cache,
-            storage=self.storage,
-            presence=self.presence,
-            playlists=self.playlists,
-            http=self.http,
-        )
+        """What the scheduled jobs get of this context: its parts of those names."""
+        return JobParts(**{f.name: getattr(self, f.name) for f in fields(JobParts)})
 
 
 def require(part: T | None, name: str) -> T:

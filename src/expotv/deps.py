@@ -16,8 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from expotv.auth.ratelimit import LoginThrottle, RegistrationThrottle
-from expotv.cache import Cache
-from expotv.cache.ratelimit import RateLimiter
 from expotv.config import Settings
 from expotv.context import AppContext, context_of, require
 from expotv.db import session_scope
@@ -50,14 +48,6 @@ async def get_settings(context: AppContextDep) -> Settings:
 
 async def get_storage(context: AppContextDep) -> ObjectStorage:
     return context.storage
-
-
-async def get_cache(context: AppContextDep) -> Cache:
-    return context.cache
-
-
-async def get_limiter(context: AppContextDep) -> RateLimiter:
-    return context.limiter
 
 
 async def get_login_throttle(context: AppContextDep) -> LoginThrottle:
@@ -99,8 +89,6 @@ async def client_address(connection: HTTPConnection) -> str:
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Storage = Annotated[ObjectStorage, Depends(get_storage)]
-CacheDep = Annotated[Cache, Depends(get_cache)]
-Limiter = Annotated[RateLimiter, Depends(get_limiter)]
 Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
 SignUpThrottle = Annotated[RegistrationThrottle, Depends(get_registration_throttle)]
 Playlists = Annotated[PlaylistService, Depends(get_playlists)]

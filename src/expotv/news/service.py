@@ -68,15 +68,9 @@ async def create_news(
 ) -> NewsItem:
     _check_expiry(data.expires_at, now)
     item = NewsItem(
-        title=data.title,
-        summary=data.summary,
-        image_url=data.image_url,
-        source=data.source,
-        link=data.link,
+        **data.model_dump(exclude={"status", "published_at"}),
         status=ContentStatus(data.status),
         published_at=data.published_at or now,
-        expires_at=data.expires_at,
-        duration_seconds=data.duration_seconds,
         created_at=now,
         updated_at=now,
     )
