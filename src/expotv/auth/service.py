@@ -121,38 +121,28 @@ async def issue_tokens(
     settings: Settings,
     now: datetime,
 ) -> IssuedTokens:
-    access_lifetime = timedelta(seconds=settings.access_token_seconds)
-    refresh_lifetime = timedelta(seconds=settings.refresh_token_seconds)
-    access = tokens.encode(
+    access_until = now + timedelta(seconds=settings.access_token_seconds)
+    access = tokens.sign(
         settings,
-        token_type=tokens.TokenType.ACCESS,
-        user_id=user.id,
-        session_id=auth_session.id,
+        tokens.TokenClaims.of_session(
+            auth_session, tokens.TokenType.ACCESS, expires_at=access_until
+        ),
         now=now,
-        lifetime=access_lifetime,
         extra={"email": user.email, "nivel": LEVEL_BY_ROLE[user.role].value},
     )
-    refresh_jti = tokens.new_id()
-    refresh = tokens.encode(
-        settings,
-        token_type=tokens.TokenType.REFRESH,
-        user_id=user.id,
-        session_id=auth_session.id,
-        now=now,
-        lifetime=refresh_lifetime,
-        jti=refresh_jti,
+    refresh_until = now + timedelta(seconds=settings.refresh_token_seconds)
+    refresh = tokens.TokenClaims.of_session(
+        auth_session, tokens.TokenType.REFRESH, expires_at=refresh_until
     )
     session.add(
         RefreshToken(
-            jti=refresh_jti,
-            session_id=auth_session.id,
-            expires_at=now + refresh_lifetime,
+            jti=refresh.jti, session_id=auth_session.id, expires_at=refresh_until
         )
     )
     await session.flush()
     return IssuedTokens(
         access_token=access,
-        refresh_token=refresh,
+        refresh_token=tokens.sign(settings, refresh, now=now),
         expires_in=settings.access_token_seconds,
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import jwt
 
+from expotv.auth.models import AuthSession
 from expotv.config import Settings
 
 
@@ -27,6 +28,15 @@ class TokenClaims:
     jti: str
     token_type: TokenType
     expires_at: datetime
+
+    @classmethod
+    def of_session(
+        cls, auth_session: AuthSession, token_type: TokenType, *, expires_at: datetime
+    ) -> TokenClaims:
+        """A new token (a fresh ``jti``) of ``auth_session``: its user, its ``sid``."""
+        return cls(
+            auth_session.user_id, auth_session.id, new_id(), token_type, expires_at
+        )
 
 
 class InvalidToken(Exception):
@@ -48,13 +58,28 @@ def encode(
     jti: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> str:
+    claims = TokenClaims(
+        user_id, session_id, jti or new_id(), token_type, now + lifetime
+    )
+    return sign(settings, claims, now=now, extra=extra)
+
+
+def sign(
+    settings: Settings,
+    claims: TokenClaims,
+    *,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """``claims`` as a signed JWT issued ``now``; ``extra``: more claims (the
+    access token's ``email`` and ``nivel``)."""
     payload: dict[str, Any] = {
-        "sub": str(user_id),
-        "typ": token_type.value,
-        "sid": session_id,
-        "jti": jti or new_id(),
+        "sub": str(claims.user_id),
+        "typ": claims.token_type.value,
+        "sid": claims.session_id,
+        "jti": claims.jti,
         "iat": int(now.timestamp()),
-        "exp": int((now + lifetime).timestamp()),
+        "exp": int(claims.expires_at.timestamp()),
         **(extra or {}),
     }
     return jwt.encode(payload, settings.signing_key, algorithm=settings.jwt_algorithm)

@@ -100,14 +100,10 @@ def set_session_cookie(
     now: datetime,
 ) -> None:
     lifetime = auth_session.expires_at - now
-    value = tokens.encode(
-        settings,
-        token_type=tokens.TokenType.BROWSER,
-        user_id=auth_session.user_id,
-        session_id=auth_session.id,
-        now=now,
-        lifetime=lifetime,
+    claims = tokens.TokenClaims.of_session(
+        auth_session, tokens.TokenType.BROWSER, expires_at=auth_session.expires_at
     )
+    value = tokens.sign(settings, claims, now=now)
     response.set_cookie(
         SESSION_COOKIE,
         value,
