@@ -88,14 +88,8 @@ class GraphQLContext(BaseContext):
         self._loaders: Loaders | None = None
         self._session_lock = asyncio.Lock()
 
-    @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
-            raise RuntimeError("a sessão do GraphQL ainda não foi aberta")
-        return self._session
-
-    @session.setter
-    def session(self, session: AsyncSession) -> None:
+    def use_session(self, session: AsyncSession) -> None:
+        """The request's unit of work (opened by the router), lent by ``database``."""
         self._session = session
 
     @asynccontextmanager
@@ -107,8 +101,10 @@ class GraphQLContext(BaseContext):
         piece of code that queries holds this while it does, and never awaits a
         DataLoader meanwhile (the loader would wait for the lock it holds).
         """
+        if self._session is None:
+            raise RuntimeError("a sessão do GraphQL ainda não foi aberta")
         async with self._session_lock:
-            yield self.session
+            yield self._session
 
     @property
     def user(self) -> User:

@@ -57,13 +57,6 @@ NESTED_SIZES = {
 DEFAULT_NESTED_SIZE = 50
 
 
-@dataclass(frozen=True, slots=True)
-class Limits(SettingsView):
-    depth: int = setting("graphql_max_depth")
-    cost: int = setting("graphql_max_cost")
-    aliases: int = setting("graphql_max_aliases")
-
-
 @dataclass
 class Measure:
     depth: int = 0
@@ -197,6 +190,15 @@ def _root_fields(operation: OperationDefinitionNode) -> int:
             isinstance(selection, FieldNode) and selection.name.value == "__typename"
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Limits(SettingsView):
+    """The most an operation may ask for (``EXPOTV_GRAPHQL_MAX_*``)."""
+
+    depth: int = setting("graphql_max_depth")
+    cost: int = setting("graphql_max_cost")
+    aliases: int = setting("graphql_max_aliases")
 
 
 def check(

@@ -143,7 +143,7 @@ class ExpoGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         app = context.app
         context.is_batch = isinstance(request_data, list)
         async with app.sessionmaker() as session:
-            context.session = session
+            context.use_session(session)
             try:
                 if context.is_batch:
                     # One after another: the operations share the request's session.

@@ -52,7 +52,7 @@ from expotv.playlist.store import PlaylistEntry
 from expotv.playlist.watched import WatchedTVs
 from expotv.tvs.codes import CODE_LENGTH, normalize_code
 from expotv.tvs.exceptions import TVNotFound
-from expotv.tvs.heartbeat import HeartbeatWriter
+from expotv.tvs.heartbeat import Beat, HeartbeatWriter
 from expotv.tvs.ping_limit import PingLimit
 
 logger = logging.getLogger(__name__)
@@ -307,9 +307,6 @@ async def record_ping(
     if limit is not None:
         await limit.hit(served.entry.code)
     await heartbeats.record(
-        served.entry.tv_id,
-        seen_at=now,
-        app_version=app_version,
-        resolution=resolution,
+        served.entry.tv_id, Beat(now, app_version=app_version, resolution=resolution)
     )
     return served

@@ -102,22 +102,15 @@ class HeartbeatWriter:
     def pending(self) -> int:
         return len(self._pending)
 
-    async def record(
-        self,
-        tv_id: int,
-        *,
-        seen_at: datetime,
-        app_version: str | None = None,
-        resolution: str | None = None,
-    ) -> None:
-        beat = Beat(seen_at, app_version, resolution)
+    async def record(self, tv_id: int, beat: Beat) -> None:
+        """Remember ``beat`` (a new object, kept as is) until the next flush."""
         known = self._pending.get(tv_id)
         if known is None:
             self._pending[tv_id] = beat
         else:
             known.merge(beat)
         if self._shared is not None:
-            await self._shared.record(tv_id, seen_at)
+            await self._shared.record(tv_id, beat.seen_at)
 
     def _last_seen(self, tv_id: int) -> datetime | None:
         beats = [b for b in (self._pending.get(tv_id), self._writing.get(tv_id)) if b]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from expotv.context import context_of
 from expotv.db import create_sessionmaker, utcnow
 from expotv.observability.metrics import TVS_OFFLINE, TVS_ONLINE
-from expotv.tvs.heartbeat import HeartbeatWriter
+from expotv.tvs.heartbeat import Beat, HeartbeatWriter
 from expotv.tvs.jobs import refresh_gauges
 from expotv.tvs.models import TV
 from tests.integration.playback.conftest import Arrange, StatementLog, version_of
@@ -149,7 +149,7 @@ async def test_one_statement_per_chunk_for_many_tvs(
     now = utcnow()
     for n in range(4):
         for tv in tvs:
-            await writer.record(tv.id, seen_at=now + timedelta(seconds=n))
+            await writer.record(tv.id, Beat(now + timedelta(seconds=n)))
 
     statements.clear()
     assert await writer.flush() == 25
@@ -177,12 +177,12 @@ async def test_failed_flush_keeps_the_pings_for_the_next_one(
     sessions = Switchable(context_of(app).sessionmaker, create_sessionmaker(engine))
     writer = HeartbeatWriter(sessions, flush_seconds=60)  # type: ignore[arg-type]
     seen = utcnow()
-    await writer.record(tv.id, seen_at=seen, app_version="3.0")
+    await writer.record(tv.id, Beat(seen, app_version="3.0"))
     try:
         with pytest.raises(Exception, match="unable to open database"):
             await writer.flush()
         assert writer.pending == 1
-        await writer.record(tv.id, seen_at=seen + timedelta(seconds=30))
+        await writer.record(tv.id, Beat(seen + timedelta(seconds=30)))
 
         sessions.is_broken = False
         assert await writer.flush() == 1
@@ -200,7 +200,7 @@ async def test_stopping_the_writer_flushes_what_is_left(
     writer = HeartbeatWriter(context_of(app).sessionmaker, flush_seconds=3600)
     writer.start()
     seen_at = utcnow()
-    await writer.record(tv.id, seen_at=seen_at)
+    await writer.record(tv.id, Beat(seen_at))
     await writer.stop()
     assert (await load_tv(app, tv.id)).last_seen_at == seen_at
 
@@ -219,7 +219,7 @@ async def test_monitor_counts_by_the_online_rule_and_sets_the_gauges(
     pending = await arrange.tv(condominium, last_seen_at=now - silent_for)
     heartbeats = context_of(app).heartbeats
     assert heartbeats is not None
-    await heartbeats.record(pending.id, seen_at=now)
+    await heartbeats.record(pending.id, Beat(now))
 
     counts = await refresh_gauges(
         context_of(app).sessionmaker, context_of(app).presence, now=now
