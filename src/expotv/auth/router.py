@@ -105,6 +105,16 @@ async def login_credentials(request: Request) -> LoginRequest:
 LoginCredentials = Annotated[LoginRequest, Depends(login_credentials)]
 
 
+async def sign_in_attempt(
+    credentials: LoginCredentials, address: ClientAddress
+) -> auth_service.SignIn:
+    """The login request as a sign-in attempt: what was sent, from where, when."""
+    return auth_service.SignIn(credentials, address=address, now=utcnow())
+
+
+SignInAttempt = Annotated[auth_service.SignIn, Depends(sign_in_attempt)]
+
+
 @router.post(
     "/register",
     response_model=UserRead,
@@ -127,13 +137,7 @@ async def register(
     """Cria uma conta de Visitante, sem condomínios."""
     with refusals("register"):
         user = await user_service.register(
-            session,
-            name=data.name,
-            email=data.email,
-            password=data.password,
-            settings=settings,
-            throttle=throttle,
-            address=address,
+            session, data, settings=settings, throttle=throttle, address=address
         )
     return UserRead.build(user, [])
 
@@ -145,14 +149,12 @@ async def register(
     openapi_extra=_LOGIN_BODY,
 )
 async def login(
-    credentials: LoginCredentials,
+    attempt: SignInAttempt,
     session: DbSession,
     settings: AppSettings,
     throttle: Throttle,
-    address: ClientAddress,
 ) -> TokenPair:
     """Entra com e-mail e senha e recebe o par de tokens."""
-    attempt = auth_service.SignIn(credentials, address=address, now=utcnow())
     with refusals("login"):
         user, auth_session = await auth_service.open_session(
             session, attempt, throttle=throttle, settings=settings

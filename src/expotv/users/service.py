@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expotv.auth import service as auth_service
 from expotv.auth import sessions as auth_sessions
 from expotv.auth.ratelimit import RegistrationThrottle
+from expotv.auth.schemas import RegisterRequest
 from expotv.condominiums.exceptions import CondominiumNotFound
 from expotv.config import Settings
 from expotv.errors import found
@@ -69,10 +70,8 @@ async def read(session: AsyncSession, user: User) -> UserRead:
 
 async def register(
     session: AsyncSession,
+    data: RegisterRequest,
     *,
-    name: str,
-    email: str,
-    password: str,
     settings: Settings,
     throttle: RegistrationThrottle,
     address: str,
@@ -85,7 +84,9 @@ async def register(
     if not settings.allow_registration:
         raise RegistrationDisabled()
     await throttle.hit(address=address)
-    return await _insert(session, password, name=name, email=email, role=Role.VIEWER)
+    return await _insert(
+        session, data.password, name=data.name, email=data.email, role=Role.VIEWER
+    )
 
 
 async def create(session: AsyncSession, data: UserCreate) -> User:
