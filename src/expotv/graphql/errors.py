@@ -54,14 +54,9 @@ def rest_422_detail(exc: ValidationError) -> list[dict[str, Any]]:
 def _rebuilt(
     error: GraphQLError, message: str, extensions: dict[str, Any]
 ) -> GraphQLError:
-    return GraphQLError(
-        message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        extensions=extensions,
-    )
+    """``error`` where it was (nodes, source, positions, path), told anew."""
+    located = (error.nodes, error.source, error.positions, error.path)
+    return GraphQLError(message, *located, extensions=extensions)
 
 
 def _extensions_of(exc: ExpoError) -> dict[str, Any]:

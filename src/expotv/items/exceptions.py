@@ -54,32 +54,23 @@ class MediaRequired(Invalid):
         )
 
 
-class TargetNotFound(NotFound):
+class TargetNotFound(NotFound, code="condominium_not_found"):
     """A condomínio that does not exist or that the caller may not write to."""
 
-    code = "condominium_not_found"
     detail = "condomínio não encontrado"
 
 
-class ExpiryInPast(Invalid):
-    code = "expiry_in_past"
+class ExpiryInPast(Invalid, code="expiry_in_past", field="data_expiracao"):
     detail = "data_expiracao precisa estar no futuro"
 
-    def __init__(self) -> None:
-        super().__init__(field="data_expiracao")
 
-
-class ExpiryNotAfterStart(Invalid):
-    code = "expiry_not_after_start"
+class ExpiryNotAfterStart(
+    Invalid, code="expiry_not_after_start", field="data_expiracao"
+):
     detail = "data_expiracao precisa ser depois de data_inicio"
 
-    def __init__(self) -> None:
-        super().__init__(field="data_expiracao")
 
-
-class TVOutsideTargets(Invalid):
-    code = "tv_outside_targets"
-
+class TVOutsideTargets(Invalid, code="tv_outside_targets"):
     def __init__(self, tv_id: int) -> None:
         super().__init__(
             f"tvs_ids: a TV {tv_id} não é de nenhum dos condomínios do item "
@@ -89,16 +80,14 @@ class TVOutsideTargets(Invalid):
         self.tv_id = tv_id
 
 
-class FileExpected(Invalid):
-    code = "file_expected"
+class FileExpected(Invalid, code="file_expected"):
     detail = "envie o arquivo como um arquivo (multipart/form-data)"
 
     def __init__(self, field: str = "arquivo") -> None:
         super().__init__(field=field)
 
 
-class SingleFileExpected(Invalid):
-    code = "single_file_expected"
+class SingleFileExpected(Invalid, code="single_file_expected"):
     detail = "envie um único arquivo"
 
     def __init__(self, field: str = "arquivo") -> None:

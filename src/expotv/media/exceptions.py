@@ -14,18 +14,14 @@ class MediaRejected(Exception):
     """Marks the errors that are the file's fault (counted as ``rejected``)."""
 
 
-class MediaTooLarge(MediaRejected, PayloadTooLarge):
-    code = "media_too_large"
-
+class MediaTooLarge(MediaRejected, PayloadTooLarge, code="media_too_large"):
     def __init__(self, *, what: str, limit: int) -> None:
         super().__init__(
             f"arquivo grande demais: o limite para {what} é {_megabytes(limit)}"
         )
 
 
-class UploadTooLarge(PayloadTooLarge):
-    code = "upload_too_large"
-
+class UploadTooLarge(PayloadTooLarge, code="upload_too_large"):
     def __init__(self, *, limit: int) -> None:
         super().__init__(
             f"envio grande demais: o limite é {_megabytes(limit)} por requisição"

@@ -28,8 +28,7 @@ router = APIRouter(tags=["mídia"])
 CHUNK_BYTES = 256 * 1024
 
 
-class MediaNotFound(NotFound):
-    code = "media_not_found"
+class MediaNotFound(NotFound, code="media_not_found"):
     detail = "mídia não encontrada"
 
 

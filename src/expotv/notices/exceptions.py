@@ -3,10 +3,8 @@ from __future__ import annotations
 from expotv.errors import Invalid
 
 
-class SignerInvalid(Invalid):
+class SignerInvalid(Invalid, code="signer_invalid"):
     """Not a síndico, or one the caller may not name (the same answer: no hint)."""
-
-    code = "signer_invalid"
 
     def __init__(self, user_id: int) -> None:
         super().__init__(
