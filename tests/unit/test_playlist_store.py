@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from expotv.playlist.answers import etag_matches
-from expotv.playlist.store import LastKnown, LocalRecord, PlaylistEntry, decode, encode
+from expotv.playlist.store import (
+    LastKnown,
+    LocalRecord,
+    PlaylistEntry,
+    decode,
+    encode,
+    head,
+)
 
 
 def entry(code: str = "ABC234", body: bytes = b'{"itens":[]}') -> PlaylistEntry:
@@ -33,20 +40,20 @@ def test_entry_is_fresh_until_its_deadline() -> None:
 
 def test_last_known_evicts_the_least_recent_past_its_budget() -> None:
     one = entry("AAAAAA")
-    store = LastKnown(max_bytes=3 * (len(encode(one)) + len(one.body)))
+    store = LastKnown(max_bytes=3 * (len(one.body) + len(head(one))))
     for code in ("AAAAAA", "BBBBBB", "CCCCCC"):
         e = entry(code)
-        store.put(LocalRecord(e, encode(e), is_current=True))
+        store.put(LocalRecord(e, is_current=True))
     assert store.get("AAAAAA") is not None  # now the most recent
     e = entry("DDDDDD")
-    store.put(LocalRecord(e, encode(e), is_current=True))
+    store.put(LocalRecord(e, is_current=True))
     assert store.codes() == ["CCCCCC", "AAAAAA", "DDDDDD"]
 
 
 def test_outdated_records_stay_as_fallbacks() -> None:
     store = LastKnown(max_bytes=10_000)
     e = entry()
-    store.put(LocalRecord(e, encode(e), is_current=True))
+    store.put(LocalRecord(e, is_current=True))
     store.mark_outdated({"ABC234"})
     record = store.get("ABC234")
     assert record is not None

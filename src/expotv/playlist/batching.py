@@ -3,8 +3,9 @@
 After a change that concerns every TV (a notícia), thousands of TVs ask for their
 new playlist within seconds. Each asks for its own code, but asked one by one the
 database would answer thousands of one-row queries; ``Batcher`` gathers the keys
-requested in the same turn of the event loop and loads them together (at most
-``max_batch`` per query).
+requested within ``window_seconds`` of the first (a few milliseconds: requests
+that went through a Redis round trip first arrive a few loop turns apart) and loads
+them together (at most ``max_batch`` per query).
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ LoadMany = Callable[[Sequence[K]], Awaitable[Mapping[K, V]]]
 
 
 class Batcher(Generic[K, V]):
-    def __init__(self, load_many: LoadMany[K, V], *, max_batch: int = 500) -> None:
+    def __init__(
+        self,
+        load_many: LoadMany[K, V],
+        *,
+        max_batch: int = 500,
+        window_seconds: float = 0.005,
+    ) -> None:
         self._load_many = load_many
         self._max_batch = max_batch
+        self._window_seconds = window_seconds
         self._pending: dict[K, asyncio.Future[V | None]] = {}
         self._scheduled = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -35,7 +43,7 @@ class Batcher(Generic[K, V]):
             future = self._pending[key] = loop.create_future()
             if not self._scheduled:
                 self._scheduled = True
-                loop.call_soon(self._flush)
+                loop.call_later(self._window_seconds, self._flush)
         # A waiter giving up (a timeout) must not cancel the others' answer.
         return await asyncio.shield(future)
 

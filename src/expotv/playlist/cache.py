@@ -131,7 +131,7 @@ class PlaylistCache:
         if entry is None:
             return None
         # Built by another instance: keep it as this process's fallback too.
-        self._remember(entry, raw, is_current=True)
+        self._remember(entry, is_current=True)
         return entry if entry.is_fresh(now_ts) else None
 
     def fallback(self, code: str, now: datetime) -> Served:
@@ -153,7 +153,7 @@ class PlaylistCache:
             if epoch != self.epoch:
                 is_current = False
                 await self._delete(_entry_keys(entry.code))
-        self._remember(entry, raw, is_current=is_current)
+        self._remember(entry, is_current=is_current)
         return is_current
 
     async def forget(self, code: str, *, epoch: int) -> None:
@@ -206,8 +206,8 @@ class PlaylistCache:
         except CacheError:
             CACHE_DEGRADED.labels("playlist_delete").inc()
 
-    def _remember(self, entry: PlaylistEntry, raw: bytes, *, is_current: bool) -> None:
-        previous = self._last_known.put(LocalRecord(entry, raw, is_current))
+    def _remember(self, entry: PlaylistEntry, *, is_current: bool) -> None:
+        previous = self._last_known.put(LocalRecord(entry, is_current))
         if (
             self._on_new_version is not None
             and previous is not None

@@ -21,6 +21,7 @@ is used for its own answer but not kept.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,8 @@ class PlaylistLoader:
         )
         self._kept_items: dict[int, _Memo[list[PlaylistItem]]] = {}
         self._kept_bodies: dict[GroupKey, _Memo[SharedBody]] = {}
+        # Condomínios whose items a batch is loading right now.
+        self._loading: dict[int, asyncio.Future[list[PlaylistItem]]] = {}
         self._generation = 0
         # The "now" of the batch being loaded (every key of a batch shares it).
         self._now: datetime | None = None
@@ -150,33 +153,66 @@ class PlaylistLoader:
         self, codes: Sequence[str]
     ) -> Mapping[str, tuple[TVInfo, list[PlaylistItem]]]:
         """The TVs of ``codes`` and their condomínios' items, in one session: the
-        items of a condomínio kept from an earlier load are not asked again."""
+        items of a condomínio kept from an earlier load, or being loaded by another
+        batch, are not asked again."""
         generation = self._generation
         now = self._now or utcnow()
         now_ts = now.timestamp()
         items: dict[int, list[PlaylistItem]] = {}
+        waiting: dict[int, asyncio.Future[list[PlaylistItem]]] = {}
         async with self._sessionmaker() as session:
             rows = (await session.execute(repository.tvs_by_code(codes))).all()
             tvs = [_tv_of(row, self._settings) for row in rows]
             missing: set[int] = set()
-            for tv in tvs:
-                kept = self._kept_items.get(tv.condominium_id)
+            for condominium_id in {tv.condominium_id for tv in tvs}:
+                kept = self._kept_items.get(condominium_id)
                 if kept is not None and kept.usable(generation, now_ts):
-                    items[tv.condominium_id] = kept.value
+                    items[condominium_id] = kept.value
+                elif condominium_id in self._loading:
+                    waiting[condominium_id] = self._loading[condominium_id]
                 else:
-                    missing.add(tv.condominium_id)
+                    missing.add(condominium_id)
             if missing:
-                loaded = await items_by_condominium(
-                    session, missing, now, max_news=self._max_news
-                )
-                items.update(loaded)
-                if generation == self._generation:
-                    valid_until = now_ts + self._cache_seconds
-                    for condominium_id, found in loaded.items():
-                        self._kept_items[condominium_id] = _Memo(
-                            found, generation, valid_until
-                        )
+                items.update(await self._load_items(session, missing, now, generation))
+        for condominium_id, future in waiting.items():
+            items[condominium_id] = await asyncio.shield(future)
         return {tv.code: (tv, items[tv.condominium_id]) for tv in tvs}
+
+    async def _load_items(
+        self,
+        session: AsyncSession,
+        condominium_ids: set[int],
+        now: datetime,
+        generation: int,
+    ) -> dict[int, list[PlaylistItem]]:
+        """Load (and keep) these condomínios' items; other batches wait for them."""
+        loop = asyncio.get_running_loop()
+        futures = {c: loop.create_future() for c in condominium_ids}
+        self._loading.update(futures)
+        try:
+            loaded = await items_by_condominium(
+                session, condominium_ids, now, max_news=self._max_news
+            )
+        except asyncio.CancelledError:
+            for future in futures.values():
+                future.cancel()
+            raise
+        except Exception as exc:
+            for future in futures.values():
+                future.set_exception(exc)
+                future.exception()  # retrieved: nobody may be waiting
+            raise
+        finally:
+            for condominium_id, future in futures.items():
+                if self._loading.get(condominium_id) is future:
+                    del self._loading[condominium_id]
+        if generation == self._generation:
+            valid_until = now.timestamp() + self._cache_seconds
+            for condominium_id, found in loaded.items():
+                self._kept_items[condominium_id] = _Memo(found, generation, valid_until)
+        for condominium_id, future in futures.items():
+            future.set_result(loaded[condominium_id])
+        return loaded
 
     async def drain(self) -> None:
         await self._batch.drain()

@@ -69,9 +69,6 @@ def decode(code: str, raw: bytes) -> PlaylistEntry | None:
 @dataclass(slots=True)
 class LocalRecord:
     entry: PlaylistEntry
-    # The bytes stored in the shared cache: when the cache hands back this very
-    # object (the in-process cache does), the entry need not be decoded again.
-    raw: bytes
     # False once invalidated: still good as a fallback while the database is down,
     # never as a fresh answer.
     is_current: bool
@@ -84,8 +81,8 @@ class LocalRecord:
 
 
 def _size(record: LocalRecord) -> int:
-    # The cache entry and the body sliced out of it are two objects.
-    return len(record.raw) + len(record.entry.body)
+    # Only the body is kept: a hit compares heads, never the shared cache's bytes.
+    return len(record.entry.body) + len(record.head)
 
 
 class LastKnown:
