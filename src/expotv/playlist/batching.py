@@ -11,13 +11,33 @@ them together (at most ``max_batch`` per query).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from typing import Generic, TypeVar
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 LoadMany = Callable[[Sequence[K]], Awaitable[Mapping[K, V]]]
+
+
+def fail_all(futures: Iterable[asyncio.Future[Any]], exc: BaseException) -> None:
+    """Answer every pending future with ``exc`` (a cancellation cancels them)."""
+    for future in futures:
+        if future.done():
+            continue
+        if isinstance(exc, asyncio.CancelledError):
+            future.cancel()
+        else:
+            future.set_exception(exc)
+            # Retrieved here: every waiter may have gone.
+            future.exception()
 
 
 class Batcher(Generic[K, V]):
@@ -60,17 +80,11 @@ class Batcher(Generic[K, V]):
     async def _load(self, futures: dict[K, asyncio.Future[V | None]]) -> None:
         try:
             found = await self._load_many(list(futures))
-        except asyncio.CancelledError:
-            for future in futures.values():
-                future.cancel()
+        except BaseException as exc:
+            fail_all(futures.values(), exc)
+            if isinstance(exc, Exception):
+                return
             raise
-        except Exception as exc:
-            for future in futures.values():
-                if not future.done():
-                    future.set_exception(exc)
-                    # Retrieved here: every waiter may have gone.
-                    future.exception()
-            return
         for key, future in futures.items():
             if not future.done():
                 future.set_result(found.get(key))

@@ -37,7 +37,7 @@ from expotv.db import utcnow
 from expotv.items.models import ContentItem
 from expotv.notices.models import Notice
 from expotv.playlist import repository
-from expotv.playlist.batching import Batcher
+from expotv.playlist.batching import Batcher, fail_all
 from expotv.playlist.builder import (
     ItemKind,
     PlaylistItem,
@@ -193,14 +193,8 @@ class PlaylistLoader:
             loaded = await items_by_condominium(
                 session, condominium_ids, now, max_news=self._max_news
             )
-        except asyncio.CancelledError:
-            for future in futures.values():
-                future.cancel()
-            raise
-        except Exception as exc:
-            for future in futures.values():
-                future.set_exception(exc)
-                future.exception()  # retrieved: nobody may be waiting
+        except BaseException as exc:
+            fail_all(futures.values(), exc)
             raise
         finally:
             for condominium_id, future in futures.items():
