@@ -40,6 +40,10 @@ class PubSub(Protocol):
     async def publish(self, channel: str, message: bytes, *, echo: bool = True) -> None:
         """Deliver to every instance's handlers (not this one's when ``echo=False``)."""
 
+    @property
+    def is_listening(self) -> bool:
+        """Whether the other instances' messages reach this one now."""
+
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -60,6 +64,11 @@ class LocalPubSub:
     async def publish(self, channel: str, message: bytes, *, echo: bool = True) -> None:
         if echo:
             self.deliver(channel, message)
+
+    @property
+    def is_listening(self) -> bool:
+        # One process: every message is delivered where it is published.
+        return True
 
     def deliver(self, channel: str, message: bytes) -> None:
         for handler in list(self._handlers.get(channel, ())):
@@ -140,6 +149,10 @@ class RedisPubSub:
         if self._task is None and self._channels:
             self._task = asyncio.create_task(self._listen(), name="expotv-pubsub")
 
+    @property
+    def is_listening(self) -> bool:
+        return self._listening.is_set()
+
     async def wait_listening(self, timeout: float = 5.0) -> None:
         """Until the listener is subscribed (tests; start-up ordering)."""
         await asyncio.wait_for(self._listening.wait(), timeout)
@@ -147,6 +160,7 @@ class RedisPubSub:
     async def close(self) -> None:
         await cancel_and_wait(self._task)
         self._task = None
+        self._listening.clear()
         await self._local.close()
 
     async def _listen(self) -> None:

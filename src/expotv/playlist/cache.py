@@ -14,12 +14,21 @@
 
 An invalidation bumps ``epoch``: a build that started before it is not stored as
 current (it may predate the change).
+
+A hit asks the shared cache nothing at all (``trusted``) when this process's copy
+is current and was checked against the shared head (or stored by this process)
+less than ``trust_seconds`` ago, while the invalidation channel is up
+(``trust_while``): every instance hears each change on that channel at once and
+marks its copy outdated, and the bound covers a message lost on a connection not
+yet known to be down. With the channel down (or no channel: a publish-only
+process), every hit reads the head as before.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,12 +76,37 @@ class PlaylistCache:
         *,
         last_known_max_bytes: int = LAST_KNOWN_MAX_BYTES,
         on_new_version: Callable[[str, str], None] | None = None,
+        trust_seconds: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._cache = cache
         self._last_known = LastKnown(last_known_max_bytes)
         self._on_new_version = on_new_version
+        self._trust_seconds = trust_seconds
+        # The clock of ``LocalRecord.checked_at`` (tests may stop it).
+        self.monotonic = monotonic
+        self._channel_up: Callable[[], bool] = _never
         # Bumped by every invalidation: a build that overlapped one is not cached.
         self.epoch = 0
+
+    def trust_while(self, channel_up: Callable[[], bool]) -> None:
+        """Answer hits from this process's checked copies while ``channel_up()``
+        (the invalidation channel delivers the other instances' changes)."""
+        self._channel_up = channel_up
+
+    def trusted(self, code: str, now_ts: float) -> PlaylistEntry | None:
+        """``code``'s entry with no round trip, when this process's copy may be
+        served as current (see the module's docstring); else None."""
+        record = self._last_known.get(code)
+        if (
+            record is None
+            or not record.is_current
+            or self.monotonic() - record.checked_at >= self._trust_seconds
+            or not record.entry.is_fresh(now_ts)
+            or not self._channel_up()
+        ):
+            return None
+        return record.entry
 
     def __contains__(self, code: object) -> bool:
         """A code this process has served (its copy is kept)."""
@@ -90,15 +124,18 @@ class PlaylistCache:
     ) -> Found:
         """``code``'s fresh entry and whether it is a known-unknown code, plus the
         values of the keys ``also`` (the lookup guard's), in one round trip."""
+        epoch, checked_at = self.epoch, self.monotonic()
         try:
             raw_head, unknown, *extra = await self._cache.get_many(
                 keys.playlist_head(code), keys.unknown_tv(code), *also
             )
-            held, entry = self._held(code, raw_head, now_ts)
+            # An invalidation heard meanwhile may postdate what was read.
+            checked_at = checked_at if epoch == self.epoch else float("-inf")
+            held, entry = self._held(code, raw_head, now_ts, checked_at)
             if raw_head is not None and not held:
                 # Bytes built elsewhere (or evicted here): fetched once.
                 raw = await self._cache.get(keys.playlist(code))
-                entry = self._current(code, raw, now_ts)
+                entry = self._current(code, raw, now_ts, checked_at)
         except CacheError:
             CACHE_DEGRADED.labels("playlist_get").inc()
             record = self._last_known.get(code)
@@ -109,7 +146,7 @@ class PlaylistCache:
         return Found(entry, is_unknown=unknown is not None, also=extra)
 
     def _held(
-        self, code: str, raw_head: bytes | None, now_ts: float
+        self, code: str, raw_head: bytes | None, now_ts: float, checked_at: float
     ) -> tuple[bool, PlaylistEntry | None]:
         """Whether this process holds the bytes ``raw_head`` names, and then the
         entry if still fresh."""
@@ -120,10 +157,11 @@ class PlaylistCache:
             return False, None
         # The shared cache says these very bytes are current.
         record.is_current = True
+        record.checked_at = checked_at
         return True, record.entry if record.entry.is_fresh(now_ts) else None
 
     def _current(
-        self, code: str, raw: bytes | None, now_ts: float
+        self, code: str, raw: bytes | None, now_ts: float, checked_at: float
     ) -> PlaylistEntry | None:
         if raw is None:
             return None
@@ -131,7 +169,7 @@ class PlaylistCache:
         if entry is None:
             return None
         # Built by another instance: keep it as this process's fallback too.
-        self._remember(entry, is_current=True)
+        self._remember(entry, is_current=True, checked_at=checked_at)
         return entry if entry.is_fresh(now_ts) else None
 
     def fallback(self, code: str, now: datetime) -> Served:
@@ -147,13 +185,18 @@ class PlaylistCache:
         after ``epoch`` (then only as this process's fallback). True if current."""
         raw = encode(entry)
         is_current = epoch == self.epoch
+        stored_at = self.monotonic()
         if is_current:
             await self._store(entry, raw, ttl)
             # An invalidation may have landed while the entry was being written.
             if epoch != self.epoch:
                 is_current = False
                 await self._delete(_entry_keys(entry.code))
-        self._remember(entry, is_current=is_current)
+        self._remember(
+            entry,
+            is_current=is_current,
+            checked_at=stored_at if is_current else float("-inf"),
+        )
         return is_current
 
     async def forget(self, code: str, *, epoch: int) -> None:
@@ -206,8 +249,15 @@ class PlaylistCache:
         except CacheError:
             CACHE_DEGRADED.labels("playlist_delete").inc()
 
-    def _remember(self, entry: PlaylistEntry, *, is_current: bool) -> None:
-        previous = self._last_known.put(LocalRecord(entry, is_current))
+    def _remember(
+        self,
+        entry: PlaylistEntry,
+        *,
+        is_current: bool,
+        checked_at: float = float("-inf"),
+    ) -> None:
+        record = LocalRecord(entry, is_current, checked_at=checked_at)
+        previous = self._last_known.put(record)
         if (
             self._on_new_version is not None
             and previous is not None
@@ -219,6 +269,10 @@ class PlaylistCache:
         """Forget every copy of this process (between tests)."""
         self.epoch += 1
         self._last_known.clear()
+
+
+def _never() -> bool:
+    return False
 
 
 def _entry_keys(code: str) -> list[str]:

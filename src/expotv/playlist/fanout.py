@@ -5,7 +5,8 @@ after a request, ``expotv scheduler`` after a job, ``expotv worker`` after a
 conversion); the instances serving TVs also listen, drop their local copies and
 rebuild their watched TVs, which nudges the sockets. After a gap in pub/sub
 delivery (Redis restarted) a listening instance re-checks every watched TV, so a
-nudge lost meanwhile still arrives.
+nudge lost meanwhile still arrives. While it listens, the playlists may answer a
+hit from this process's copy without asking Redis (``PlaylistCache.trusted``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class Invalidated(Invalidates, Protocol):
 
     on_invalidated: list[InvalidationObserver]
 
+    def trust_while(self, channel_up: Callable[[], bool]) -> None: ...
+
 
 class InvalidationFanout:
     """Announces this process's invalidations; applies the others' when listening.
@@ -48,6 +51,7 @@ class InvalidationFanout:
         if listen:
             pubsub.subscribe(self._channel, self._received)
             pubsub.on_resync(self._resync)
+            playlists.trust_while(lambda: pubsub.is_listening)
         playlists.on_invalidated.append(self.publish)
 
     async def publish(self, codes: frozenset[str] | None) -> None:

@@ -31,6 +31,11 @@ trip. The playing mark is written when an address first succeeds on a code and
 then again only once it is half its TTL old: a TV polling every 30 s refreshes it
 every 5 minutes (one SET), however often it asks. A long TTL costs nothing in
 safety: the mark only lets an address keep reading a code it already read.
+
+This process also remembers the marks it read or wrote (``plays``, at most
+``_MAX_PLAYING`` pairs): a lookup whose mark it knows to be less than half its TTL
+old is admitted as ``admit`` would admit it (a playing address is never refused
+and its mark is not due), so a TV's repeated requests need not read the keys.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ WINDOW_SECONDS = 60
 # A TV polls every 30 s and pings as often; ten minutes covers a reboot too.
 MIN_PLAYING_SECONDS = 600
 _MAX_REMEMBERED = 10_000
+# (address, code) marks kept in this process: a fleet's TVs, each one address.
+_MAX_PLAYING = 200_000
 
 
 def playing_seconds_for(ping_interval_seconds: int) -> int:
@@ -94,6 +101,8 @@ class LookupGuard:
         self._clock = clock
         # Blocks this process saw (its own, or read from the shared cache).
         self._blocked: dict[str, float] = {}
+        # Playing marks this process saw, oldest first: (address, code) -> since.
+        self._playing: dict[tuple[str, str], float] = {}
 
     @staticmethod
     def keys(client: str, code: str) -> tuple[str, str]:
@@ -106,6 +115,22 @@ class LookupGuard:
         left = self._left(client, None, self._clock())
         if left is not None:
             raise TVLookupRateLimited(retry_after=left)
+
+    def plays(self, client: str, code: str) -> bool:
+        """Whether ``admit`` would let ``client`` read ``code`` with no mark due,
+        judged by the marks this process saw (no round trip)."""
+        since = self._playing.get((client, code))
+        return since is not None and not self._is_due(since, self._clock())
+
+    def _is_due(self, since: float, now: float) -> bool:
+        return now - since >= self.playing_seconds / 2
+
+    def _saw_playing(self, client: str, code: str, since: float) -> None:
+        pair = (client, code)
+        self._playing.pop(pair, None)
+        self._playing[pair] = since
+        if len(self._playing) > _MAX_PLAYING:
+            del self._playing[next(iter(self._playing))]
 
     def admit(
         self,
@@ -123,7 +148,10 @@ class LookupGuard:
             left = self._left(client, _epoch(blocked_until), now)
             if left is not None:
                 raise TVLookupRateLimited(retry_after=left)
-        is_due = since is None or now - since >= self.playing_seconds / 2
+            return Admission(client, code, mark_due=True)
+        is_due = self._is_due(since, now)
+        if not is_due:
+            self._saw_playing(client, code, since)
         return Admission(client, code, mark_due=is_due)
 
     async def record_success(self, admission: Admission) -> None:
@@ -131,12 +159,13 @@ class LookupGuard:
         if not admission.mark_due:
             return
         key = keys.tv_playing(admission.client, admission.code)
+        since = self._clock()
         try:
-            await self._cache.set(
-                key, repr(self._clock()).encode(), self.playing_seconds
-            )
+            await self._cache.set(key, repr(since).encode(), self.playing_seconds)
         except CacheError:
             CACHE_DEGRADED.labels("tv_playing_set").inc()
+            return
+        self._saw_playing(admission.client, admission.code, since)
 
     async def record_miss(self, client: str) -> None:
         """Count a lookup of a code that does not exist; 429 past the limit."""
@@ -175,3 +204,4 @@ class LookupGuard:
 
     def reset(self) -> None:
         self._blocked.clear()
+        self._playing.clear()

@@ -1,6 +1,7 @@
 """Serving playlists to TVs: cheap when cached, exact after changes, up in outages.
 
     get(code) ─┬─ blocked address, code it does not play ───────> 429
+               ├─ own checked copy, address known to play it ───> entry (no I/O)
                ├─ shared cache hit (fresh) ─────────────────────> entry
                ├─ known-unknown code (negative cache) ──────────> 404 / 429
                ├─ build (one query set per code at a time) ─────> entry, cached
@@ -89,6 +90,7 @@ class PlaylistService:
             cache,
             last_known_max_bytes=last_known_max_bytes,
             on_new_version=self._version_seen,
+            trust_seconds=settings.tv_content_trust_seconds,
         )
         self.loader = PlaylistLoader(sessionmaker, settings)
         self.builds: SingleFlight[Loaded | None] = SingleFlight()
@@ -117,6 +119,9 @@ class PlaylistService:
             self.lookups.ensure_allowed(client)
             await self.lookups.record_miss(client)
             raise TVNotFound()
+        trusted = self.store.trusted(code, now.timestamp())
+        if trusted is not None and self.lookups.plays(client, code):
+            return Served(trusted)
         blocked_key, playing_key = self.lookups.keys(client, code)
         found = await self.store.look_up(
             code, now.timestamp(), also=(blocked_key, playing_key)
@@ -223,6 +228,11 @@ class PlaylistService:
                 except Exception:
                     logger.exception("playlist invalidation observer failed")
         self._spawn(self._refresh_watched(None if all_tvs else targets))
+
+    def trust_while(self, channel_up: Callable[[], bool]) -> None:
+        """Serve checked copies with no round trip while ``channel_up()``: the
+        fan-out hears every instance's invalidations (``PlaylistCache.trusted``)."""
+        self.store.trust_while(channel_up)
 
     def known_codes(self) -> list[str]:
         return self.store.codes()
