@@ -76,12 +76,14 @@ class PlaylistCache:
         *,
         last_known_max_bytes: int = LAST_KNOWN_MAX_BYTES,
         on_new_version: Callable[[str, str], None] | None = None,
+        on_unheard_change: Callable[[], None] | None = None,
         trust_seconds: float = 0.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._cache = cache
         self._last_known = LastKnown(last_known_max_bytes)
         self._on_new_version = on_new_version
+        self._on_unheard_change = on_unheard_change
         self._trust_seconds = trust_seconds
         # The clock of ``LocalRecord.checked_at`` (tests may stop it).
         self.monotonic = monotonic
@@ -150,10 +152,16 @@ class PlaylistCache:
     ) -> tuple[bool, PlaylistEntry | None]:
         """Whether this process holds the bytes ``raw_head`` names, and then the
         entry if still fresh."""
-        if raw_head is None:
-            return False, None
         record = self._last_known.get(code)
-        if record is None or record.head != raw_head:
+        if record is None:
+            return False, None
+        if record.head != raw_head:
+            if record.is_current:
+                # Changed elsewhere and this process was not told (an announcement
+                # lost, the channel down): what it kept may predate the change.
+                record.is_current = False
+                if self._on_unheard_change is not None:
+                    self._on_unheard_change()
             return False, None
         # The shared cache says these very bytes are current.
         record.is_current = True

@@ -90,6 +90,7 @@ class PlaylistService:
             cache,
             last_known_max_bytes=last_known_max_bytes,
             on_new_version=self._version_seen,
+            on_unheard_change=self._unheard_change,
             trust_seconds=settings.tv_content_trust_seconds,
         )
         self.loader = PlaylistLoader(sessionmaker, settings)
@@ -233,6 +234,11 @@ class PlaylistService:
         """Serve checked copies with no round trip while ``channel_up()``: the
         fan-out hears every instance's invalidations (``PlaylistCache.trusted``)."""
         self.store.trust_while(channel_up)
+
+    def _unheard_change(self) -> None:
+        # A TV's shared entry was dropped by an invalidation this process did not
+        # hear: the loads it kept may predate it.
+        self.loader.forget()
 
     def known_codes(self) -> list[str]:
         return self.store.codes()

@@ -1,8 +1,11 @@
 """Several instances sharing Redis: one cached playlist, invalidated for all, its
-body read from Redis once per build and process (hits read its head)."""
+body read from Redis once per build and process (hits read its head, or nothing
+within the trust bound while the invalidation channel is up), and a change through
+any instance served by every other within the contract's 2 s."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from expotv.cache import keys
+from expotv.cache.pubsub import RedisPubSub
 from expotv.cache.redis import RedisCache
 from expotv.content import ContentStatus
 from expotv.context import context_of
@@ -17,6 +21,7 @@ from expotv.db import utcnow
 from expotv.playlist.invalidation import PendingChanges, PlaylistInvalidator
 from expotv.playlist.service import PlaylistService
 from tests import support
+from tests.conftest import AppBuilder
 from tests.integration.playback.conftest import Arrange
 
 pytestmark = pytest.mark.redis
@@ -64,6 +69,24 @@ def instance(app: FastAPI, cache: RedisCache) -> PlaylistService:
 
 def invalidator(app: FastAPI, playlists: PlaylistService) -> PlaylistInvalidator:
     return PlaylistInvalidator(context_of(app).sessionmaker, playlists)
+
+
+class StoppedClock:
+    """A monotonic clock that moves only when told (the trust bound's)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def deactivate(app: FastAPI, ad: Any) -> None:
+    async with context_of(app).sessionmaker() as session:
+        stored = await session.get(type(ad), ad.id)
+        assert stored is not None
+        stored.status = ContentStatus.INACTIVE
+        await session.commit()
 
 
 async def test_instances_share_one_cached_playlist_and_its_invalidation(
@@ -169,3 +192,103 @@ async def test_an_invalidated_head_is_a_miss_everywhere(
 
     # b still holds the old bytes, but the shared head is gone: not served fresh.
     assert await b.store.fresh(tv.code, utcnow().timestamp()) is None
+
+
+async def test_a_lost_announcement_is_served_once_the_trust_bound_passes(
+    app: FastAPI, arrange: Arrange, shared_cache: RedisCache
+) -> None:
+    """With the channel up, b answers from its checked copy with no round trip;
+    a change whose announcement never reaches b is served by b once its copy is
+    ``tv_content_trust_seconds`` old (under the contract's 2 s), not before."""
+    settings = context_of(app).settings
+    assert 0 < settings.tv_content_trust_seconds < 2
+    condominium = await arrange.condominium()
+    tv = await arrange.tv(condominium)
+    ad = await arrange.ad(condominium)
+    a, b = instance(app, shared_cache), instance(app, shared_cache)
+    clock = StoppedClock()
+    b.store.monotonic = clock
+    b.trust_while(lambda: True)
+    before = await b.get(tv.code, client="t", now=utcnow())
+    spy = Spy(shared_cache)
+
+    await deactivate(app, ad)
+    # a drops the shared entry; the message to b is lost (nothing announced).
+    await invalidator(app, a).apply(PendingChanges(condominium_ids={condominium.id}))
+    assert (await b.get(tv.code, client="t", now=utcnow())).entry == before.entry
+    assert spy.reads == []  # answered from b's own copy
+
+    clock.now += settings.tv_content_trust_seconds
+    after = await b.get(tv.code, client="t", now=utcnow())
+    assert after.entry.version != before.entry.version
+    assert spy.reads  # the head was read again
+
+
+async def test_without_the_channel_every_hit_reads_the_head(
+    app: FastAPI, arrange: Arrange, shared_cache: RedisCache
+) -> None:
+    condominium = await arrange.condominium()
+    tv = await arrange.tv(condominium)
+    ad = await arrange.ad(condominium)
+    a, b = instance(app, shared_cache), instance(app, shared_cache)
+    b.store.monotonic = StoppedClock()
+    listening = [True]
+    b.trust_while(lambda: listening[0])
+    before = await b.get(tv.code, client="t", now=utcnow())
+
+    listening[0] = False
+    spy = Spy(shared_cache)
+    assert (await b.get(tv.code, client="t", now=utcnow())).entry == before.entry
+    assert len(spy.reads) == 1
+
+    await deactivate(app, ad)
+    await invalidator(app, a).apply(PendingChanges(condominium_ids={condominium.id}))
+    after = await b.get(tv.code, client="t", now=utcnow())
+    assert after.entry.version != before.entry.version
+
+
+async def served_version(client: Any, code: str) -> str:
+    response = await client.get(f"/app/tv/{code}/content")
+    assert response.status_code == 200
+    version: str = response.json()["versao"]
+    return version
+
+
+async def test_a_change_through_one_instance_reaches_the_other_by_the_channel(
+    shared: AppBuilder, arrange: Arrange
+) -> None:
+    """Two real instances: b's copy would be trusted forever (its clock stopped),
+    so only the invalidation channel can tell it; with the channel lost, b reads
+    the head on every request and serves the change at once."""
+    condominium = await arrange.condominium()
+    tv = await arrange.tv(condominium)
+    ads = [await arrange.ad(condominium) for _ in range(2)]
+    a, b = await shared(), await shared()
+    b_pubsub = context_of(b).pubsub
+    assert isinstance(b_pubsub, RedisPubSub)
+    await b_pubsub.wait_listening()
+    context_of(b).playlists.store.monotonic = StoppedClock()
+
+    async with support.client_at(b, "10.0.0.2") as on_b:
+        first = await served_version(on_b, tv.code)
+        assert await served_version(on_b, tv.code) == first
+
+        await deactivate(a, ads[0])
+        await context_of(a).invalidator.apply(
+            PendingChanges(condominium_ids={condominium.id})
+        )
+        second = first
+        for _ in range(200):  # until the message arrives (not a time limit)
+            second = await served_version(on_b, tv.code)
+            if second != first:
+                break
+            await asyncio.sleep(0.05)
+        assert second != first
+
+        await b_pubsub.close()
+        await deactivate(a, ads[1])
+        await context_of(a).invalidator.apply(
+            PendingChanges(condominium_ids={condominium.id})
+        )
+        third = await served_version(on_b, tv.code)
+        assert third not in (first, second)
