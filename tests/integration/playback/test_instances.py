@@ -71,6 +71,12 @@ def invalidator(app: FastAPI, playlists: PlaylistService) -> PlaylistInvalidator
     return PlaylistInvalidator(context_of(app).sessionmaker, playlists)
 
 
+async def a_tv_with_an_ad(arrange: Arrange) -> tuple[Any, Any, Any]:
+    condominium = await arrange.condominium()
+    tv = await arrange.tv(condominium)
+    return condominium, tv, await arrange.ad(condominium)
+
+
 class StoppedClock:
     """A monotonic clock that moves only when told (the trust bound's)."""
 
@@ -202,9 +208,7 @@ async def test_a_lost_announcement_is_served_once_the_trust_bound_passes(
     ``tv_content_trust_seconds`` old (under the contract's 2 s), not before."""
     settings = context_of(app).settings
     assert 0 < settings.tv_content_trust_seconds < 2
-    condominium = await arrange.condominium()
-    tv = await arrange.tv(condominium)
-    ad = await arrange.ad(condominium)
+    condominium, tv, ad = await a_tv_with_an_ad(arrange)
     a, b = instance(app, shared_cache), instance(app, shared_cache)
     clock = StoppedClock()
     b.store.monotonic = clock
@@ -227,9 +231,7 @@ async def test_a_lost_announcement_is_served_once_the_trust_bound_passes(
 async def test_without_the_channel_every_hit_reads_the_head(
     app: FastAPI, arrange: Arrange, shared_cache: RedisCache
 ) -> None:
-    condominium = await arrange.condominium()
-    tv = await arrange.tv(condominium)
-    ad = await arrange.ad(condominium)
+    condominium, tv, ad = await a_tv_with_an_ad(arrange)
     a, b = instance(app, shared_cache), instance(app, shared_cache)
     b.store.monotonic = StoppedClock()
     listening = [True]
