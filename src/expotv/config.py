@@ -116,10 +116,11 @@ class Settings(BaseSettings):
     media_orphan_sweep_interval_seconds: int = 3600
     heartbeat_flush_seconds: float = 2.0
     playlist_cache_seconds: int = 3600
-    # How long this instance answers a TV's content from its own copy without
-    # asking Redis, while the invalidation channel is up: a change through another
-    # instance reaches it by that channel at once, and within this bound if a
-    # message is lost (the contract allows 2 s). 0 asks Redis on every request.
+    # A TV's content is answered from this instance's own copy, without asking
+    # Redis, while the invalidation channel (pub/sub) has been up without a gap and
+    # heard from within this many seconds: a change through another instance
+    # reaches it by that channel, and a channel gone silent is noticed within this
+    # bound (the contract allows 2 s). 0 asks Redis on every request.
     tv_content_trust_seconds: float = Field(default=1.0, ge=0, le=1.5)
     # The newest notícias a playlist takes (each TV's body grows with every one).
     playlist_max_news: int = Field(default=100, ge=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -40,9 +41,10 @@ class PubSub(Protocol):
     async def publish(self, channel: str, message: bytes, *, echo: bool = True) -> None:
         """Deliver to every instance's handlers (not this one's when ``echo=False``)."""
 
-    @property
-    def is_listening(self) -> bool:
-        """Whether the other instances' messages reach this one now."""
+    def up_since(self, heard_within: float) -> float | None:
+        """Since when (``time.monotonic``) every other instance's message has
+        reached this one, the channel heard from within ``heard_within`` seconds;
+        None while it is down or silent."""
 
     async def start(self) -> None: ...
 
@@ -65,10 +67,9 @@ class LocalPubSub:
         if echo:
             self.deliver(channel, message)
 
-    @property
-    def is_listening(self) -> bool:
+    def up_since(self, heard_within: float) -> float | None:
         # One process: every message is delivered where it is published.
-        return True
+        return float("-inf")
 
     def deliver(self, channel: str, message: bytes) -> None:
         for handler in list(self._handlers.get(channel, ())):
@@ -99,6 +100,7 @@ class RedisPubSub:
         instance_id: str | None = None,
         poll_seconds: float = 1.0,
         health_check_seconds: int = 5,
+        heartbeat_seconds: float = 0.25,
         max_backoff_seconds: float = 5.0,
     ) -> None:
         self.link = link
@@ -108,6 +110,11 @@ class RedisPubSub:
         self._resync_hooks: list[ResyncHook] = []
         self._poll_seconds = poll_seconds
         self._health_check_seconds = health_check_seconds
+        self._heartbeat_seconds = heartbeat_seconds
+        # When the current subscription was confirmed, and last heard from
+        # (``up_since``): its pongs, every ``heartbeat_seconds`` when idle.
+        self._up_since: float | None = None
+        self._heard = float("-inf")
         self._max_backoff_seconds = max_backoff_seconds
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
@@ -149,9 +156,10 @@ class RedisPubSub:
         if self._task is None and self._channels:
             self._task = asyncio.create_task(self._listen(), name="expotv-pubsub")
 
-    @property
-    def is_listening(self) -> bool:
-        return self._listening.is_set()
+    def up_since(self, heard_within: float) -> float | None:
+        if self._up_since is None or time.monotonic() - self._heard > heard_within:
+            return None
+        return self._up_since
 
     async def wait_listening(self, timeout: float = 5.0) -> None:
         """Until the listener is subscribed (tests; start-up ordering)."""
@@ -161,6 +169,7 @@ class RedisPubSub:
         await cancel_and_wait(self._task)
         self._task = None
         self._listening.clear()
+        self._up_since = None
         await self._local.close()
 
     async def _listen(self) -> None:
@@ -179,14 +188,21 @@ class RedisPubSub:
                 self._connected(first)
                 first = False
                 backoff = 0.2
+                # Its pong comes after the subscription took effect: from then on
+                # no message is missed (``up_since``).
+                await pubsub.ping()
                 last_heard = last_ping = loop.time()
+                poll = min(self._poll_seconds, self._heartbeat_seconds)
                 while True:
                     message = await pubsub.get_message(
-                        ignore_subscribe_messages=True, timeout=self._poll_seconds
+                        ignore_subscribe_messages=True, timeout=poll
                     )
                     now = loop.time()
                     if message is not None:
                         last_heard = now
+                        self._heard = time.monotonic()
+                        if self._up_since is None:
+                            self._up_since = self._heard
                         if message.get("type") == "message":
                             self._dispatch(message.get("channel"), message.get("data"))
                         continue
@@ -194,12 +210,14 @@ class RedisPubSub:
                     # and give up on it when even the pong does not come back.
                     if now - last_heard > 2 * self._health_check_seconds:
                         raise ConnectionError("pub/sub sem resposta do Redis")
-                    if now - last_ping >= self._health_check_seconds:
+                    if now - last_ping >= self._heartbeat_seconds:
                         last_ping = now
                         await pubsub.ping()
             except asyncio.CancelledError:
+                self._up_since = None
                 raise
             except REDIS_ERRORS as exc:
+                self._up_since = None
                 self._listening.clear()
                 if self._listener_up:
                     self._listener_up = False
@@ -212,6 +230,7 @@ class RedisPubSub:
             except Exception:
                 # A bug must not silence every instance's nudges for good.
                 log.exception("falha inesperada no pub/sub; reconectando")
+                self._up_since = None
                 self._listening.clear()
                 first = False
                 await asyncio.sleep(self._max_backoff_seconds)

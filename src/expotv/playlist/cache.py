@@ -17,11 +17,11 @@ current (it may predate the change).
 
 A hit asks the shared cache nothing at all (``trusted``) when this process's copy
 is current and was checked against the shared head (or stored by this process)
-less than ``trust_seconds`` ago, while the invalidation channel is up
-(``trust_while``): every instance hears each change on that channel at once and
-marks its copy outdated, and the bound covers a message lost on a connection not
-yet known to be down. With the channel down (or no channel: a publish-only
-process), every hit reads the head as before.
+while the invalidation channel has been up without a gap (``trust_while``): every
+change is announced on that channel after its shared entries are dropped, and
+this process marks its copy outdated when it hears it. A channel down, silent
+past its bound, or reconnected since the check (messages may have been lost)
+makes every hit read the head as before.
 """
 
 from __future__ import annotations
@@ -77,24 +77,20 @@ class PlaylistCache:
         last_known_max_bytes: int = LAST_KNOWN_MAX_BYTES,
         on_new_version: Callable[[str, str], None] | None = None,
         on_unheard_change: Callable[[], None] | None = None,
-        trust_seconds: float = 0.0,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._cache = cache
         self._last_known = LastKnown(last_known_max_bytes)
         self._on_new_version = on_new_version
         self._on_unheard_change = on_unheard_change
-        self._trust_seconds = trust_seconds
-        # The clock of ``LocalRecord.checked_at`` (tests may stop it).
-        self.monotonic = monotonic
-        self._channel_up: Callable[[], bool] = _never
+        self._channel_up_since: Callable[[], float | None] = _never
         # Bumped by every invalidation: a build that overlapped one is not cached.
         self.epoch = 0
 
-    def trust_while(self, channel_up: Callable[[], bool]) -> None:
-        """Answer hits from this process's checked copies while ``channel_up()``
-        (the invalidation channel delivers the other instances' changes)."""
-        self._channel_up = channel_up
+    def trust_while(self, channel_up_since: Callable[[], float | None]) -> None:
+        """Answer hits from this process's copies checked since
+        ``channel_up_since()`` (``time.monotonic``): since when the invalidation
+        channel has delivered every instance's changes; None: it does not now."""
+        self._channel_up_since = channel_up_since
 
     def trusted(self, code: str, now_ts: float) -> PlaylistEntry | None:
         """``code``'s entry with no round trip, when this process's copy may be
@@ -103,10 +99,11 @@ class PlaylistCache:
         if (
             record is None
             or not record.is_current
-            or self.monotonic() - record.checked_at >= self._trust_seconds
             or not record.entry.is_fresh(now_ts)
-            or not self._channel_up()
         ):
+            return None
+        since = self._channel_up_since()
+        if since is None or record.checked_at < since:
             return None
         return record.entry
 
@@ -126,7 +123,7 @@ class PlaylistCache:
     ) -> Found:
         """``code``'s fresh entry and whether it is a known-unknown code, plus the
         values of the keys ``also`` (the lookup guard's), in one round trip."""
-        epoch, checked_at = self.epoch, self.monotonic()
+        epoch, checked_at = self.epoch, time.monotonic()
         try:
             raw_head, unknown, *extra = await self._cache.get_many(
                 keys.playlist_head(code), keys.unknown_tv(code), *also
@@ -193,7 +190,7 @@ class PlaylistCache:
         after ``epoch`` (then only as this process's fallback). True if current."""
         raw = encode(entry)
         is_current = epoch == self.epoch
-        stored_at = self.monotonic()
+        stored_at = time.monotonic()
         if is_current:
             await self._store(entry, raw, ttl)
             # An invalidation may have landed while the entry was being written.
@@ -279,8 +276,8 @@ class PlaylistCache:
         self._last_known.clear()
 
 
-def _never() -> bool:
-    return False
+def _never() -> float | None:
+    return None
 
 
 def _entry_keys(code: str) -> list[str]:

@@ -31,7 +31,7 @@ class Invalidated(Invalidates, Protocol):
 
     on_invalidated: list[InvalidationObserver]
 
-    def trust_while(self, channel_up: Callable[[], bool]) -> None: ...
+    def trust_while(self, up_since: Callable[[float], float | None]) -> None: ...
 
 
 class InvalidationFanout:
@@ -51,7 +51,7 @@ class InvalidationFanout:
         if listen:
             pubsub.subscribe(self._channel, self._received)
             pubsub.on_resync(self._resync)
-            playlists.trust_while(lambda: pubsub.is_listening)
+            playlists.trust_while(pubsub.up_since)
         playlists.on_invalidated.append(self.publish)
 
     async def publish(self, codes: frozenset[str] | None) -> None:

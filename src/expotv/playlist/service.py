@@ -91,7 +91,6 @@ class PlaylistService:
             last_known_max_bytes=last_known_max_bytes,
             on_new_version=self._version_seen,
             on_unheard_change=self._unheard_change,
-            trust_seconds=settings.tv_content_trust_seconds,
         )
         self.loader = PlaylistLoader(sessionmaker, settings)
         self.builds: SingleFlight[Loaded | None] = SingleFlight()
@@ -105,6 +104,7 @@ class PlaylistService:
         self.build_timeout_seconds = BUILD_TIMEOUT_SECONDS
         self.on_invalidated: list[InvalidationObserver] = []
         self._clock = clock
+        self._trust_seconds = settings.tv_content_trust_seconds
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # Serving ---------------------------------------------------------------
@@ -230,10 +230,13 @@ class PlaylistService:
                     logger.exception("playlist invalidation observer failed")
         self._spawn(self._refresh_watched(None if all_tvs else targets))
 
-    def trust_while(self, channel_up: Callable[[], bool]) -> None:
-        """Serve checked copies with no round trip while ``channel_up()``: the
-        fan-out hears every instance's invalidations (``PlaylistCache.trusted``)."""
-        self.store.trust_while(channel_up)
+    def trust_while(self, up_since: Callable[[float], float | None]) -> None:
+        """Serve checked copies with no round trip while the invalidation channel
+        delivers every instance's changes (``PubSub.up_since``, heard from within
+        ``tv_content_trust_seconds``; see ``PlaylistCache.trusted``)."""
+        seconds = self._trust_seconds
+        if seconds > 0:
+            self.store.trust_while(lambda: up_since(seconds))
 
     def _unheard_change(self) -> None:
         # A TV's shared entry was dropped by an invalidation this process did not

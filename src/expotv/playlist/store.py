@@ -11,8 +11,8 @@ item expiry has passed is a miss even if the cache still holds it.
 Beside it the cache holds the entry's *head*: that first line plus a checksum of
 the body (``head``). A hit reads only the head (some 60 bytes instead of the whole
 body) and answers from this process's copy when the head is the one it holds;
-within a second of that check, while the invalidation channel is up, it does not
-even read the head (``LocalRecord.checked_at``).
+while the invalidation channel has been up since that check, it does not even
+read the head (``LocalRecord.checked_at``).
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ class LocalRecord:
     # ``head(entry)``, compared with the shared cache's on a hit.
     head: bytes = field(default=b"")
     # When (``time.monotonic``) the shared cache last said these bytes are
-    # current, or this process stored them: a hit within the trust bound need not
-    # ask it again (``PlaylistCache.trusted``).
+    # current, or this process stored them: while the invalidation channel has
+    # been up since then, a hit need not ask it again (``PlaylistCache.trusted``).
     checked_at: float = float("-inf")
 
     def __post_init__(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from PIL import Image
 from sqlalchemy import event, insert
 
 from expotv.ads.models import Ad, ad_condominium
+from expotv.cache.pubsub import RedisPubSub
 from expotv.condominiums.models import Condominium
 from expotv.content import ContentStatus, MediaKind
 from expotv.context import context_of
@@ -192,3 +194,13 @@ async def version_of(client: httpx.AsyncClient, code: str) -> str:
 
 def in_minutes(minutes: float, now: datetime | None = None) -> datetime:
     return (now or utcnow()) + timedelta(minutes=minutes)
+
+
+async def wait_up(pubsub: RedisPubSub) -> None:
+    """Until the channel's subscription is confirmed (its first pong)."""
+    await pubsub.wait_listening()
+    for _ in range(200):
+        if pubsub.up_since(5.0) is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("pub/sub não confirmou a inscrição")

@@ -6,6 +6,7 @@ any instance served by every other within the contract's 2 s."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,7 +23,7 @@ from expotv.playlist.invalidation import PendingChanges, PlaylistInvalidator
 from expotv.playlist.service import PlaylistService
 from tests import support
 from tests.conftest import AppBuilder
-from tests.integration.playback.conftest import Arrange
+from tests.integration.playback.conftest import Arrange, wait_up
 
 pytestmark = pytest.mark.redis
 
@@ -75,16 +76,6 @@ async def a_tv_with_an_ad(arrange: Arrange) -> tuple[Any, Any, Any]:
     condominium = await arrange.condominium()
     tv = await arrange.tv(condominium)
     return condominium, tv, await arrange.ad(condominium)
-
-
-class StoppedClock:
-    """A monotonic clock that moves only when told (the trust bound's)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def deactivate(app: FastAPI, ad: Any) -> None:
@@ -200,32 +191,49 @@ async def test_an_invalidated_head_is_a_miss_everywhere(
     assert await b.store.fresh(tv.code, utcnow().timestamp()) is None
 
 
-async def test_a_lost_announcement_is_served_once_the_trust_bound_passes(
+class Channel:
+    """What ``PubSub.up_since`` says, set by the test."""
+
+    def __init__(self) -> None:
+        self.since: float | None = float("-inf")
+        self.asked_within: list[float] = []
+
+    def __call__(self, heard_within: float) -> float | None:
+        self.asked_within.append(heard_within)
+        return self.since
+
+
+async def test_a_hit_trusts_its_copy_only_while_the_channel_is_up_since_its_check(
     app: FastAPI, arrange: Arrange, shared_cache: RedisCache
 ) -> None:
-    """With the channel up, b answers from its checked copy with no round trip;
-    a change whose announcement never reaches b is served by b once its copy is
-    ``tv_content_trust_seconds`` old (under the contract's 2 s), not before."""
+    """Up without a gap since b checked its copy: b answers with no round trip
+    (a change is then told by the channel). Silent past the bound, or reconnected
+    since (messages may have been lost): b reads the head and serves the change."""
     settings = context_of(app).settings
     assert 0 < settings.tv_content_trust_seconds < 2
     condominium, tv, ad = await a_tv_with_an_ad(arrange)
     a, b = instance(app, shared_cache), instance(app, shared_cache)
-    clock = StoppedClock()
-    b.store.monotonic = clock
-    b.trust_while(lambda: True)
+    channel = Channel()
+    b.trust_while(channel)
     before = await b.get(tv.code, client="t", now=utcnow())
     spy = Spy(shared_cache)
 
     await deactivate(app, ad)
-    # a drops the shared entry; the message to b is lost (nothing announced).
+    # a drops the shared entry; b is not told (the message is what b relies on).
     await invalidator(app, a).apply(PendingChanges(condominium_ids={condominium.id}))
     assert (await b.get(tv.code, client="t", now=utcnow())).entry == before.entry
     assert spy.reads == []  # answered from b's own copy
+    assert channel.asked_within[-1] == settings.tv_content_trust_seconds
 
-    clock.now += settings.tv_content_trust_seconds
+    channel.since = time.monotonic()  # reconnected after b's check
     after = await b.get(tv.code, client="t", now=utcnow())
     assert after.entry.version != before.entry.version
-    assert spy.reads  # the head was read again
+    assert spy.reads  # the head was read, the change served
+
+    # Checked (built) after the reconnection: trusted again.
+    reads = len(spy.reads)
+    assert (await b.get(tv.code, client="t", now=utcnow())).entry == after.entry
+    assert len(spy.reads) == reads
 
 
 async def test_without_the_channel_every_hit_reads_the_head(
@@ -233,12 +241,11 @@ async def test_without_the_channel_every_hit_reads_the_head(
 ) -> None:
     condominium, tv, ad = await a_tv_with_an_ad(arrange)
     a, b = instance(app, shared_cache), instance(app, shared_cache)
-    b.store.monotonic = StoppedClock()
-    listening = [True]
-    b.trust_while(lambda: listening[0])
+    channel = Channel()
+    b.trust_while(channel)
     before = await b.get(tv.code, client="t", now=utcnow())
 
-    listening[0] = False
+    channel.since = None  # down, or silent past the bound
     spy = Spy(shared_cache)
     assert (await b.get(tv.code, client="t", now=utcnow())).entry == before.entry
     assert len(spy.reads) == 1
@@ -259,21 +266,21 @@ async def served_version(client: Any, code: str) -> str:
 async def test_a_change_through_one_instance_reaches_the_other_by_the_channel(
     shared: AppBuilder, arrange: Arrange
 ) -> None:
-    """Two real instances: b's copy would be trusted forever (its clock stopped),
-    so only the invalidation channel can tell it; with the channel lost, b reads
-    the head on every request and serves the change at once."""
+    """Two real instances: b answers from its own copy with no round trip, so only
+    the invalidation channel can tell it of a's change; with the channel lost, b
+    reads the head on every request and serves the change at once."""
     condominium = await arrange.condominium()
     tv = await arrange.tv(condominium)
     ads = [await arrange.ad(condominium) for _ in range(2)]
     a, b = await shared(), await shared()
     b_pubsub = context_of(b).pubsub
     assert isinstance(b_pubsub, RedisPubSub)
-    await b_pubsub.wait_listening()
-    context_of(b).playlists.store.monotonic = StoppedClock()
+    await wait_up(b_pubsub)
 
     async with support.client_at(b, "10.0.0.2") as on_b:
         first = await served_version(on_b, tv.code)
         assert await served_version(on_b, tv.code) == first
+        assert context_of(b).playlists.store.trusted(tv.code, time.time())
 
         await deactivate(a, ads[0])
         await context_of(a).invalidator.apply(

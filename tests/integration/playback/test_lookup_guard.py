@@ -29,7 +29,7 @@ from expotv.tvs.models import TV
 from tests import support
 from tests.conftest import AppBuilder
 from tests.cost import measured
-from tests.integration.playback.conftest import Arrange
+from tests.integration.playback.conftest import Arrange, wait_up
 
 LIMIT = 5
 HOME = "10.20.0.1"  # the building: its lobby TV and a curious resident
@@ -223,9 +223,7 @@ async def test_a_cached_lookup_costs_no_round_trip_while_the_channel_is_up(
     cache, pubsub = context_of(app).cache, context_of(app).pubsub
     assert isinstance(cache, RedisCache)
     assert isinstance(pubsub, RedisPubSub)
-    await pubsub.wait_listening()
-    # The trust bound never runs out here: what is counted is the round trips.
-    context_of(app).playlists.store.monotonic = lambda: 0.0
+    await wait_up(pubsub)
     commands = _commands(cache.link)
 
     async def spent_on(requests: int) -> dict[str, int]:
