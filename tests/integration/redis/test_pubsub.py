@@ -142,3 +142,30 @@ async def test_messages_published_while_redis_was_unreachable_are_sent_on_recove
     assert await a.link.recover_now() is True
     assert await inbox_b.wait() == [b"while down"]
     assert inbox_a.messages == []
+
+
+async def _until_up(pubsub: RedisPubSub) -> float:
+    async with asyncio.timeout(10):
+        while (since := pubsub.up_since(5.0)) is None:
+            await asyncio.sleep(0.02)
+    return since
+
+
+async def test_up_since_starts_again_after_every_gap(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    """What lets the playlists trust their copies (``PlaylistCache.trusted``):
+    since when messages have reached this instance without a gap."""
+    pubsub = await started(redis_server.url, prefix, Inbox())
+    try:
+        first = await _until_up(pubsub)
+        redis_server.stop()
+        async with asyncio.timeout(10):
+            while pubsub.up_since(5.0) is not None:
+                await asyncio.sleep(0.02)
+        redis_server.start()
+        assert await _until_up(pubsub) > first
+    finally:
+        await pubsub.close()
+        await pubsub.link.close()
+    assert pubsub.up_since(5.0) is None
