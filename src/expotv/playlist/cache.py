@@ -96,11 +96,7 @@ class PlaylistCache:
         """``code``'s entry with no round trip, when this process's copy may be
         served as current (see the module's docstring); else None."""
         record = self._last_known.get(code)
-        if (
-            record is None
-            or not record.is_current
-            or not record.entry.is_fresh(now_ts)
-        ):
+        if record is None or not record.is_current or not record.entry.is_fresh(now_ts):
             return None
         since = self._channel_up_since()
         if since is None or record.checked_at < since:
