@@ -196,11 +196,16 @@ class LookupGuard:
         return max(1, math.ceil(until - now))
 
     def _remember(self, client: str, until: float) -> None:
+        self._blocked.pop(client, None)
         self._blocked[client] = until
         if len(self._blocked) > _MAX_REMEMBERED:
             now = self._clock()
             for stale in [c for c, end in self._blocked.items() if end <= now]:
                 del self._blocked[stale]
+            # Still over (many addresses blocked at once): forget the oldest; the
+            # shared cache still holds their blocks, this copy only saves a read.
+            while len(self._blocked) > _MAX_REMEMBERED:
+                del self._blocked[next(iter(self._blocked))]
 
     def reset(self) -> None:
         self._blocked.clear()
