@@ -283,23 +283,19 @@ class Sweep:
         self, client: httpx.AsyncClient, attempt: Attempt, headers: dict[str, str]
     ) -> None:
         self.sent += 1
-        for tries_left in (1, 0):
-            try:
-                response = await client.request(
-                    attempt.method,
-                    attempt.url,
-                    headers={**headers, **attempt.headers},
-                    content=attempt.content,
-                    files=attempt.files,
-                )
-                break
-            except httpx.TransportError as exc:
-                # A server that answers before reading the whole body (the edge's
-                # early refusals) may close while the client still writes: a race,
-                # retried once. Twice in a row is a failure.
-                if not tries_left:
-                    self.failures.append(f"{attempt.label}: {type(exc).__name__}")
-                    return
+        try:
+            response = await client.request(
+                attempt.method,
+                attempt.url,
+                headers={**headers, **attempt.headers},
+                content=attempt.content,
+                files=attempt.files,
+            )
+        except httpx.TransportError as exc:
+            # A body refused part-way is drained before the answer (the edge's
+            # lingering read): the client always gets to read it.
+            self.failures.append(f"{attempt.label}: {type(exc).__name__}")
+            return
         status = response.status_code
         # 400 is not an answer of the contract's REST API (FastAPI's "error parsing
         # the body" when a parser fails in a way the edge did not foresee).

@@ -24,6 +24,7 @@ dropped: the edge's answer wins.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from fastapi import params
@@ -97,6 +98,10 @@ def declared_media_types(route: object) -> frozenset[str]:
     return frozenset(types)
 
 
+# How long a body refused part-way is still read (and dropped) before the answer.
+DRAIN_SECONDS = 5.0
+
+
 class _Refused(Exception):
     """Raised into the app from ``receive``; the edge answers instead."""
 
@@ -122,6 +127,7 @@ class _Request:
         self._plan: _Plan | None = None
         self._replay: Message | None = None
         self._received = 0
+        self._body_done = False
         self._scan: bodies.MultipartTextScan | None = None
         self._held: Message | None = None
         self._page_policy: PagePolicy | None = None
@@ -168,6 +174,7 @@ class _Request:
         elif message["type"] == "http.request":
             chunk: bytes = message.get("body", b"")
             self._received += len(chunk)
+            self._body_done = not message.get("more_body", False)
             if self._received > plan.limit:
                 raise self.refuse(self._too_large(plan.limit, plan.multipart))
             if self._scan is not None:
@@ -233,10 +240,34 @@ class _Request:
 
     async def answer(self, error: ExpoError) -> None:
         response = render(error)
-        if self._received or error.status_code == 413:
+        if error.status_code != 413 and self._received:
+            await self._drain()
+        if error.status_code == 413 or (self._received and not self._body_done):
             # The rest of the body is never read: the connection can not be reused.
             response.headers["Connection"] = "close"
         await response(self.scope, self._receive, self.send_out)
+
+    async def _drain(self) -> None:
+        """Read and drop the rest of a body refused part-way (a NUL in a form
+        field), within its cap and ``DRAIN_SECONDS``: a client still sending when
+        the answer and the close come would read a reset, not the answer (what a
+        server's "lingering close" avoids). An oversized body is never drained."""
+        plan = self._plan
+        if plan is None or self._body_done or self.disconnected:
+            return
+        try:
+            async with asyncio.timeout(DRAIN_SECONDS):
+                while not self._body_done:
+                    message = await self._receive()
+                    if message["type"] != "http.request":
+                        self.disconnected = True
+                        return
+                    self._received += len(message.get("body", b""))
+                    if self._received > plan.limit:
+                        return
+                    self._body_done = not message.get("more_body", False)
+        except TimeoutError:
+            return
 
 
 class RequestEdge:
