@@ -67,7 +67,9 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); 
 container="$("${BUILDAH[@]}" from --pull=never "$IMAGE")"
 log="$(mktemp)"
 cleanup() {
-  if [ -n "${server:-}" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  # The server runs in its own process group (set -m): end buildah, its chroot
+  # and the server together, not only the shell that started them.
+  if [ -n "${server:-}" ]; then kill -- -"$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   "${BUILDAH[@]}" rm "$container" >/dev/null 2>&1 || true
   rm -f "$log"
 }
@@ -80,8 +82,10 @@ user="$(run id -u)"
 run python3 -c 'import av; print("FFmpeg (PyAV):", av.ffmpeg_version_info)'
 run expotv migrate
 step "in the image: expotv serve on 127.0.0.1:$port"
+set -m
 run expotv serve --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
 server=$!
+set +m
 for _ in $(seq 1 120); do
   if curl -fsS "http://127.0.0.1:$port/health/live" >/dev/null 2>&1; then
     step "GET /health/live: $(curl -fsS "http://127.0.0.1:$port/health/live")"
