@@ -14,7 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from fastapi import FastAPI
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -22,6 +23,7 @@ from expotv.auth import tokens
 from expotv.auth.models import AuthSession
 from expotv.auth.passwords import hash_password
 from expotv.config import Settings
+from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.migrate import upgrade
 from expotv.models import Base
@@ -265,3 +267,19 @@ async def fresh_database(kind: str, data_dir: Any) -> Any:
             await drop_postgres_database(name)
     else:  # pragma: no cover
         raise ValueError(kind)
+
+
+@contextlib.contextmanager
+def recorded_statements(app: FastAPI) -> Iterator[list[str]]:
+    """Every SQL statement ``app``'s engine sends while the block runs."""
+    seen: list[str] = []
+    engine = context_of(app).engine.sync_engine
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -7,16 +7,12 @@ the very next request to be refused.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
-from expotv.context import context_of
 from expotv.users.models import Role, User
 from tests import support
 from tests.conftest import AppBuilder
@@ -25,20 +21,7 @@ from tests.integration.auth.helpers import bearer, tokens_for
 NEW_PASSWORD = "outra-senha-forte-456"
 
 
-@contextmanager
-def statements_of(app: FastAPI) -> Iterator[list[str]]:
-    """Every SQL statement ``app`` sends while the block runs."""
-    seen: list[str] = []
-    engine = context_of(app).engine.sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+statements_of = support.recorded_statements
 
 
 def touches_sessions(statements: list[str]) -> list[str]:

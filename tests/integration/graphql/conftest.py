@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
-from expotv.context import context_of
+from tests import support
 from tests.integration.authz.conftest import feeds_offline, world
 
 __all__ = ["Statements", "feeds_offline", "gql", "statements", "world"]
@@ -47,14 +46,5 @@ class Statements:
 
 @pytest.fixture
 def statements(app: FastAPI) -> Iterator[Statements]:
-    recorded = Statements()
-    engine = context_of(app).engine.sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        recorded.log.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield recorded
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    with support.recorded_statements(app) as log:
+        yield Statements(log)

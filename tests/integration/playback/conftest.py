@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from PIL import Image
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from expotv.ads.models import Ad, ad_condominium
 from expotv.cache.pubsub import RedisPubSub
@@ -25,6 +25,7 @@ from expotv.news.models import NewsItem
 from expotv.notices.models import Notice, notice_condominium
 from expotv.tvs.codes import generate_code
 from expotv.tvs.models import TV
+from tests import support
 from tests.conftest import AppBuilder
 from tests.integration.redis.server import RedisServer
 
@@ -162,17 +163,8 @@ class StatementLog:
 @pytest.fixture
 def statements(app: FastAPI) -> Iterator[StatementLog]:
     """Every SQL statement the app's engine sends while the test runs."""
-    log = StatementLog()
-    engine = context_of(app).engine.sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        log.statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield log
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    with support.recorded_statements(app) as log:
+        yield StatementLog(log)
 
 
 def png_bytes() -> bytes:

@@ -8,15 +8,12 @@ not, while the codes it was playing keep working for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from prometheus_client import REGISTRY
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -36,19 +33,7 @@ HOME = "10.20.0.1"  # the building: its lobby TV and a curious resident
 ELSEWHERE = "10.30.0.1"
 
 
-@contextmanager
-def sql_statements(app: FastAPI) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = context_of(app).engine.sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+sql_statements = support.recorded_statements
 
 
 async def guess_until_blocked(client: httpx.AsyncClient) -> httpx.Response:
