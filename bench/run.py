@@ -91,6 +91,29 @@ def arun(coro: Coroutine[Any, Any, T]) -> T:
         stack.install_signal_handlers()
 
 
+# What ``--only`` can pick (every one when it is not given).
+PHASES = (
+    "content",
+    "304",
+    "ping",
+    "mixed",
+    "anuncios",
+    "login",
+    "websocket",
+    "uploads",
+    "profiles",
+    "memory",
+    "sockets",
+    "rebuild",
+    "locust",
+)
+
+
+def wanted(args: argparse.Namespace, phase: str) -> bool:
+    """Whether this run measures ``phase`` (``--only``)."""
+    return not args.only or phase in args.only
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="Benchmark do EXPO TV (issue #15)"
@@ -140,7 +163,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-save", action="store_true", help="não grava results/ nem RESULTS.md"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="FASES",
+        help="só estas fases, separadas por vírgula ("
+        + ", ".join(PHASES)
+        + "); implica --no-save",
+    )
     args = parser.parse_args(argv)
+    args.only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if unknown := args.only - set(PHASES):
+        parser.error(f"fases desconhecidas: {', '.join(sorted(unknown))}")
+    if args.only:
+        args.no_save = True
     if not 1 <= args.seconds <= 600:
         parser.error("--seconds entre 1 e 600")
     args.connection_counts = [int(c) for c in args.connections.split(",") if c]
@@ -386,16 +422,20 @@ def fleet_run(run: Run, args: argparse.Namespace) -> tuple[results.Report, int]:
 
     start_ceiling(bench)
     measure_http(bench)
-    measure_websocket(bench)
-    measure_uploads(bench)
-    if not args.no_profiles:
+    if wanted(args, "websocket"):
+        measure_websocket(bench)
+    if wanted(args, "uploads"):
+        measure_uploads(bench)
+    if not args.no_profiles and wanted(args, "profiles"):
         measure_profiles(bench)
-    measure_memory(bench, cached=len(warm.etags))
-    if args.idle_sockets:
+    if wanted(args, "memory"):
+        measure_memory(bench, cached=len(warm.etags))
+    if args.idle_sockets and wanted(args, "sockets"):
         measure_idle_sockets(bench)
-    measure_rebuild(bench)
+    if wanted(args, "rebuild"):
+        measure_rebuild(bench)
     exit_code = 0
-    if not args.no_locust:
+    if not args.no_locust and wanted(args, "locust"):
         exit_code = measure_locust(bench)
     return report, exit_code
 
@@ -451,7 +491,8 @@ async def _first_frame(url: str) -> str:
 
 def measure_http(bench: Bench) -> None:
     fleet, ceiling = str(bench.fleet_file), str(bench.ceiling_file)
-    for connections in bench.args.connection_counts:
+    args = bench.args
+    for connections in args.connection_counts if wanted(args, "content") else []:
         bench.http(
             "content 200",
             "content",
@@ -459,10 +500,23 @@ def measure_http(bench: Bench) -> None:
             ceiling_args=[ceiling, "200"],
             connections=connections,
         )
-    bench.http(
-        "content 304", "content", args=[fleet, "304"], ceiling_args=[ceiling, "304"]
-    )
-    bench.http("ping", "ping", args=[fleet], ceiling_args=[ceiling])
+    if wanted(args, "304"):
+        bench.http(
+            "content 304",
+            "content",
+            args=[fleet, "304"],
+            ceiling_args=[ceiling, "304"],
+        )
+    if wanted(args, "ping"):
+        bench.http("ping", "ping", args=[fleet], ceiling_args=[ceiling])
+    if wanted(args, "mixed"):
+        measure_mixed(bench)
+    if wanted(args, "anuncios") or wanted(args, "login"):
+        measure_dashboard(bench)
+
+
+def measure_mixed(bench: Bench) -> None:
+    fleet = str(bench.fleet_file)
 
     # Each connection sends one request about every 250 ms, up to 512 of them
     # (100,000 TVs: 6,667 req/s over 512 connections, one every 77 ms).
@@ -489,6 +543,9 @@ def measure_http(bench: Bench) -> None:
         f"p99 {mixed.p99_ms:.1f} ms, erros {mixed.errors}"
     )
 
+
+def measure_dashboard(bench: Bench) -> None:
+    """A síndico's ``GET /anuncios`` page and the login."""
     managers = bench.fleet.managers[:20]
     tokens = [
         _login(bench.service.url, email, bench.fleet.password) for email in managers
@@ -503,11 +560,13 @@ def measure_http(bench: Bench) -> None:
             f"a página de /anuncios tem {len(page['items'])} itens, não 50"
         )
     tokens_file = _write_lines(bench.workdir / "tokens.txt", tokens)
-    bench.http("GET /anuncios", "anuncios", args=[str(tokens_file)])
-    emails = _write_lines(bench.workdir / "emails.txt", managers)
-    bench.http(
-        "login", "login", args=[str(emails), bench.fleet.password], connections=4
-    )
+    if wanted(bench.args, "anuncios"):
+        bench.http("GET /anuncios", "anuncios", args=[str(tokens_file)])
+    if wanted(bench.args, "login"):
+        emails = _write_lines(bench.workdir / "emails.txt", managers)
+        bench.http(
+            "login", "login", args=[str(emails), bench.fleet.password], connections=4
+        )
 
 
 def measure_websocket(bench: Bench) -> None:
