@@ -78,6 +78,10 @@ async def clean(app: FastAPI) -> AsyncIterator[None]:
     await context.playlists.drain()
     if context.heartbeats is not None:
         context.heartbeats.reset()
+    if context.ping_limit is not None:
+        context.ping_limit.reset()
+    if context.shared_pings is not None:
+        context.shared_pings.reset()
     async with context.sessionmaker() as session:
         await support.truncate_all(session)
     cache = context.cache

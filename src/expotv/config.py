@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     ws_max_per_code: int = Field(default=10, ge=0)
     ws_max_per_address: int = Field(default=100, ge=0)
     ping_max_per_code_per_minute: int = Field(default=12, ge=0)
+    # How often an instance sends its pings to Redis (the per-code ping counts,
+    # and the pings other instances read as presence) in one round trip each:
+    # a ping itself costs none (``tvs.ping_limit``, ``tvs.pings``).
+    ping_sync_seconds: float = Field(default=1.0, gt=0, le=30)
 
     # IANA zone in which people read and type dates: the dashboard, timestamps sent
     # without an offset, and condomínios without a fuso_horario of their own.

@@ -7,7 +7,9 @@
                   playlists + their invalidator (a unit-of-work hook: a commit
                   anywhere invalidates the TVs' playlists on every instance) and
                   their edge schedule (shared on Redis), dependency probe
-    tv_serving    the TV side of ``expotv serve``: heartbeat writer, WebSocket hub,
+    tv_serving    the TV side of ``expotv serve``: heartbeat writer, per-code ping
+                  cap (synced with the other instances in the background),
+                  WebSocket hub,
                   and the fan-out *listening* to other instances' invalidations
     (presence: the online rule with the pings not written yet, this process's
     and, with Redis, every instance's)
@@ -60,6 +62,7 @@ from expotv.scheduler import JobParts, Scheduler, run_scheduler
 from expotv.storage import create_storage
 from expotv.storage.base import ObjectStorage
 from expotv.tvs.heartbeat import HeartbeatWriter
+from expotv.tvs.ping_limit import PingLimit
 from expotv.tvs.pings import SharedPings
 from expotv.tvs.presence import CombinedPings, PendingPings, Presence
 
@@ -83,6 +86,8 @@ class AppContext:
     presence: Presence
     health: DependencyProbe
     heartbeats: HeartbeatWriter | None = None
+    ping_limit: PingLimit | None = None
+    shared_pings: SharedPings | None = None
     hub: ConnectionHub | None = None
     media_queue: ConversionQueue | None = None
     scheduler: Scheduler | None = None
@@ -144,7 +149,11 @@ async def open_context(
         stack.push_async_callback(fanout.close)
         invalidator = PlaylistInvalidator(sessionmaker, playlists)
         shared_pings = (
-            SharedPings(cache.link, keep_seconds=settings.tv_offline_after_seconds)
+            SharedPings(
+                cache.link,
+                keep_seconds=settings.tv_offline_after_seconds,
+                flush_seconds=settings.ping_sync_seconds,
+            )
             if isinstance(cache, RedisCache)
             else None
         )
@@ -184,11 +193,23 @@ async def open_context(
                 feeds.create_http_client(settings)
             )
         if heartbeats is not None:
+            if shared_pings is not None:
+                shared_pings.start()
+                stack.push_async_callback(shared_pings.stop)
+                context.shared_pings = shared_pings
             # Stopped after the hub and before the engine: the last flush writes.
             heartbeats.start()
             stack.push_async_callback(heartbeats.stop)
             context.heartbeats = heartbeats
         if tv_serving:
+            ping_limit = PingLimit(
+                per_minute=settings.ping_max_per_code_per_minute,
+                link=cache.link if isinstance(cache, RedisCache) else None,
+                sync_seconds=settings.ping_sync_seconds,
+            )
+            ping_limit.start()
+            stack.push_async_callback(ping_limit.stop)
+            context.ping_limit = ping_limit
             hub = ConnectionHub(
                 max_per_code=settings.ws_max_per_code,
                 max_per_address=settings.ws_max_per_address,

@@ -63,9 +63,7 @@ async def get_playlists(context: AppContextDep) -> PlaylistService:
 
 
 async def get_ping_limit(context: AppContextDep) -> PingLimit:
-    return PingLimit(
-        context.limiter, per_minute=context.settings.ping_max_per_code_per_minute
-    )
+    return require(context.ping_limit, "o limite de pings")
 
 
 async def get_heartbeats(context: AppContextDep) -> HeartbeatWriter:

@@ -66,6 +66,12 @@ def address_subject(address: str) -> str:
     return f"addr:{address}"
 
 
+def ping_count_prefix() -> str:
+    """Where each TV code's recent pings are counted (the code follows:
+    ``tvs.ping_limit``)."""
+    return f"{PREFIX}:ping-count:"
+
+
 def tv_pings() -> str:
     """Sorted set of the pings not written yet (every instance's)."""
     return f"{PREFIX}:tv-pings"

@@ -39,7 +39,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from expotv.config import Settings
-from expotv.context import AppContext, context_of, require
+from expotv.context import context_of, require
 from expotv.db import utcnow
 from expotv.edge import bodies
 from expotv.edge.clients import UNKNOWN, ClientAddresses
@@ -58,7 +58,6 @@ from expotv.observability.refusals import refusals
 from expotv.playlist.answers import JSON, content_answer, ping_answer
 from expotv.playlist.schemas import PingIn
 from expotv.playlist.service import record_ping
-from expotv.tvs.ping_limit import PingLimit
 
 PREFIX = "/app/tv/"
 CONTENT_ROUTE = "/app/tv/{codigo}/content"
@@ -96,8 +95,6 @@ class TVFastPath:
                 (INSTANCE_HEADER.lower().encode(), settings.instance_name.encode())
             )
         self.extra_headers = extra
-        # The ping cap of the app's current context (a new lifespan, a new one).
-        self._ping_limit_of: tuple[AppContext, PingLimit] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PREFIX):
@@ -207,7 +204,7 @@ class TVFastPath:
                     code,
                     client=client,
                     now=utcnow(),
-                    limit=self._ping_limit(context),
+                    limit=context.ping_limit,
                     app_version=body.app_version if body else None,
                     resolution=body.resolution if body else None,
                 )
@@ -217,16 +214,6 @@ class TVFastPath:
             served, ping_interval_seconds=context.settings.tv_ping_interval_seconds
         )
         return 200, headers, answer
-
-    def _ping_limit(self, context: AppContext) -> PingLimit:
-        known = self._ping_limit_of
-        if known is not None and known[0] is context:
-            return known[1]
-        limit = PingLimit(
-            context.limiter, per_minute=context.settings.ping_max_per_code_per_minute
-        )
-        self._ping_limit_of = (context, limit)
-        return limit
 
     async def _ping_body(self, scope: Scope, receive: Receive) -> PingIn | None:
         """The ping's ``PingIn`` (None: no body), or ``_NotMine`` with what was

@@ -324,7 +324,7 @@ async def record_ping(
     written)."""
     served = await playlists.get(code, client=client, now=now)
     if limit is not None:
-        await limit.hit(served.entry.code)
+        limit.hit(served.entry.code)
     await heartbeats.record(
         served.entry.tv_id, Beat(now, app_version=app_version, resolution=resolution)
     )

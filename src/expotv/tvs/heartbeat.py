@@ -11,8 +11,8 @@ the last flush runs at shutdown.
 
 Until written, a ping is "pending": reads ask for pending pings (``presence``) so
 that a status read right after a ping says online. With Redis each ping is also
-shared with the other instances (``pings.SharedPings``, one round trip), and the
-instance that writes it removes it there.
+shared with the other instances (``pings.SharedPings``, sent within a second in
+one batch), and the instance that writes it removes it there.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ class HeartbeatWriter:
         else:
             known.merge(beat)
         if self._shared is not None:
-            await self._shared.record(tv_id, beat.seen_at)
+            self._shared.record(tv_id, beat.seen_at)
 
     def _last_seen(self, tv_id: int) -> datetime | None:
         beats = [b for b in (self._pending.get(tv_id), self._writing.get(tv_id)) if b]
@@ -134,6 +134,9 @@ class HeartbeatWriter:
         async with self._lock:
             if not self._pending:
                 return 0
+            if self._shared is not None:
+                # Shared before written, so that the clean-up below finds them.
+                await self._shared.flush()
             batch, self._pending = self._pending, {}
             self._writing = batch
             items = sorted(batch.items())

@@ -1,15 +1,22 @@
 """Pings not written yet, shared by every instance through Redis.
 
 One sorted set, ``expotv:tv-pings``: member the TV id, score the ping's epoch
-seconds. A ping costs one pipelined round trip (ZADD GT keeps the newest, and
-entries older than the offline delay go: they cannot make a TV online any more).
-The instance that writes a batch removes what it wrote (a script compares scores,
-so a newer ping from another instance stays). While Redis is down each instance
-falls back to its own pending pings (``heartbeat.HeartbeatWriter``).
+seconds. A ping costs no round trip: ``record`` keeps the newest ping of each TV in
+memory and ``flush`` sends them every ``flush_seconds`` (1) in one pipelined round
+trip (ZADD GT keeps the newest, and entries older than the offline delay go: they
+cannot make a TV online any more), so another instance sees a ping within that
+delay (this one sees it at once, from ``heartbeat.HeartbeatWriter``). The instance
+that writes a batch removes what it wrote (a script compares scores, so a newer
+ping from another instance stays). While Redis is down the pings wait for the next
+flush (the newest of each TV, none older than the offline delay) and each instance
+falls back to its own pending pings.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +25,11 @@ from redis.asyncio import Redis
 
 from expotv.cache import keys
 from expotv.cache.redis import RedisLink
+from expotv.tasks import cancel_and_wait
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 1.0
 
 # Remove each written ping unless a newer one replaced it meanwhile.
 _FORGET_WRITTEN = """
@@ -36,22 +48,73 @@ def _at(score: float) -> datetime:
 
 
 class SharedPings:
-    def __init__(self, link: RedisLink, *, keep_seconds: float) -> None:
+    def __init__(
+        self,
+        link: RedisLink,
+        *,
+        keep_seconds: float,
+        flush_seconds: float = FLUSH_SECONDS,
+    ) -> None:
         self._link = link
         self._key = link.key(keys.tv_pings())
         self._keep_seconds = keep_seconds
+        self._flush_seconds = flush_seconds
         self._forget = link.client.register_script(_FORGET_WRITTEN)
+        # tv id -> epoch seconds of its newest ping not sent yet.
+        self._unsent: dict[int, float] = {}
+        self._task: asyncio.Task[None] | None = None
 
-    async def record(self, tv_id: int, seen_at: datetime) -> None:
+    def record(self, tv_id: int, seen_at: datetime) -> None:
+        """Remember a ping until the next ``flush`` (no round trip)."""
         score = seen_at.timestamp()
+        if self._unsent.get(tv_id, 0.0) < score:
+            self._unsent[tv_id] = score
 
-        async def primary(client: Redis[bytes]) -> None:
+    async def flush(self) -> None:
+        """Send the pings recorded since the last flush (one round trip); while
+        Redis fails they wait for the next one."""
+        if not self._unsent:
+            return
+        batch, self._unsent = self._unsent, {}
+        cutoff = time.time() - self._keep_seconds
+        members = {str(tv_id): score for tv_id, score in batch.items()}
+
+        async def primary(client: Redis[bytes]) -> bool:
             async with client.pipeline(transaction=False) as pipe:
-                pipe.zadd(self._key, {str(tv_id): score}, gt=True)
-                pipe.zremrangebyscore(self._key, "-inf", score - self._keep_seconds)
+                pipe.zadd(self._key, members, gt=True)  # type: ignore[arg-type]
+                pipe.zremrangebyscore(self._key, "-inf", cutoff)
                 await pipe.execute()
+            return True
 
-        await self._link.call("tv_ping_share", primary, _nothing)
+        async def unreachable() -> bool:
+            return False
+
+        if await self._link.call("tv_ping_share", primary, unreachable):
+            return
+        for tv_id, score in batch.items():
+            if score > cutoff and self._unsent.get(tv_id, 0.0) < score:
+                self._unsent[tv_id] = score
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self._flush_seconds)
+            try:
+                await self.flush()
+            except Exception as exc:  # the next round tries again
+                log.warning("envio dos pings compartilhados falhou: %r", exc)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.run())
+
+    async def stop(self) -> None:
+        """Stop the periodic flush and send what is left."""
+        await cancel_and_wait(self._task)
+        self._task = None
+        await self.flush()
+
+    def reset(self) -> None:
+        """Drop unsent pings (between tests)."""
+        self._unsent.clear()
 
     async def written(self, beats: Iterable[tuple[int, datetime]]) -> None:
         args: list[Any] = []

@@ -10,9 +10,10 @@ A TV is online iff its last ping is at most ``tv_offline_after_seconds`` old:
 Pings are written in batches (``heartbeat``), so the database may lag a ping by a
 couple of seconds; reads ask ``Presence`` for the pings still pending: this
 process's own (the heartbeat writer's buffer) and, with Redis, every instance's
-(``pings.SharedPings``). A status read right after a ping says ``online`` on every
-instance. Used by the TV and condomínio reads, the ``status`` filter, the monitor
-job and the online/offline gauges.
+(``pings.SharedPings``, sent every ``EXPOTV_PING_SYNC_SECONDS``). A status read
+right after a ping says ``online`` on the instance pinged, and on every other one
+within that second. Used by the TV and condomínio reads, the ``status`` filter,
+the monitor job and the online/offline gauges.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """ "Is this TV online?": one rule, the same in SQL and in Python, and a status read
-right after a ping says online on every instance (pings are written in batches)."""
+right after a ping says online on the instance pinged, and within a second on every
+other one (pings are written in batches, and shared in batches)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -142,6 +144,10 @@ async def test_a_ping_on_one_instance_is_online_on_the_other(
     assert b.get(f"/tvs/{tv.id}/status", headers=headers).json()["status"] == "offline"
 
     assert a.post(f"/app/tv/{tv.code}/ping").status_code == 200
+    # A sends its pings to the others in batches (every second; at once here).
+    shared_pings = context_of(a.app).shared_pings  # type: ignore[arg-type]
+    assert shared_pings is not None
+    a.portal.call(shared_pings.flush)  # type: ignore[attr-defined]
 
     read = b.get(f"/tvs/{tv.id}/status", headers=headers).json()
     assert read["status"] == "online"
@@ -161,3 +167,27 @@ async def test_a_ping_on_one_instance_is_online_on_the_other(
     )
     assert pending == {}
     assert b.get(f"/tvs/{tv.id}/status", headers=headers).json()["status"] == "online"
+
+
+@pytest.mark.redis
+async def test_the_other_instances_see_a_ping_within_the_sync_interval(
+    settings: Settings, app: FastAPI, clean: None, factory: support.Factory, admin: User
+) -> None:
+    shared = {
+        "redis_url": support.REDIS_URL,
+        "redis_key_prefix": f"expotv-test-{support.run_id()}",
+        "heartbeat_flush_seconds": 3600,
+        "ping_sync_seconds": 0.2,
+    }
+    tv = await make_tv(factory)
+    headers = await factory.headers(admin)
+    with instance(settings, **shared) as a, instance(settings, **shared) as b:
+        assert a.post(f"/app/tv/{tv.code}/ping").status_code == 200
+        # No round trip in the ping: A sends it with its next batch.
+        deadline = time.monotonic() + 5
+        status = "offline"
+        while status != "online" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = b.get(f"/tvs/{tv.id}/status", headers=headers).json()["status"]
+        assert status == "online"
+        a.portal.call(context_of(a.app).cache.flush)  # type: ignore[attr-defined]
