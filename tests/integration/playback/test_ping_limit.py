@@ -142,6 +142,8 @@ async def test_instances_sync_on_their_own_every_interval(
             # B has 1 of its own; it refuses once it knows A's 2 (and this one).
             status = (await tv_b.post(f"/app/tv/{tv.code}/ping")).status_code
         assert status == 429
+        # A learns B's count at its next sync at the latest.
+        await asyncio.sleep(0.5)
         assert (await tv_a.post(f"/app/tv/{tv.code}/ping")).status_code == 429
 
 
