@@ -301,6 +301,10 @@ def _show(row: dict[str, Any]) -> None:
         f"{row['operation']} @{row['connections']}: {row['rps']:,.0f} req/s, "
         f"p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, erros {row['errors']}"
     )
+    if row.get("server_cpu_ms") is not None:
+        text += f", CPU do servidor {row['server_cpu_ms']:.2f} ms/pedido"
+    if row.get("load_before"):
+        text += f", carga {row['load_before'][0]}"
     if ceiling:
         text += f" | teto {ceiling['rps']:,.0f} req/s -> razão {row['ratio']:.2f}"
     say(text)
@@ -337,17 +341,22 @@ class Bench:
     ) -> dict[str, Any]:
         seconds = seconds or self.args.seconds
 
-        def drive(url: str, lua_args: list[str]) -> wrk.Measure:
-            return wrk.run(
-                operation, url, lua=lua, args=lua_args, workdir=self.workdir,
+        def drive(server: Server, lua_args: list[str]) -> wrk.Measure:
+            cpu = server.cpu_seconds()
+            measured = wrk.run(
+                operation, server.url, lua=lua, args=lua_args, workdir=self.workdir,
                 connections=connections, seconds=seconds,
             )  # fmt: skip
+            if measured.requests:
+                used = server.cpu_seconds() - cpu
+                measured.server_cpu_ms = used * 1000 / measured.requests
+            return measured
 
         with self.report.phase(f"{operation} @{connections}") as phase:
-            measured = drive(self.service.url, args)
+            measured = drive(self.service, args)
             ceiling = None
             if ceiling_args is not None and self.ceiling is not None:
-                ceiling = drive(self.ceiling.url, ceiling_args)
+                ceiling = drive(self.ceiling, ceiling_args)
         row = measured.as_dict()
         if ceiling is not None:
             row["ceiling"] = ceiling.as_dict()

@@ -33,6 +33,9 @@ class Measure:
     # connect / read / write / timeout / status>=400 as wrk counts them
     error_detail: dict[str, int]
     target: str = ""
+    # The server's CPU (user + system, all its processes) per answered request:
+    # what a request costs, whatever else the machine runs (``Bench.http``).
+    server_cpu_ms: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

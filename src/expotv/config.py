@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # How long a request may trust a login session found alive (0: ask the database
     # every time); logout, password and user changes retire it at once anyway.
     auth_cache_seconds: int = Field(default=30, ge=0, le=3600)
+    # How long a list page of anúncios/avisos is kept encoded (0: built every
+    # time); any write that changes it, on any instance, retires it at once.
+    list_cache_seconds: int = Field(default=60, ge=0, le=3600)
     allow_registration: bool = True
 
     master_email: str | None = None

@@ -6,7 +6,9 @@
                   storage, pub/sub, rate limiter (login, TV-code lookups),
                   playlists + their invalidator (a unit-of-work hook: a commit
                   anywhere invalidates the TVs' playlists on every instance) and
-                  their edge schedule (shared on Redis), dependency probe
+                  their edge schedule (shared on Redis), dependency probe, the
+                  list pages of anúncios/avisos (``items.pages``: a unit-of-work
+                  hook too)
     tv_serving    the TV side of ``expotv serve``: heartbeat writer, per-code ping
                   cap (synced with the other instances in the background),
                   WebSocket hub,
@@ -49,6 +51,8 @@ from expotv.cache.ratelimit import RateLimiter
 from expotv.cache.redis import RedisCache
 from expotv.config import Settings
 from expotv.db import SessionFactory, create_engine, create_sessionmaker
+from expotv.items.kinds import KINDS
+from expotv.items.pages import PageCache, Watched, record_writes
 from expotv.media.queue import MediaQueueHook, run_media
 from expotv.media.service import ConversionQueue
 from expotv.news import feeds
@@ -85,6 +89,7 @@ class AppContext:
     limiter: RateLimiter
     presence: Presence
     health: DependencyProbe
+    pages: PageCache
     heartbeats: HeartbeatWriter | None = None
     ping_limit: PingLimit | None = None
     shared_pings: SharedPings | None = None
@@ -171,6 +176,16 @@ async def open_context(
         sessionmaker.hooks.append(
             SessionRevocations(cache, ttl_seconds=settings.auth_cache_seconds)
         )
+        record_writes()
+        pages = PageCache(
+            cache,
+            pubsub,
+            [Watched(kind.names.code, kind.tables) for kind in KINDS],
+            max_seconds=settings.list_cache_seconds,
+            trust_seconds=settings.tv_content_trust_seconds,
+        )
+        pages.watch(sessionmaker.session_class)
+        sessionmaker.hooks.append(pages)
         context = AppContext(
             settings=settings,
             engine=engine,
@@ -187,6 +202,7 @@ async def open_context(
                 offline_after_seconds=settings.tv_offline_after_seconds,
             ),
             health=DependencyProbe(engine, cache, storage),
+            pages=pages,
         )
         if feeds_client:
             context.http = await stack.enter_async_context(

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from expotv.config import Settings
@@ -178,7 +178,15 @@ class SessionFactory(async_sessionmaker[AsyncSession]):
     ``session_scope`` (and so ``DbSession``) runs when a unit of work ends."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine, expire_on_commit=False, autoflush=False)
+        # A session class of its own: events listened to on it (``items.pages``)
+        # concern this factory's sessions only, not another context's.
+        self.session_class: type[Session] = type("ContextSession", (Session,), {})
+        super().__init__(
+            engine,
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=self.session_class,
+        )
         self.hooks: list[UnitOfWorkHook] = []
 
 

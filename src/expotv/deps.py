@@ -19,6 +19,7 @@ from expotv.auth.ratelimit import LoginThrottle, RegistrationThrottle
 from expotv.config import Settings
 from expotv.context import AppContext, context_of, require
 from expotv.db import session_scope
+from expotv.items.pages import PageCache
 from expotv.playlist.service import PlaylistService
 from expotv.realtime.hub import ConnectionHub
 from expotv.storage.base import ObjectStorage
@@ -78,6 +79,10 @@ async def get_hub(context: AppContextDep) -> ConnectionHub:
     return require(context.hub, "o hub de WebSockets")
 
 
+async def get_pages(context: AppContextDep) -> PageCache:
+    return context.pages
+
+
 async def client_address(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
@@ -95,3 +100,4 @@ PingLimitDep = Annotated[PingLimit, Depends(get_ping_limit)]
 Hub = Annotated[ConnectionHub, Depends(get_hub)]
 PresenceDep = Annotated[Presence, Depends(get_presence)]
 ClientAddress = Annotated[str, Depends(client_address)]
+ListPages = Annotated[PageCache, Depends(get_pages)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,12 +47,17 @@ class PageResult(Generic[T]):
 
 
 async def paginate(
-    session: AsyncSession, query: Select[Any], params: PageParams
+    session: AsyncSession,
+    query: Select[Any],
+    params: PageParams,
+    *,
+    count: Select[Any] | None = None,
 ) -> PageResult[Any]:
-    """Run ``query`` for one page and count the whole result in the database."""
-    total = await session.scalar(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    )
+    """Run ``query`` for one page and count the whole result in the database
+    (with ``count`` when given: the same rows counted without a subquery)."""
+    if count is None:
+        count = select(func.count()).select_from(query.order_by(None).subquery())
+    total: int | None = await session.scalar(count)
     rows = await session.scalars(query.limit(params.limit).offset(params.offset))
     return PageResult(
         items=list(rows.unique()),
@@ -60,6 +65,15 @@ async def paginate(
         limit=params.limit,
         offset=params.offset,
     )
+
+
+def page_json(
+    adapter: TypeAdapter[Page[R]], result: PageResult[T], present: Callable[[T], R]
+) -> bytes:
+    """``page_of`` as the JSON a route with ``response_model=Page[...]`` answers
+    (by alias), encoded once: returned in a ``Response``, it is not validated
+    and encoded again."""
+    return adapter.dump_json(page_of(result, present), by_alias=True)
 
 
 def page_of(result: PageResult[T], present: Callable[[T], R]) -> Page[R]:

@@ -9,7 +9,7 @@ PREFIX = "expotv"
 # Families whose entries another instance may delete (invalidate). While Redis is
 # down such deletes are missed, so local stand-ins of these must not live long.
 INVALIDATED_FAMILIES = frozenset(
-    {"playlist", "tv-unknown", "auth-session", "auth-user"}
+    {"playlist", "tv-unknown", "auth-session", "auth-user", "list-gen"}
 )
 
 
@@ -35,6 +35,16 @@ def auth_session(session_id: str) -> str:
 def auth_user_generation(user_id: int) -> str:
     """The generation a user's cached sessions must carry to be trusted."""
     return f"{PREFIX}:auth-user:{user_id}"
+
+
+def list_generation(kind: str) -> str:
+    """The token the cached list pages of a kind must carry (``items.pages``)."""
+    return f"{PREFIX}:list-gen:{kind}"
+
+
+def list_channel() -> str:
+    """Pub/sub channel of "these kinds' list pages changed"."""
+    return f"{PREFIX}:channel:list-pages"
 
 
 def tv_lookup_block(address: str) -> str:

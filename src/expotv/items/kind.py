@@ -34,8 +34,10 @@ goes in that kind's model and schemas and its ``fill``/``apply`` hooks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Generic, TypeVar, get_args, get_origin
 
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -44,6 +46,7 @@ from expotv.items.models import ContentItem
 from expotv.items.schemas import ItemCreate, ItemRead, ItemUpdate
 from expotv.items.scope import Scope
 from expotv.media.service import StoredMedia
+from expotv.pagination import Page
 from expotv.users.models import User
 
 ItemT = TypeVar("ItemT", bound=ContentItem)
@@ -109,6 +112,26 @@ class ContentKind(Generic[ItemT, CreateT, UpdateT, ReadT]):
             if get_origin(base) is ContentKind:
                 types = get_args(base)
                 cls.model, cls.create_schema, cls.update_schema, cls.read_schema = types
+
+    @cached_property
+    def page_adapter(self) -> TypeAdapter[Page[Any]]:
+        """Encodes a list page (``Page[read_schema]``) as the route answers it."""
+        return TypeAdapter(Page[self.read_schema])  # type: ignore[name-defined]
+
+    @property
+    def tables(self) -> frozenset[str]:
+        """The tables an item of this kind is read from: a write to any of them
+        may change its list pages (``items.pages``)."""
+        model = self.model
+        linked = (getattr(r.property, "secondary", None) for r in self.loads)
+        return frozenset(
+            {
+                model.__tablename__,
+                model.condominium_link.name,
+                model.tv_link.name,
+                *(table.name for table in linked if table is not None),
+            }
+        )
 
     def limit_of(self, user: User) -> int:
         """The Síndico's quota of live items of this kind."""

@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Update, exists, func, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Select,
+    Update,
+    case,
+    exists,
+    func,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import selectinload
 
 from expotv.auth import policy
@@ -72,6 +83,19 @@ def _listed(kind: ContentKind[ItemT, Any, Any, Any]) -> Select[ItemT]:
     )
 
 
+def _selected(
+    model: type[ContentItem], user: User, filters: ItemFilters, now: datetime
+) -> list[ColumnExpressionArgument[bool]]:
+    conditions: list[ColumnExpressionArgument[bool]] = [visible_to(model, user)]
+    if filters.condominium_id is not None:
+        conditions.append(targeting(model, filters.condominium_id, user))
+    if filters.status is not None:
+        conditions.append(model.shows_status(filters.status, now))
+    if filters.query:
+        conditions.append(model.name.icontains(filters.query, autoescape=True))
+    return conditions
+
+
 def list_visible(
     kind: ContentKind[ItemT, Any, Any, Any],
     user: User,
@@ -80,14 +104,37 @@ def list_visible(
     now: datetime,
 ) -> Select[ItemT]:
     model = kind.model
-    query = _listed(kind).where(visible_to(model, user))
-    if filters.condominium_id is not None:
-        query = query.where(targeting(model, filters.condominium_id, user))
-    if filters.status is not None:
-        query = query.where(model.shows_status(filters.status, now))
-    if filters.query:
-        query = query.where(model.name.icontains(filters.query, autoescape=True))
-    return query.order_by(model.id)
+    return _listed(kind).where(*_selected(model, user, filters, now)).order_by(model.id)
+
+
+def count_visible(
+    kind: ContentKind[Any, Any, Any, Any],
+    user: User,
+    filters: ItemFilters,
+    *,
+    now: datetime,
+) -> Select[int]:
+    """The total of ``list_visible`` (one row, no subquery of every column)."""
+    model = kind.model
+    return select(func.count(model.id)).where(*_selected(model, user, filters, now))
+
+
+def next_change(
+    kind: ContentKind[Any, Any, Any, Any],
+    user: User,
+    filters: ItemFilters,
+    *,
+    now: datetime,
+) -> Select[tuple[datetime | None, datetime | None]]:
+    """The nearest ``data_inicio`` and ``data_expiracao`` still ahead among the
+    items the filters but ``status`` keep: until then a status filter selects
+    the same items."""
+    model = kind.model
+    unfiltered = ItemFilters(condominium_id=filters.condominium_id, query=filters.query)
+    return select(
+        func.min(case((model.starts_at > now, model.starts_at))),
+        func.min(case((model.expires_at > now, model.expires_at))),
+    ).where(*_selected(model, user, unfiltered, now))
 
 
 def get_visible(

@@ -16,10 +16,10 @@ annotations, which name this factory's local dependencies.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from expotv.auth.dependencies import CurrentUser, WriterUser
-from expotv.deps import AppSettings, DbSession, Storage
+from expotv.deps import AppSettings, DbSession, ListPages, Storage
 from expotv.items import service as items
 from expotv.items.body import ItemBody, item_body
 from expotv.items.dependencies import (
@@ -32,7 +32,7 @@ from expotv.items.kind import ContentKind
 from expotv.items.openapi import item_request_body
 from expotv.items.schemas import WRITE_RESPONSES
 from expotv.items.scope import Scope
-from expotv.pagination import Page, Pagination, page_of
+from expotv.pagination import Page, Pagination
 from expotv.schemas import RowId
 
 
@@ -82,15 +82,15 @@ def item_router(kind: ContentKind[Any, Any, Any, Any]) -> APIRouter:
     async def list_items(
         user: CurrentUser,
         session: DbSession,
-        scope: ItemScope,
         filters: Filters,
         page: Pagination,
         now: RequestTime,
+        pages: ListPages,
     ) -> Any:
-        result = await items.list_visible(
-            session, kind, user=user, filters=filters, page=page, now=now
+        body = await items.list_page(
+            session, kind, user=user, filters=filters, page=page, now=now, pages=pages
         )
-        return page_of(result, lambda item: read.present(item, scope=scope, now=now))
+        return Response(body, media_type="application/json")
 
     @router.post(
         "",

@@ -41,12 +41,13 @@ from expotv.items.exceptions import (
 )
 from expotv.items.kind import ContentKind, CreateT, UpdateT
 from expotv.items.models import ContentItem
+from expotv.items.pages import PageCache, PageKey
 from expotv.items.rules import next_status
 from expotv.items.schemas import to_windows
-from expotv.items.scope import Scope
+from expotv.items.scope import Scope, load_scope
 from expotv.media import service as media_service
 from expotv.media.service import StoredMedia
-from expotv.pagination import PageParams, PageResult, paginate
+from expotv.pagination import PageParams, PageResult, page_json, paginate
 from expotv.playlist.invalidation import content_changed
 from expotv.storage.base import ObjectStorage
 from expotv.tvs.exceptions import TVNotFound
@@ -79,7 +80,75 @@ async def list_visible(
     now: datetime,
 ) -> PageResult[ItemT]:
     query = items_repo.list_visible(kind, user, filters, now=now)
-    return await paginate(session, query, page)
+    count = items_repo.count_visible(kind, user, filters, now=now)
+    return await paginate(session, query, page, count=count)
+
+
+async def list_page(
+    session: AsyncSession,
+    kind: AnyKind,
+    *,
+    user: User,
+    filters: items_repo.ItemFilters,
+    page: PageParams,
+    now: datetime,
+    pages: PageCache,
+) -> bytes:
+    """The list route's JSON body: kept from an earlier request while nothing it
+    shows has changed (``items.pages``), else built and kept."""
+    key = PageKey(
+        kind=kind.names.code,
+        user_id=user.id,
+        role=user.role.value,
+        condominium_id=filters.condominium_id,
+        status=filters.status.value if filters.status else None,
+        query=filters.query,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    body, ticket = await pages.look_up(key, now)
+    if body is not None:
+        return body
+    scope = await load_scope(session, user, with_signers=kind.scope_has_signers)
+    result = await list_visible(
+        session, kind, user=user, filters=filters, page=page, now=now
+    )
+    read = kind.read_schema
+    body = page_json(
+        kind.page_adapter,
+        result,
+        lambda item: read.present(item, scope=scope, now=now),
+    )
+    if ticket.token is not None:
+        pages.put(
+            ticket, body, await _next_change(session, kind, user, filters, result, now)
+        )
+    return body
+
+
+async def _next_change(
+    session: AsyncSession,
+    kind: AnyKind,
+    user: User,
+    filters: items_repo.ItemFilters,
+    result: PageResult[Any],
+    now: datetime,
+) -> datetime | None:
+    """When a status on the page (or, with a ``status`` filter, what the filter
+    selects) turns by itself: the nearest start or expiry still ahead."""
+    if filters.status is not None:
+        row = (
+            await session.execute(items_repo.next_change(kind, user, filters, now=now))
+        ).one()
+        ahead = [moment for moment in row if moment is not None]
+    else:
+        ahead = [
+            moment
+            for item in result.items
+            for moment in (item.starts_at, item.expires_at)
+            if moment is not None and moment > now
+        ]
+    return min(ahead, default=None)
 
 
 async def get_visible(
