@@ -29,6 +29,9 @@ _DRIVERS = {
     "postgresql": "postgresql+asyncpg",
     "postgres": "postgresql+asyncpg",
 }
+# What one worker keeps of playlist bodies (``EXPOTV_PLAYLIST_BODIES_MAX_BYTES``).
+PLAYLIST_BODIES_MAX_BYTES = 48 * 1024 * 1024
+
 _PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev"}
 
 
@@ -119,6 +122,9 @@ class Settings(BaseSettings):
     media_orphan_sweep_interval_seconds: int = 3600
     heartbeat_flush_seconds: float = 2.0
     playlist_cache_seconds: int = 3600
+    # Bytes of playlist bodies (the parts TVs playing the same share, and their
+    # gzip forms) one worker keeps; past it a 200 reads them back from the cache.
+    playlist_bodies_max_bytes: int = Field(default=PLAYLIST_BODIES_MAX_BYTES, ge=0)
     # A TV's content is answered from this instance's own copy, without asking
     # Redis, while the invalidation channel (pub/sub) has been up without a gap and
     # heard from within this many seconds: a change through another instance

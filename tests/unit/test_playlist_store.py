@@ -2,31 +2,48 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
+
 import pytest
 
 from expotv.playlist.answers import etag_matches
 from expotv.playlist.store import (
+    BodyNotLoaded,
     LastKnown,
-    LocalRecord,
     PlaylistEntry,
+    Tail,
+    Tails,
+    TVRecord,
     decode,
     encode,
     head,
+    make_entry,
 )
 
+TAIL = b'"gerado_em":"2026-01-01T00:00:00+00:00","itens":[]}'
 
-def entry(code: str = "ABC234", body: bytes = b'{"itens":[]}') -> PlaylistEntry:
-    return PlaylistEntry(
-        code=code, tv_id=7, version="0123abcd", body=body, valid_until=1.5e9 + 0.25
+
+def entry(code: str = "ABC234", tail: bytes = TAIL) -> PlaylistEntry:
+    return make_entry(
+        code, 7, "0123abcd", 1.5e9 + 0.25, b'{"tv":{},"versao":"v",', Tail(tail)
     )
 
 
-def test_entry_survives_encoding() -> None:
-    original = entry(body=b'{"a":"\n\xc3\xa7"}')
-    assert decode("ABC234", encode(original)) == original
+def test_entry_survives_encoding_but_its_tail() -> None:
+    original = entry(tail=b'"a":"\n\xc3\xa7"}')
+    decoded = decode("ABC234", encode(original))
+    assert decoded == original.with_tail(None)
+    assert decoded is not None
+    assert decoded.size == len(original.body)
+    with pytest.raises(BodyNotLoaded):
+        _ = decoded.body
+    assert decoded.with_tail(original.tail).body == original.body
 
 
-@pytest.mark.parametrize("raw", [b"", b"no header", b"x y\nbody", b"1 v nan-ish\n{}"])
+@pytest.mark.parametrize(
+    "raw", [b"", b"no header", b"x y\nbody", b"1 v nan-ish\n{}", b"1 v 2.0 t\n{}"]
+)
 def test_foreign_bytes_are_not_an_entry(raw: bytes) -> None:
     assert decode("ABC234", raw) is None
 
@@ -38,22 +55,64 @@ def test_entry_is_fresh_until_its_deadline() -> None:
     assert e.etag == '"0123abcd"'
 
 
-def test_last_known_evicts_the_least_recent_past_its_budget() -> None:
-    one = entry("AAAAAA")
-    store = LastKnown(max_bytes=3 * (len(one.body) + len(head(one))))
+def test_the_head_names_the_tail_and_the_prefix() -> None:
+    one = entry()
+    assert head(one) != head(entry(tail=TAIL + b" "))
+    other = make_entry("ABC234", 7, "0123abcd", one.valid_until, b"{}", Tail(TAIL))
+    assert head(one) != head(other)
+    assert TVRecord(one, is_current=True).head == head(one)
+
+
+def test_gzip_body_is_one_member_and_its_tail_is_compressed_once() -> None:
+    tail = Tail(b'"itens":[' + b'{"titulo":"anuncio"},' * 500 + b"{}]}")
+    one = make_entry("AAAAAA", 1, "v1", 2e9, b'{"tv":{"codigo":"AAAAAA"},', tail)
+    two = make_entry("BBBBBB", 2, "v2", 2e9, b'{"tv":{"codigo":"BBBBBB"},', tail)
+    before = Tail.deflations
+    for e in (one, two):
+        packed = e.gzipped()
+        assert gzip.decompress(packed) == e.body
+        # One member: a decoder that stops at the first member's end sees it all.
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        assert decoder.decompress(packed) == e.body
+        assert decoder.eof
+        assert not decoder.unused_data
+        assert len(packed) < e.size // 10
+    assert Tail.deflations == before + 1
+
+
+def test_tails_evict_the_least_recent_past_their_budget_gzip_included() -> None:
+    tails = Tails(max_bytes=3000)
+    first, second = Tail(b"a" * 1000), Tail(b"b" * 1000)
+    assert tails.put(first) is first
+    tails.put(second)
+    # An equal tail is the one kept.
+    assert tails.put(Tail(b"a" * 1000)) is first
+    first.deflated()
+    assert tails.bytes == 2000 + len(first.deflated())
+    tails.put(Tail(b"c" * 1000))
+    assert tails.get(second.id) is None
+    assert tails.get(first.id) is first
+    assert tails.bytes <= 3000
+
+
+def test_last_known_keeps_the_most_recent_records() -> None:
+    store = LastKnown(max_items=3)
     for code in ("AAAAAA", "BBBBBB", "CCCCCC"):
-        e = entry(code)
-        store.put(LocalRecord(e, is_current=True))
+        store.put(code, TVRecord(entry(code), is_current=True))
     assert store.get("AAAAAA") is not None  # now the most recent
-    e = entry("DDDDDD")
-    store.put(LocalRecord(e, is_current=True))
+    store.put("DDDDDD", TVRecord(entry("DDDDDD"), is_current=True))
     assert store.codes() == ["CCCCCC", "AAAAAA", "DDDDDD"]
 
 
+def test_a_record_keeps_no_body() -> None:
+    record = TVRecord(entry(), is_current=True)
+    assert record.entry.tail is None
+    assert record.entry.size == len(entry().body)
+
+
 def test_outdated_records_stay_as_fallbacks() -> None:
-    store = LastKnown(max_bytes=10_000)
-    e = entry()
-    store.put(LocalRecord(e, is_current=True))
+    store = LastKnown(max_items=10)
+    store.put("ABC234", TVRecord(entry(), is_current=True))
     store.mark_outdated({"ABC234"})
     record = store.get("ABC234")
     assert record is not None

@@ -23,6 +23,12 @@ def playlist_head(code: str) -> str:
     return f"{PREFIX}:playlist-head:{code.upper()}"
 
 
+def playlist_tail(tail_id: str) -> str:
+    """The part of playlist bodies shared by the TVs that play the same
+    (``store.Tail``), by its hash: never changed, never invalidated, only expired."""
+    return f"{PREFIX}:playlist-tail:{tail_id}"
+
+
 def unknown_tv(code: str) -> str:
     return f"{PREFIX}:tv-unknown:{code.upper()}"
 

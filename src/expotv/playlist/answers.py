@@ -4,8 +4,9 @@ One place for both ways a TV request is served, the lean ASGI fast path
 (``fastpath``) and the FastAPI routes (``router``, for the schema and whatever the
 fast path leaves to them), so the two cannot drift apart:
 
-    200   the cached playlist body; gzip (its copy cached beside it, ``GZIPPED``)
-          when the TV takes it and the body is at least ``GZIP_MIN_BYTES``
+    200   the cached playlist body; gzip (``PlaylistEntry.gzipped``: the shared
+          part's compressed copy is made once, ``store.Tail``) when the TV takes
+          it and the body is at least ``GZIP_MIN_BYTES``
     304   ``If-None-Match`` holds the current versao (weak comparison)
     both  ``ETag: "<versao>"``, ``Cache-Control: public, max-age=30``,
           ``Vary: Accept-Encoding`` when the body is large enough to be
@@ -24,7 +25,6 @@ from expotv.edge.compression import (
     CONTENT_ENCODING,
     GZIP_MIN_BYTES,
     VARY,
-    GzipCache,
 )
 from expotv.playlist.cache import Served
 from expotv.playlist.schemas import PingRead
@@ -36,9 +36,6 @@ STALE_HEADERS = {"X-Expotv-Stale": "1", "Warning": '110 - "Response is Stale"'}
 JSON = b"application/json"
 _CACHE_CONTROL = (b"cache-control", CACHE_CONTROL.encode())
 _STALE = [(k.lower().encode(), v.encode()) for k, v in STALE_HEADERS.items()]
-
-# This process's gzip copies of the playlists it served (per TV code).
-GZIPPED = GzipCache()
 
 
 def etag_matches(if_none_match: str | None, version: str) -> bool:
@@ -62,7 +59,7 @@ def content_answer(
 ) -> tuple[int, Headers, bytes]:
     """Status, headers and body of ``GET /app/tv/{codigo}/content``."""
     entry = served.entry
-    compressible = len(entry.body) >= GZIP_MIN_BYTES
+    compressible = entry.size >= GZIP_MIN_BYTES
     use_gzip = takes_gzip and compressible
     headers: Headers = [(b"etag", entry.etag.encode()), _CACHE_CONTROL]
     if compressible:
@@ -71,7 +68,7 @@ def content_answer(
         headers += _STALE
     if etag_matches(if_none_match, entry.version):
         return 304, headers, b""
-    body = GZIPPED.get(entry.code, entry.body) if use_gzip else entry.body
+    body = entry.gzipped() if use_gzip else entry.body
     head: Headers = [
         (b"content-length", str(len(body)).encode()),
         (b"content-type", JSON),

@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from expotv.content import ContentStatus
+from expotv.playlist.store import Tail
 from expotv.timezones import DEFAULT_ZONE, zone_of
 from expotv.windows import Windows
 
@@ -199,10 +200,17 @@ def interleave(
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
+    """One TV's body, ``prefix`` (its own) + ``tail`` (shared, see ``SharedBody``),
+    and when it changes by itself (``valido_ate``), or None."""
+
     version: str
-    body: bytes
-    # When the playlist changes by itself (``valido_ate``), or None.
+    prefix: bytes
+    tail: Tail
     expires_at: datetime | None
+
+    @property
+    def body(self) -> bytes:
+        return self.prefix + self.tail.data
 
 
 def _dumps(value: Any, *, canonical: bool = False) -> str:
@@ -282,7 +290,7 @@ class SharedBody:
 
     digest: str
     # The body from ``"gerado_em"`` to the closing brace.
-    tail: bytes
+    tail: Tail
     expires_at: datetime | None
 
 
@@ -296,7 +304,7 @@ def render_shared(
     tail = f'{_dumps(rest)[1:-1]},"itens":{items_json}}}'
     return SharedBody(
         digest=_digest_of(items_json, lineup.mode),
-        tail=tail.encode(),
+        tail=Tail(tail.encode()),
         expires_at=lineup.valid_until,
     )
 
@@ -307,7 +315,7 @@ def render_for(tv: TVInfo, shared: SharedBody) -> Rendered:
     version = version_of(tv_payload, shared.digest)
     head = f'{{"tv":{_dumps(tv_payload)},"versao":"{version}",'.encode()
     return Rendered(
-        version=version, body=head + shared.tail, expires_at=shared.expires_at
+        version=version, prefix=head, tail=shared.tail, expires_at=shared.expires_at
     )
 
 

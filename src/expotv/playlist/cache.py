@@ -1,16 +1,21 @@
 """Where built playlists live: the shared cache and this process's copies.
 
     shared cache   ``expotv.cache`` (in-process, or Redis shared by the instances):
-                   each TV's response body already serialized (``store.encode``),
-                   so a hit costs no database round trip and no JSON encoding,
-                   and its head (``store.head``, some 60 bytes): a hit reads the
-                   head and answers from this process's copy of those very bytes,
-                   fetching the whole entry only when it lacks them (a build of
+                   each TV's entry already serialized (``store.encode``: its
+                   versao and the head of its body) and the shared rest of the
+                   bodies once per content (``keys.playlist_tail``), so a hit
+                   costs no database round trip and no JSON encoding; and each
+                   entry's head (``store.head``, some 90 bytes): a hit reads the
+                   head and answers from this process's record of those very
+                   bytes, fetching the entry only when it lacks them (a build of
                    another instance); plus the "unknown code" entries (a short
                    negative cache)
     last known     per process (``store.LastKnown``): the last entry built or seen
-                   per code, kept past invalidations as the fallback while the
-                   database is down
+                   per code, a few hundred bytes each, kept past invalidations as
+                   the fallback while the database is down
+    tails          per process (``store.Tails``): the shared parts of bodies within
+                   ``bodies_max_bytes``; a 200 whose tail was evicted reads it
+                   from the shared cache (``with_body``)
 
 An invalidation bumps ``epoch``: a build that started before it is not stored as
 current (it may predate the change).
@@ -34,12 +39,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from expotv.cache import Cache, CacheError, keys
+from expotv.config import PLAYLIST_BODIES_MAX_BYTES
 from expotv.observability.metrics import CACHE_DEGRADED
 from expotv.playlist.exceptions import PlaylistUnavailable
 from expotv.playlist.store import (
     LastKnown,
-    LocalRecord,
     PlaylistEntry,
+    Tail,
+    Tails,
+    TVRecord,
     encode,
     head,
 )
@@ -49,7 +57,8 @@ from expotv.tvs.codes import normalize_code
 logger = logging.getLogger(__name__)
 
 UNKNOWN_TV_TTL_SECONDS = 30
-LAST_KNOWN_MAX_BYTES = 256 * 1024 * 1024
+# TV records one process keeps (some 600 bytes each with their prefix).
+LAST_KNOWN_MAX_RECORDS = 250_000
 DELETE_CHUNK = 1000
 
 
@@ -74,12 +83,14 @@ class PlaylistCache:
         self,
         cache: Cache,
         *,
-        last_known_max_bytes: int = LAST_KNOWN_MAX_BYTES,
+        bodies_max_bytes: int = PLAYLIST_BODIES_MAX_BYTES,
+        last_known_max_records: int = LAST_KNOWN_MAX_RECORDS,
         on_new_version: Callable[[str, str], None] | None = None,
         on_unheard_change: Callable[[], None] | None = None,
     ) -> None:
         self._cache = cache
-        self._last_known = LastKnown(last_known_max_bytes)
+        self._last_known = LastKnown(last_known_max_records)
+        self._tails = Tails(bodies_max_bytes)
         self._on_new_version = on_new_version
         self._on_unheard_change = on_unheard_change
         self._channel_up_since: Callable[[], float | None] = _never
@@ -173,6 +184,23 @@ class PlaylistCache:
         self._remember(entry, is_current=True, checked_at=checked_at)
         return entry if entry.is_fresh(now_ts) else None
 
+    async def with_body(self, entry: PlaylistEntry) -> PlaylistEntry | None:
+        """``entry`` with its body: the tail this process holds, or the shared
+        cache's; None when neither has it any more."""
+        if entry.tail is not None:
+            return entry
+        tail = self._tails.get(entry.tail_id)
+        if tail is None:
+            try:
+                data = await self._cache.get(keys.playlist_tail(entry.tail_id))
+            except CacheError:
+                CACHE_DEGRADED.labels("playlist_get").inc()
+                return None
+            if data is None or len(entry.prefix) + len(data) != entry.size:
+                return None
+            tail = self._tails.put(Tail(data, entry.tail_id))
+        return entry.with_tail(tail)
+
     def fallback(self, code: str, now: datetime) -> Served:
         """The last known copy (stale unless still current), or 503."""
         record = self._last_known.get(code)
@@ -182,13 +210,15 @@ class PlaylistCache:
         return Served(record.entry, is_stale=not is_fresh)
 
     async def put(self, entry: PlaylistEntry, ttl: float, *, epoch: int) -> bool:
-        """Keep a built entry: shared and current unless an invalidation came
-        after ``epoch`` (then only as this process's fallback). True if current."""
-        raw = encode(entry)
+        """Keep a built entry (with its tail): shared and current unless an
+        invalidation came after ``epoch`` (then only as this process's fallback).
+        True if current."""
+        assert entry.tail is not None, "a built entry has its body"
+        tail = self._tails.put(entry.tail)
         is_current = epoch == self.epoch
         stored_at = time.monotonic()
         if is_current:
-            await self._store(entry, raw, ttl)
+            await self._store(entry, tail, ttl)
             # An invalidation may have landed while the entry was being written.
             if epoch != self.epoch:
                 is_current = False
@@ -234,11 +264,15 @@ class PlaylistCache:
         await self._delete(doomed)
         return targets
 
-    async def _store(self, entry: PlaylistEntry, raw: bytes, ttl: float) -> None:
+    async def _store(self, entry: PlaylistEntry, tail: Tail, ttl: float) -> None:
         seconds = max(1, math.ceil(ttl))
         try:
-            # The entry first: a reader that sees the head can fetch it.
-            await self._cache.set(keys.playlist(entry.code), raw, seconds)
+            # The tail first, then the entry: a reader that sees the head can
+            # fetch both. A tail is written once per process and lifetime.
+            if tail.shared_until < entry.valid_until:
+                await self._cache.set(keys.playlist_tail(tail.id), tail.data, seconds)
+                tail.shared_until = entry.valid_until
+            await self._cache.set(keys.playlist(entry.code), encode(entry), seconds)
             await self._cache.set(keys.playlist_head(entry.code), head(entry), seconds)
         except CacheError:
             CACHE_DEGRADED.labels("playlist_set").inc()
@@ -257,8 +291,8 @@ class PlaylistCache:
         is_current: bool,
         checked_at: float = float("-inf"),
     ) -> None:
-        record = LocalRecord(entry, is_current, checked_at=checked_at)
-        previous = self._last_known.put(record)
+        record = TVRecord(entry, is_current, checked_at=checked_at)
+        previous = self._last_known.put(entry.code, record)
         if (
             self._on_new_version is not None
             and previous is not None
@@ -270,6 +304,7 @@ class PlaylistCache:
         """Forget every copy of this process (between tests)."""
         self.epoch += 1
         self._last_known.clear()
+        self._tails.clear()
 
 
 def _never() -> float | None:

@@ -181,7 +181,9 @@ class TVFastPath:
                 break
         try:
             with refusals("content"):
-                served = await context.playlists.get(code, client=client, now=utcnow())
+                served = await context.playlists.get(
+                    code, client=client, now=utcnow(), if_none_match=if_none_match
+                )
         except ExpoError as exc:
             return _error(exc)
         metrics.CONTENT_SERVED.inc()

@@ -49,7 +49,7 @@ from expotv.playlist.builder import (
 )
 from expotv.playlist.eligibility import evaluate
 from expotv.playlist.repository import Rows
-from expotv.playlist.store import PlaylistEntry
+from expotv.playlist.store import PlaylistEntry, Recent, make_entry
 from expotv.timezones import zone_of
 
 
@@ -62,6 +62,10 @@ class Loaded:
 
 
 T = TypeVar("T")
+# Condomínios' items and groups' shared bodies kept between loads (the TVs of one
+# condomínio asked close together share them; 100,000 TVs' would not fit).
+KEPT_CONDOMINIUMS = 512
+KEPT_GROUPS = 256
 # What makes two TVs of a condomínio play the same: proportions, zone, and which
 # of the items limited to some TVs (``tvs_ids``) include them.
 GroupKey = tuple[int, Ratios, str, frozenset[tuple[ItemKind, int]]]
@@ -90,8 +94,10 @@ class PlaylistLoader:
         self._batch: Batcher[str, tuple[TVInfo, list[PlaylistItem]]] = Batcher(
             self._load_batch
         )
-        self._kept_items: dict[int, _Memo[list[PlaylistItem]]] = {}
-        self._kept_bodies: dict[GroupKey, _Memo[SharedBody]] = {}
+        self._kept_items: Recent[int, _Memo[list[PlaylistItem]]] = Recent(
+            KEPT_CONDOMINIUMS
+        )
+        self._kept_bodies: Recent[GroupKey, _Memo[SharedBody]] = Recent(KEPT_GROUPS)
         # Condomínios whose items a batch is loading right now.
         self._loading: dict[int, asyncio.Future[list[PlaylistItem]]] = {}
         self._generation = 0
@@ -120,12 +126,13 @@ class PlaylistLoader:
         if rendered.expires_at is not None:
             # Stale at the next edge: a TV asking after it gets the new playlist.
             ttl = min(ttl, (rendered.expires_at - now).total_seconds())
-        entry = PlaylistEntry(
-            code=code,
-            tv_id=tv.id,
-            version=rendered.version,
-            body=rendered.body,
-            valid_until=now.timestamp() + ttl,
+        entry = make_entry(
+            code,
+            tv.id,
+            rendered.version,
+            now.timestamp() + ttl,
+            rendered.prefix,
+            rendered.tail,
         )
         return Loaded(entry, ttl, next_edge=rendered.expires_at)
 
@@ -146,7 +153,7 @@ class PlaylistLoader:
             valid_until = now_ts + self._cache_seconds
             if shared.expires_at is not None:
                 valid_until = min(valid_until, shared.expires_at.timestamp())
-            self._kept_bodies[key] = _Memo(shared, generation, valid_until)
+            self._kept_bodies.put(key, _Memo(shared, generation, valid_until))
         return shared
 
     async def _load_batch(
@@ -203,7 +210,9 @@ class PlaylistLoader:
         if generation == self._generation:
             valid_until = now.timestamp() + self._cache_seconds
             for condominium_id, found in loaded.items():
-                self._kept_items[condominium_id] = _Memo(found, generation, valid_until)
+                self._kept_items.put(
+                    condominium_id, _Memo(found, generation, valid_until)
+                )
         for condominium_id, future in futures.items():
             future.set_result(loaded[condominium_id])
         return loaded

@@ -64,7 +64,9 @@ async def get_content(
     """A playlist intercalada da TV (em cache; 304 quando If-None-Match é a atual;
     gzip quando Accept-Encoding o aceita)."""
     with refusals("content"):
-        served = await playlists.get(codigo, client=client, now=utcnow())
+        served = await playlists.get(
+            codigo, client=client, now=utcnow(), if_none_match=if_none_match
+        )
     CONTENT_SERVED.inc()
     status, headers, body = content_answer(
         served,

@@ -43,9 +43,11 @@ from expotv.cache import Cache
 from expotv.cache.ratelimit import RateLimiter
 from expotv.config import Settings
 from expotv.db import utcnow
+from expotv.playlist.answers import etag_matches
 from expotv.playlist.breaker import DatabaseBreaker
-from expotv.playlist.cache import LAST_KNOWN_MAX_BYTES, Found, PlaylistCache, Served
+from expotv.playlist.cache import Found, PlaylistCache, Served
 from expotv.playlist.edges import EdgeSchedule, MemoryEdges
+from expotv.playlist.exceptions import PlaylistUnavailable
 from expotv.playlist.loader import Loaded, PlaylistLoader
 from expotv.playlist.lookups import LookupGuard, playing_seconds_for
 from expotv.playlist.singleflight import SingleFlight
@@ -81,14 +83,18 @@ class PlaylistService:
         settings: Settings,
         limiter: RateLimiter | None = None,
         clock: Callable[[], datetime] = utcnow,
-        last_known_max_bytes: int = LAST_KNOWN_MAX_BYTES,
+        bodies_max_bytes: int | None = None,
         edges: EdgeSchedule | None = None,
     ) -> None:
         self.watched = WatchedTVs()
         self.edges: EdgeSchedule = edges or MemoryEdges()
         self.store = PlaylistCache(
             cache,
-            last_known_max_bytes=last_known_max_bytes,
+            bodies_max_bytes=(
+                settings.playlist_bodies_max_bytes
+                if bodies_max_bytes is None
+                else bodies_max_bytes
+            ),
             on_new_version=self._version_seen,
             on_unheard_change=self._unheard_change,
         )
@@ -109,11 +115,21 @@ class PlaylistService:
 
     # Serving ---------------------------------------------------------------
 
-    async def get(self, code: str, *, client: str, now: datetime) -> Served:
+    async def get(
+        self,
+        code: str,
+        *,
+        client: str,
+        now: datetime,
+        if_none_match: str | None = None,
+        body: bool = True,
+    ) -> Served:
         """The playlist of the TV ``code`` (any case), or TVNotFound / 429 / 503.
 
         Every public code lookup comes through here (player page, content, ping,
-        WebSocket), so the lookup guard sees them all.
+        WebSocket), so the lookup guard sees them all. The entry comes with its
+        body unless ``body`` is False (a ping) or ``if_none_match`` already holds
+        its versao (a 304): those need only the versao.
         """
         code = normalize_code(code)
         if not _is_plausible(code):
@@ -122,17 +138,32 @@ class PlaylistService:
             raise TVNotFound()
         trusted = self.store.trusted(code, now.timestamp())
         if trusted is not None and self.lookups.plays(client, code):
-            return Served(trusted)
-        blocked_key, playing_key = self.lookups.keys(client, code)
-        found = await self.store.look_up(
-            code, now.timestamp(), also=(blocked_key, playing_key)
-        )
-        admission = self.lookups.admit(
-            client, code, blocked_until=found.also[0], playing_since=found.also[1]
-        )
-        served = await self._serve(code, found, client=client, now=now)
-        await self.lookups.record_success(admission)
-        return served
+            served = Served(trusted)
+        else:
+            blocked_key, playing_key = self.lookups.keys(client, code)
+            found = await self.store.look_up(
+                code, now.timestamp(), also=(blocked_key, playing_key)
+            )
+            admission = self.lookups.admit(
+                client, code, blocked_until=found.also[0], playing_since=found.also[1]
+            )
+            served = await self._serve(code, found, client=client, now=now)
+            await self.lookups.record_success(admission)
+        if not body or etag_matches(if_none_match, served.entry.version):
+            return served
+        return await self._with_body(code, served, client=client, now=now)
+
+    async def _with_body(
+        self, code: str, served: Served, *, client: str, now: datetime
+    ) -> Served:
+        entry = await self.store.with_body(served.entry)
+        if entry is None and not served.is_stale:
+            # Its shared part is gone, here and from the shared cache: build again.
+            served = await self._build(code, client=client, now=now)
+            entry = await self.store.with_body(served.entry)
+        if entry is None:
+            raise PlaylistUnavailable()
+        return Served(entry, is_stale=served.is_stale)
 
     async def _serve(
         self, code: str, found: Found, *, client: str, now: datetime
@@ -142,6 +173,9 @@ class PlaylistService:
         if found.is_unknown:
             await self.lookups.record_miss(client)
             raise TVNotFound()
+        return await self._build(code, client=client, now=now)
+
+    async def _build(self, code: str, *, client: str, now: datetime) -> Served:
         if self.breaker.is_open:
             return self.store.fallback(code, now)
         try:
@@ -171,7 +205,7 @@ class PlaylistService:
         Raises like ``get`` otherwise (429 for an enumerating client, 503).
         """
         try:
-            served = await self.get(code, client=client, now=now)
+            served = await self.get(code, client=client, now=now, body=False)
         except TVNotFound:
             return None
         return served.entry.version
@@ -322,7 +356,7 @@ async def record_ping(
     """A TV's heartbeat: remembered in memory (written in batches), answered with
     the TV's current versao. ``limit``: pings per code (429 past it, nothing
     written)."""
-    served = await playlists.get(code, client=client, now=now)
+    served = await playlists.get(code, client=client, now=now, body=False)
     if limit is not None:
         limit.hit(served.entry.code)
     await heartbeats.record(

@@ -1,147 +1,321 @@
-"""Serialized playlists: the cache entry format and the per-process last-known copies.
+"""Serialized playlists: the cache entry format and the per-process copies.
 
-A cache entry is one byte string, so the shared cache (in-process or Redis) holds
-the response exactly as sent::
+A TV's body is its own short head followed by a part shared by every TV that plays
+the same (``builder.render_for``)::
 
-    b"<tv id> <versao> <valid until, epoch seconds>\\n" + body
+    {"tv":{...},"versao":"...",  +  "gerado_em":...,"itens":[...]}
+    └── prefix (per TV) ───────┘    └── tail (shared, ``Tail``) ────┘
+
+so the shared cache (in-process or Redis) holds the tail once, under its hash
+(``keys.playlist_tail``), and per TV code a short entry naming it::
+
+    b"<tv id> <versao> <valid until, epoch seconds> <tail id> <size>\\n" + prefix
 
 ``valid_until`` is wall-clock time, the same on every instance: an entry whose first
 item expiry has passed is a miss even if the cache still holds it.
 
 Beside it the cache holds the entry's *head*: that first line plus a checksum of
-the body (``head``). A hit reads only the head (some 60 bytes instead of the whole
-body) and answers from this process's copy when the head is the one it holds;
-while the invalidation channel has been up since that check, it does not even
-read the head (``LocalRecord.checked_at``).
+the prefix (``head``). A hit reads only the head and answers from this process's
+record when the head is the one it holds; while the invalidation channel has been
+up since that check, it does not even read the head (``TVRecord.checked_at``).
+
+This process keeps, per code it served, a small ``TVRecord`` (versao, validity,
+prefix, tail id: a few hundred bytes, enough for a 304 and a ping) in
+``LastKnown``, and the tails in ``Tails``, a byte-budgeted LRU shared by the TVs
+that play the same; a 200 whose tail was evicted reads it back from the shared
+cache. A tail's gzip form is made once (``Tail.deflated``) and each TV's gzip body
+is its compressed prefix followed by it (``gzip_body``): one deflate stream, so one
+gzip member.
 """
 
 from __future__ import annotations
 
+import hashlib
+import struct
+import sys
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
+
+GZIP_LEVEL = 6
+# A gzip member's header: deflate, no flags, mtime 0, no extra flags, OS unknown.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+TAIL_ID_BYTES = 12
+
+
+class BodyNotLoaded(LookupError):
+    """An entry served for its versao only (a ping, a 304) has no body."""
+
+
+class Tail:
+    """The shared part of the bodies of the TVs that play the same, named by its
+    hash. Its gzip form is made the first time a TV takes gzip (``deflated``)."""
+
+    __slots__ = ("_deflated", "_on_deflated", "data", "id", "shared_until")
+
+    # Tails compressed in this process (tests: a copy is made once).
+    deflations = 0
+
+    def __init__(self, data: bytes, tail_id: str | None = None) -> None:
+        self.data = data
+        self.id = sys.intern(tail_id or tail_id_of(data))
+        self._deflated: bytes | None = None
+        self._on_deflated: Callable[[Tail], None] | None = None
+        # Until when (epoch seconds) this process stored it in the shared cache.
+        self.shared_until = 0.0
+
+    def __len__(self) -> int:
+        return len(self.data) + len(self._deflated or b"")
+
+    def deflated(self) -> bytes:
+        """The tail as the last part of a raw deflate stream (final block)."""
+        if self._deflated is None:
+            compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+            self._deflated = compressor.compress(self.data) + compressor.flush()
+            Tail.deflations += 1
+            if self._on_deflated is not None:
+                self._on_deflated(self)
+        return self._deflated
+
+
+def tail_id_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=TAIL_ID_BYTES).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
 class PlaylistEntry:
+    """One TV's playlist as served: its versao and validity, and its body when
+    loaded (``tail``; a ping or a 304 needs only the versao)."""
+
     code: str
     tv_id: int
     version: str
-    body: bytes
     valid_until: float
+    # The body's per-TV head, and the id of the shared rest.
+    prefix: bytes
+    tail_id: str
+    # The body's length in bytes.
+    size: int
+    tail: Tail | None = None
 
     @property
     def etag(self) -> str:
         return f'"{self.version}"'
 
+    @property
+    def has_body(self) -> bool:
+        return self.tail is not None
+
+    @property
+    def body(self) -> bytes:
+        if self.tail is None:
+            raise BodyNotLoaded(self.code)
+        return self.prefix + self.tail.data
+
+    def gzipped(self) -> bytes:
+        """The body as one gzip member: the prefix compressed here, then the
+        tail's compressed form (made once per tail)."""
+        if self.tail is None:
+            raise BodyNotLoaded(self.code)
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        first = compressor.compress(self.prefix) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        checksum = zlib.crc32(self.tail.data, zlib.crc32(self.prefix))
+        trailer = struct.pack("<II", checksum, self.size & 0xFFFFFFFF)
+        return b"".join((_GZIP_HEADER, first, self.tail.deflated(), trailer))
+
+    def with_tail(self, tail: Tail | None) -> PlaylistEntry:
+        return replace(self, tail=tail)
+
     def is_fresh(self, now_ts: float) -> bool:
         return now_ts < self.valid_until
 
 
+def make_entry(
+    code: str, tv_id: int, version: str, valid_until: float, prefix: bytes, tail: Tail
+) -> PlaylistEntry:
+    return PlaylistEntry(
+        code=code,
+        tv_id=tv_id,
+        version=version,
+        valid_until=valid_until,
+        prefix=prefix,
+        tail_id=tail.id,
+        size=len(prefix) + len(tail.data),
+        tail=tail,
+    )
+
+
+def _first_line(entry: PlaylistEntry) -> str:
+    return (
+        f"{entry.tv_id} {entry.version} {entry.valid_until!r} "
+        f"{entry.tail_id} {entry.size}"
+    )
+
+
 def encode(entry: PlaylistEntry) -> bytes:
-    header = f"{entry.tv_id} {entry.version} {entry.valid_until!r}\n".encode()
-    return header + entry.body
+    """The shared cache's per-code entry (the tail is stored apart)."""
+    return f"{_first_line(entry)}\n".encode() + entry.prefix
 
 
 def head(entry: PlaylistEntry) -> bytes:
-    """What identifies these exact bytes: the entry's first line and a checksum of
-    its body (two builds of one versao differ in ``gerado_em``)."""
-    checksum = zlib.crc32(entry.body)
-    return f"{entry.tv_id} {entry.version} {entry.valid_until!r} {checksum}".encode()
+    """What identifies these exact bytes: the entry's first line (the tail's hash
+    among it) and a checksum of its prefix (two builds of one versao differ in
+    ``gerado_em``)."""
+    return f"{_first_line(entry)} {zlib.crc32(entry.prefix)}".encode()
 
 
 def decode(code: str, raw: bytes) -> PlaylistEntry | None:
-    """The entry in ``raw``, or None when it is not one (a foreign or old format)."""
-    header, sep, body = raw.partition(b"\n")
+    """The entry in ``raw`` (without its tail), or None when it is not one (a
+    foreign or old format)."""
+    header, sep, prefix = raw.partition(b"\n")
     if not sep:
         return None
     try:
-        tv_id, version, valid_until = header.decode().split(" ")
+        tv_id, version, valid_until, tail_id, size = header.decode().split(" ")
         return PlaylistEntry(
             code=code,
             tv_id=int(tv_id),
             version=version,
-            body=body,
             valid_until=float(valid_until),
+            prefix=prefix,
+            tail_id=sys.intern(tail_id),
+            size=int(size),
         )
     except ValueError:
         return None
 
 
-@dataclass(slots=True)
-class LocalRecord:
-    entry: PlaylistEntry
-    # False once invalidated: still good as a fallback while the database is down,
-    # never as a fresh answer.
-    is_current: bool
-    # ``head(entry)``, compared with the shared cache's on a hit.
-    head: bytes = field(default=b"")
-    # When (``time.monotonic``) the shared cache last said these bytes are
-    # current, or this process stored them: while the invalidation channel has
-    # been up since then, a hit need not ask it again (``PlaylistCache.trusted``).
-    checked_at: float = float("-inf")
+class TVRecord:
+    """What this process keeps of one TV's playlist: its entry without the tail."""
 
-    def __post_init__(self) -> None:
-        if not self.head:
-            self.head = head(self.entry)
+    __slots__ = ("checked_at", "entry", "is_current")
+
+    def __init__(
+        self,
+        entry: PlaylistEntry,
+        is_current: bool,
+        *,
+        checked_at: float = float("-inf"),
+    ) -> None:
+        self.entry = entry.with_tail(None) if entry.tail is not None else entry
+        # False once invalidated: still good as a fallback while the database is
+        # down, never as a fresh answer.
+        self.is_current = is_current
+        # When (``time.monotonic``) the shared cache last said these bytes are
+        # current, or this process stored them: while the invalidation channel
+        # has been up since then, a hit need not ask it again
+        # (``PlaylistCache.trusted``).
+        self.checked_at = checked_at
+
+    @property
+    def head(self) -> bytes:
+        return head(self.entry)
 
 
-def _size(record: LocalRecord) -> int:
-    # Only the body is kept: a hit compares heads, never the shared cache's bytes.
-    return len(record.entry.body) + len(record.head)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-class LastKnown:
-    """The last playlist built or seen per TV code, within a byte budget (LRU)."""
+class Recent(Generic[K, V]):
+    """At most ``max_items`` values by key, the least recently used dropped first."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self._records: OrderedDict[str, LocalRecord] = OrderedDict()
-        self._bytes = 0
-        self._max_bytes = max_bytes
+    def __init__(self, max_items: int) -> None:
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._max_items = max_items
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self._items)
 
-    def __contains__(self, code: object) -> bool:
-        return code in self._records
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
 
-    def get(self, code: str) -> LocalRecord | None:
-        record = self._records.get(code)
-        if record is not None:
-            self._records.move_to_end(code)
-        return record
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
 
-    def put(self, record: LocalRecord) -> LocalRecord | None:
-        code = record.entry.code
-        previous = self._records.pop(code, None)
-        if previous is not None:
-            self._bytes -= _size(previous)
-        self._records[code] = record
-        self._bytes += _size(record)
-        while self._bytes > self._max_bytes and len(self._records) > 1:
-            _, evicted = self._records.popitem(last=False)
-            self._bytes -= _size(evicted)
+    def put(self, key: K, value: V) -> V | None:
+        """Keep ``value``; returns the one it replaced."""
+        previous = self._items.pop(key, None)
+        self._items[key] = value
+        while len(self._items) > self._max_items:
+            self._items.popitem(last=False)
         return previous
 
-    def pop(self, code: str) -> None:
-        record = self._records.pop(code, None)
-        if record is not None:
-            self._bytes -= _size(record)
+    def pop(self, key: K) -> None:
+        self._items.pop(key, None)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class LastKnown(Recent[str, TVRecord]):
+    """The last playlist built or seen per TV code (its ``TVRecord``, a few hundred
+    bytes: tails are kept apart), at most ``max_items`` of them."""
 
     def mark_outdated(self, codes: set[str] | None) -> None:
         """Invalidate these codes (None: all) while keeping them as fallbacks."""
         if codes is None:
-            for record in self._records.values():
+            for record in self._items.values():
                 record.is_current = False
             return
         for code in codes:
-            known = self._records.get(code)
+            known = self._items.get(code)
             if known is not None:
                 known.is_current = False
 
     def codes(self) -> list[str]:
-        return list(self._records)
+        return list(self._items)
+
+
+class Tails:
+    """The shared parts of bodies (and their gzip forms) this process holds, by
+    tail id, within a byte budget (LRU)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._tails: OrderedDict[str, Tail] = OrderedDict()
+        self._sizes: dict[str, int] = {}
+        self._bytes = 0
+        self._max_bytes = max_bytes
+
+    def __len__(self) -> int:
+        return len(self._tails)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def get(self, tail_id: str) -> Tail | None:
+        tail = self._tails.get(tail_id)
+        if tail is not None:
+            self._tails.move_to_end(tail_id)
+        return tail
+
+    def put(self, tail: Tail) -> Tail:
+        """Keep ``tail`` (or the equal one already kept, which is returned)."""
+        kept = self._tails.get(tail.id)
+        if kept is not None:
+            self._tails.move_to_end(tail.id)
+            return kept
+        self._tails[tail.id] = tail
+        tail._on_deflated = self._resized
+        self._resized(tail)
+        return tail
+
+    def _resized(self, tail: Tail) -> None:
+        if self._tails.get(tail.id) is not tail:
+            return
+        size = len(tail)
+        self._bytes += size - self._sizes.get(tail.id, 0)
+        self._sizes[tail.id] = size
+        while self._bytes > self._max_bytes and len(self._tails) > 1:
+            tail_id, _ = self._tails.popitem(last=False)
+            self._bytes -= self._sizes.pop(tail_id)
 
     def clear(self) -> None:
-        self._records.clear()
+        self._tails.clear()
+        self._sizes.clear()
         self._bytes = 0

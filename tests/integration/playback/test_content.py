@@ -226,7 +226,7 @@ async def test_item_expiry_changes_the_playlist_and_bounds_the_cache_entry(
     cached = await playlists.get(
         tv.code, client="test", now=expiry - timedelta(seconds=1)
     )
-    assert cached.entry is before.entry
+    assert cached.entry == before.entry
     # ...then rebuilt without the expired aviso.
     after = await playlists.get(tv.code, client="test", now=expiry)
     assert after.entry.version != before.entry.version

@@ -190,16 +190,16 @@ async def test_tv_requests_do_not_reach_fastapi(
 async def test_gzip_copy_is_made_once_per_playlist(
     tv_app: FastAPI, arrange: Arrange
 ) -> None:
-    from expotv.playlist.answers import GZIPPED
+    from expotv.playlist.store import Tail
 
     tv = await filled_tv(arrange)
     url = f"/app/tv/{tv.code}/content"
     async with support.client_at(tv_app, ADDRESS) as client:
         plain = await exchange(client, "GET", url, headers={"Accept-Encoding": ""})
-        before = GZIPPED.compressions
+        before = Tail.deflations
         first = await exchange(client, "GET", url, headers={"Accept-Encoding": "gzip"})
         again = await exchange(client, "GET", url, headers={"Accept-Encoding": "gzip"})
-    assert GZIPPED.compressions == before + 1
+    assert Tail.deflations == before + 1
     assert first == again
     assert first[1]["content-encoding"] == "gzip"
     assert first[1]["vary"] == plain[1]["vary"] == "Accept-Encoding"
