@@ -20,12 +20,13 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypedDict, TypeVar, Unpack
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from expotv.batching import Batcher
 from expotv.cache import keys
 from expotv.cache.base import CacheError
 from expotv.cache.memory import MemoryCache
@@ -202,6 +203,14 @@ class RedisCache:
         self._pending_deletes: set[str] = set()
         self._pending_families: set[str] = set()
         self._incr = link.client.register_script(_INCR_SCRIPT)
+        # The reads and the sets of one loop turn (a burst of TVs asking, of
+        # builds) go out in one pipeline each.
+        self._gets: Batcher[tuple[str, ...], list[Any]] = Batcher(
+            self._get_many, window_seconds=0
+        )
+        self._sets: Batcher[tuple[str, bytes, int], None] = Batcher(
+            self._set_many, window_seconds=0
+        )
         link.on_recovery(self._resync)
 
     @classmethod
@@ -210,15 +219,15 @@ class RedisCache:
 
     async def get(self, key: str) -> bytes | None:
         async def primary(client: Redis[bytes]) -> bytes | None:
-            value: Any = await client.get(self.link.key(key))
+            (value,) = await self._gets.get((self.link.key(key),)) or (None,)
             return bytes(value) if value is not None else None
 
         return await self.link.call("get", primary, lambda: self._fallback.get(key))
 
     async def get_many(self, *keys_: str) -> list[bytes | None]:
         async def primary(client: Redis[bytes]) -> list[bytes | None]:
-            values: list[Any] = await client.mget([self.link.key(k) for k in keys_])
-            return [bytes(v) if v is not None else None for v in values]
+            values = await self._gets.get(tuple(self.link.key(k) for k in keys_))
+            return [bytes(v) if v is not None else None for v in values or ()]
 
         return await self.link.call(
             "get", primary, lambda: self._fallback.get_many(*keys_)
@@ -226,7 +235,7 @@ class RedisCache:
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         async def primary(client: Redis[bytes]) -> None:
-            await client.set(self.link.key(key), value, px=max(1, ttl_seconds) * 1000)
+            await self._sets.get((self.link.key(key), value, max(1, ttl_seconds)))
 
         async def fallback() -> None:
             ttl = ttl_seconds
@@ -235,6 +244,26 @@ class RedisCache:
             await self._fallback.set(key, value, ttl)
 
         await self.link.call("set", primary, fallback)
+
+    async def _get_many(
+        self, wanted: Sequence[tuple[str, ...]]
+    ) -> Mapping[tuple[str, ...], list[Any]]:
+        if len(wanted) == 1:
+            return {wanted[0]: await self.link.client.mget(wanted[0])}
+        async with self.link.client.pipeline(transaction=False) as pipe:
+            for keys_ in wanted:
+                pipe.mget(keys_)
+            found: list[list[Any]] = await pipe.execute()
+        return dict(zip(wanted, found, strict=True))
+
+    async def _set_many(
+        self, items: Sequence[tuple[str, bytes, int]]
+    ) -> Mapping[tuple[str, bytes, int], None]:
+        async with self.link.client.pipeline(transaction=False) as pipe:
+            for key, value, ttl_seconds in items:
+                pipe.set(key, value, px=ttl_seconds * 1000)
+            await pipe.execute()
+        return {}
 
     async def delete(self, *keys_: str) -> None:
         if not keys_:

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
+from expotv.batching import Batcher
 from expotv.cache import Cache, keys
 from expotv.cache.redis import RedisCache, RedisLink
 
@@ -101,14 +102,24 @@ class RedisEdges:
         self._key = link.key(keys.playlist_edges())
         self._pop = link.client.register_script(_POP_SCRIPT)
         self._local = MemoryEdges()
+        # The edges recorded in one loop turn (a burst of builds): one ZADD.
+        self._adds: Batcher[tuple[str, float], None] = Batcher(
+            self._add_many, window_seconds=0
+        )
 
     async def record(self, code: str, at: float) -> None:
         async def primary(client: Redis[bytes]) -> None:
-            await client.zadd(self._key, {code: at})
+            await self._adds.get((code, at))
 
         await self._link.call(
             "edge_record", primary, lambda: self._local.record(code, at)
         )
+
+    async def _add_many(
+        self, edges: Sequence[tuple[str, float]]
+    ) -> Mapping[tuple[str, float], None]:
+        await self._link.client.zadd(self._key, dict(edges))
+        return {}
 
     async def pop_due(self, now: float) -> list[str]:
         async def primary(client: Redis[bytes]) -> list[str]:

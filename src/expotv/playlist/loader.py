@@ -31,13 +31,13 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from expotv.ads.models import Ad
+from expotv.batching import Batcher, fail_all
 from expotv.config import Settings
 from expotv.content import ContentStatus, MediaKind
 from expotv.db import utcnow
 from expotv.items.models import ContentItem
 from expotv.notices.models import Notice
 from expotv.playlist import repository
-from expotv.playlist.batching import Batcher, fail_all
 from expotv.playlist.builder import (
     ItemKind,
     PlaylistItem,

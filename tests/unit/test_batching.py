@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from expotv.playlist.batching import Batcher
+from expotv.batching import Batcher
 
 
 class Loads:

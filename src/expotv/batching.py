@@ -1,11 +1,13 @@
-"""Concurrent loads of single keys, answered by one load of many.
+"""Concurrent loads (or writes) of single keys, answered by one load of many.
 
 After a change that concerns every TV (a notícia), thousands of TVs ask for their
 new playlist within seconds. Each asks for its own code, but asked one by one the
 database would answer thousands of one-row queries; ``Batcher`` gathers the keys
 requested within ``window_seconds`` of the first (a few milliseconds: requests
 that went through a Redis round trip first arrive a few loop turns apart) and loads
-them together (at most ``max_batch`` per query).
+them together (at most ``max_batch`` per query). With ``window_seconds=0`` it
+gathers what was asked in the same loop turn: ``RedisCache`` sends the writes of
+concurrent requests in one pipeline that way.
 """
 
 from __future__ import annotations
