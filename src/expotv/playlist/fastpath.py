@@ -1,11 +1,13 @@
 """The TV's hot path as lean ASGI, ahead of FastAPI's routing and dependencies.
 
 Every TV asks ``GET /app/tv/{codigo}/content`` and ``POST /app/tv/{codigo}/ping``
-every few seconds. ``TVFastPath`` is the outermost layer of the app: it answers
-those two itself, with the same parts the FastAPI routes use
-(``PlaylistService.get`` and its lookup guard, ``record_ping`` and the per-code
-ping cap, ``answers`` for the bytes) and everything the middleware stack would
-have added, done once and precomputed where it can be:
+every few seconds, and holds ``WS /app/tv/{codigo}/ws`` (``realtime.socket``: served
+here too, so that an idle socket keeps no middleware frames waiting).
+``TVFastPath`` is the outermost layer of the app: it answers those two itself, with
+the same parts the FastAPI routes use (``PlaylistService.get`` and its lookup
+guard, ``record_ping`` and the per-code ping cap, ``answers`` for the bytes) and
+everything the middleware stack would have added, done once and precomputed where
+it can be:
 
     client address   the request edge's rule (``EXPOTV_TRUSTED_PROXIES``)
     headers          the API's security headers, ``X-Expotv-Instance``,
@@ -58,6 +60,7 @@ from expotv.observability.refusals import refusals
 from expotv.playlist.answers import JSON, content_answer, ping_answer
 from expotv.playlist.schemas import PingIn
 from expotv.playlist.service import record_ping
+from expotv.realtime.socket import serve_tv_socket
 
 PREFIX = "/app/tv/"
 CONTENT_ROUTE = "/app/tv/{codigo}/content"
@@ -97,11 +100,18 @@ class TVFastPath:
         self.extra_headers = extra
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
-            handler = self._handler(scope)
-            if handler is not None:
-                await self._serve(handler, scope, receive, send)
-                return
+        kind = scope["type"]
+        if kind != "lifespan" and scope["path"].startswith(PREFIX):
+            if kind == "http":
+                handler = self._handler(scope)
+                if handler is not None:
+                    await self._serve(handler, scope, receive, send)
+                    return
+            elif kind == "websocket":
+                code = self._socket_code(scope)
+                if code is not None:
+                    await self._socket(scope, receive, send, code)
+                    return
         await self.app(scope, receive, send)
 
     def _handler(self, scope: Scope) -> tuple[str, str, Callable[..., Any]] | None:
@@ -115,6 +125,35 @@ class TVFastPath:
         if action == "ping" and method == "POST":
             return PING_ROUTE, code, self._ping
         return None
+
+    # -- the TV's WebSocket -------------------------------------------------------
+
+    def _socket_code(self, scope: Scope) -> str | None:
+        code, _, action = scope["path"][len(PREFIX) :].partition("/")
+        if action != "ws" or scope["query_string"] or scope.get("root_path"):
+            return None
+        return code if _CODE.fullmatch(code) else None
+
+    async def _socket(
+        self, scope: Scope, receive: Receive, send: Send, code: str
+    ) -> None:
+        """The socket as the middleware stack would have had it: the client
+        address by the edge's rule, counted in ``expotv_websocket_connections``
+        (its path has no NUL nor query string to refuse)."""
+        self.clients.rewrite(scope)
+        peer = scope.get("client")
+        metrics.WEBSOCKET_CONNECTIONS.inc()
+        try:
+            await serve_tv_socket(
+                scope,
+                receive,
+                send,
+                context=context_of(scope["app"]),
+                code=code,
+                client=peer[0] if peer else UNKNOWN,
+            )
+        finally:
+            metrics.WEBSOCKET_CONNECTIONS.dec()
 
     # -- the request, as the middleware stack would have seen it ----------------
 

@@ -22,7 +22,6 @@ instances lets N times the cap in overall, which a TV (one socket) never needs.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -49,31 +48,20 @@ class HubFull(Exception):
         self.reason = reason
 
 
-class Connection:
-    """One socket's mailbox: only the latest version matters, so it never grows."""
+class Connection(Protocol):
+    """One socket as the hub sees it (``realtime.socket.TVSocket``)."""
 
-    __slots__ = ("_ready", "_version", "address", "code", "is_closed")
+    @property
+    def code(self) -> str: ...
 
-    def __init__(self, code: str, address: str = "") -> None:
-        self.code = code
-        self.address = address
-        self._version: str | None = None
-        self._ready = asyncio.Event()
-        self.is_closed = False
+    @property
+    def address(self) -> str: ...
 
     def push(self, version: str) -> None:
-        self._version = version
-        self._ready.set()
+        """Tell the socket its TV's new versao (it sends only the newest)."""
 
     def close(self) -> None:
-        self.is_closed = True
-        self._ready.set()
-
-    async def next_version(self) -> str | None:
-        """Wait for a new version (None once the hub closes)."""
-        await self._ready.wait()
-        self._ready.clear()
-        return None if self.is_closed else self._version
+        """The server is stopping."""
 
 
 class ConnectionHub:
@@ -86,16 +74,16 @@ class ConnectionHub:
         self._by_code: dict[str, set[Connection]] = {}
         self._by_address: Counter[str] = Counter()
 
-    def connect(self, code: str, address: str = "") -> Connection:
-        """Register a socket of TV ``code`` from ``address``; ``HubFull`` past a cap."""
+    def connect(self, connection: Connection) -> None:
+        """Register a socket (its TV code and client address); ``HubFull`` past a
+        cap."""
+        code, address = connection.code, connection.address
         if 0 < self.max_per_code <= len(self._by_code.get(code, ())):
             raise HubFull("ws_code_full")
         if 0 < self.max_per_address <= self._by_address[address]:
             raise HubFull("ws_address_full")
-        connection = Connection(code, address)
         self._by_code.setdefault(code, set()).add(connection)
         self._by_address[address] += 1
-        return connection
 
     def disconnect(self, connection: Connection) -> None:
         peers = self._by_code.get(connection.code)

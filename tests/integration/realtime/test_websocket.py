@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -133,3 +134,72 @@ async def _wait_until_no_connections(hub: object, code: str) -> bool:
             return True
         await asyncio.sleep(0.01)
     return False
+
+
+async def test_the_app_route_serves_what_the_fast_path_leaves_alike(
+    tv_app: TestClient, factory: support.Factory
+) -> None:
+    """A query string sends the socket through the middleware stack and FastAPI's
+    route (the fast path takes only the plain path): the same greeting."""
+    tv = await make_tv(factory)
+    versao = tv_app.get(f"/app/tv/{tv.code}/content").json()["versao"]
+    for path in (f"/app/tv/{tv.code}/ws", f"/app/tv/{tv.code}/ws?player=2"):
+        with tv_app.websocket_connect(path) as ws:
+            assert ws.receive_json() == {"evento": "conectado", "versao": versao}
+
+
+async def test_an_idle_socket_keeps_no_task_of_its_own(
+    tv_app: TestClient, factory: support.Factory, admin: User
+) -> None:
+    """Only the server's own task per connection waits (here the test client's):
+    no reader task, no mailbox. A nudge runs a short task that ends."""
+    tv = await make_tv(factory)
+    headers = await factory.headers(admin)
+
+    async def tasks() -> int:
+        await asyncio.sleep(0.05)  # let finished tasks be reaped
+        return len(asyncio.all_tasks())
+
+    before = tv_app.portal.call(tasks)  # type: ignore[union-attr]
+    with (
+        tv_app.websocket_connect(f"/app/tv/{tv.code}/ws") as one,
+        tv_app.websocket_connect(f"/app/tv/{tv.code}/ws") as two,
+    ):
+        next_event(one), next_event(two)
+        held = tv_app.portal.call(tasks)  # type: ignore[union-attr]
+        response = tv_app.put(
+            f"/tvs/{tv.id}/proporcao",
+            json={
+                "proporcao_anuncios": 3,
+                "proporcao_avisos": 1,
+                "proporcao_noticias": 1,
+            },
+            headers=headers,
+        )
+        assert response.status_code == 200
+        assert (
+            next_event(one)["evento"]
+            == next_event(two)["evento"]
+            == ("conteudo_atualizado")
+        )
+        after_nudge = tv_app.portal.call(tasks)  # type: ignore[union-attr]
+    # The test client runs each session in one task of the app's loop.
+    assert held - before == 2
+    assert after_nudge == held
+
+
+async def test_a_stopping_server_closes_its_sockets_with_1012(
+    settings: Settings, factory: support.Factory, clean: None
+) -> None:
+    tv = await make_tv(factory)
+    with (
+        instance(settings) as client,
+        client.websocket_connect(f"/app/tv/{tv.code}/ws") as ws,
+    ):
+        next_event(ws)
+        hub = context_of(client.app).hub
+        assert hub is not None
+        client.portal.call(hub.close)  # type: ignore[union-attr]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            next_event(ws)
+    assert closed.value.code == 1012
