@@ -9,6 +9,7 @@ costs more than what most of them do.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -18,7 +19,7 @@ from starlette.requests import HTTPConnection
 from expotv.auth.ratelimit import LoginThrottle, RegistrationThrottle
 from expotv.config import Settings
 from expotv.context import AppContext, context_of, require
-from expotv.db import session_scope
+from expotv.db import session_scope, utcnow
 from expotv.items.pages import PageCache
 from expotv.playlist.service import PlaylistService
 from expotv.realtime.hub import ConnectionHub
@@ -83,6 +84,11 @@ async def get_pages(context: AppContextDep) -> PageCache:
     return context.pages
 
 
+async def request_time() -> datetime:
+    """The request's "now", read once (statuses are computed against it)."""
+    return utcnow()
+
+
 async def client_address(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
@@ -101,3 +107,4 @@ Hub = Annotated[ConnectionHub, Depends(get_hub)]
 PresenceDep = Annotated[Presence, Depends(get_presence)]
 ClientAddress = Annotated[str, Depends(client_address)]
 ListPages = Annotated[PageCache, Depends(get_pages)]
+RequestTime = Annotated[datetime, Depends(request_time)]

@@ -10,10 +10,9 @@ from expotv.auth.dependencies import CurrentUser
 from expotv.condominiums import service
 from expotv.condominiums.models import Condominium
 from expotv.condominiums.schemas import CondominiumRead
-from expotv.deps import AppSettings, DbSession, PresenceDep
+from expotv.deps import AppSettings, DbSession, PresenceDep, RequestTime
 from expotv.pagination import Page, PageResult, page_of
 from expotv.schemas import RowId
-from expotv.tvs.dependencies import RequestTime
 from expotv.tvs.presence import Presence
 
 CondominiumId = Annotated[RowId, Path(description="id do condomínio")]

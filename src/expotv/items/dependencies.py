@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
 
 from expotv.auth.dependencies import CurrentUser
 from expotv.content import ContentStatus
-from expotv.db import utcnow
 from expotv.deps import DbSession
 from expotv.items.repository import ItemFilters
 from expotv.items.scope import Scope, load_scope
 from expotv.schemas import RowId
 
-RequestTime = Annotated[datetime, Depends(utcnow)]
 
-
-def item_filters(
+async def item_filters(
     condominium_id: Annotated[
         RowId | None,
         Query(alias="condominio_id", description="só os que passam neste"),

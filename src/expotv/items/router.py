@@ -19,12 +19,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Response, status
 
 from expotv.auth.dependencies import CurrentUser, WriterUser
-from expotv.deps import AppSettings, DbSession, ListPages, Storage
+from expotv.deps import AppSettings, DbSession, ListPages, RequestTime, Storage
 from expotv.items import service as items
 from expotv.items.body import ItemBody, item_body
 from expotv.items.dependencies import (
     Filters,
-    RequestTime,
     condominium_scope,
     signer_scope,
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from expotv.auth.dependencies import AdminUser
 from expotv.content import ContentStatus
@@ -23,6 +23,7 @@ from expotv.news.exceptions import NewsFeedNotFound
 from expotv.news.models import NewsFeed
 from expotv.news.repository import NewsFilters
 from expotv.news.schemas import (
+    NEWS_PAGE,
     FeedCreate,
     FeedPage,
     FeedRead,
@@ -32,7 +33,7 @@ from expotv.news.schemas import (
     NewsRead,
     NewsUpdate,
 )
-from expotv.pagination import Page, PageResult, Pagination, page_of
+from expotv.pagination import PageResult, Pagination, page_json
 from expotv.schemas import RowId
 
 router = APIRouter(prefix="/noticias", tags=["noticias"])
@@ -127,12 +128,13 @@ async def list_news(
     feed_id: Annotated[
         RowId | None, Query(alias="fonte_id", description="id da fonte")
     ] = None,
-) -> Page[NewsRead]:
+) -> Response:
     """Lista as notícias (manuais e coletadas), das mais recentes às mais antigas."""
     now = utcnow()
     filters = NewsFilters(status=status_filter, text=q, source=source, feed_id=feed_id)
     result = await news_service.list_news(session, filters, page=page, now=now)
-    return page_of(result, lambda item: NewsRead.present(item, now=now))
+    body = page_json(NEWS_PAGE, result, lambda item: NewsRead.present(item, now=now))
+    return Response(body, media_type="application/json")
 
 
 @router.post("", response_model=NewsRead, status_code=status.HTTP_201_CREATED)

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import MISSING, AfterValidator, Field, StringConstraints
+from pydantic import MISSING, AfterValidator, Field, StringConstraints, TypeAdapter
 
 from expotv.content import ContentStatus
 from expotv.news.feeds import MAX_URL_LENGTH
@@ -98,6 +98,10 @@ class NewsRead(ReadModel):
 
 class NewsPage(Page[NewsRead]):
     pass
+
+
+# The list route's body, encoded once (``pagination.page_json``).
+NEWS_PAGE: TypeAdapter[Page[NewsRead]] = TypeAdapter(Page[NewsRead])
 
 
 class FeedCreate(ApiModel):

@@ -7,22 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from expotv.auth.dependencies import CurrentUser
-from expotv.db import utcnow
-from expotv.deps import DbSession, PresenceDep
+from expotv.deps import DbSession, PresenceDep, RequestTime
 from expotv.pagination import Page, PageResult, page_of
 from expotv.schemas import RowId
 from expotv.tvs import service
 from expotv.tvs.models import TV
 from expotv.tvs.presence import Presence
 from expotv.tvs.schemas import TVRead, TVStatusRead
-
-
-async def request_time() -> datetime:
-    """The request's "now", read once (a TV's status is computed against it)."""
-    return utcnow()
-
-
-RequestTime = Annotated[datetime, Depends(request_time)]
 
 TVId = Annotated[RowId, Path(description="id da TV")]
 

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
 from expotv.auth.dependencies import CurrentUser
-from expotv.deps import AppSettings, DbSession
+from expotv.deps import AppSettings, DbSession, RequestTime
 from expotv.pagination import Page, Pagination
 from expotv.playlist import overview
 from expotv.playlist.schemas import TVPlaylistRead
 from expotv.schemas import RowId
 from expotv.tvs import service
-from expotv.tvs.dependencies import RequestTime, TVs, VisibleTV
+from expotv.tvs.dependencies import TVs, VisibleTV
 from expotv.tvs.models import TVStatus
 from expotv.tvs.repository import TVFilters
 from expotv.tvs.schemas import (

@@ -18,6 +18,7 @@ from expotv.condominiums.models import Condominium
 from expotv.config import Settings
 from expotv.context import context_of
 from expotv.db import utcnow
+from expotv.deps import request_time
 from expotv.tvs.codes import generate_code
 from expotv.tvs.models import TV
 from tests import support
@@ -134,9 +135,9 @@ async def test_heartbeats_and_quota_locks_keep_the_pages(
 def later(app: FastAPI) -> Iterator[list[datetime]]:
     """Set ``later[0]`` to move the routes' clock (``RequestTime``)."""
     moment: list[datetime] = []
-    app.dependency_overrides[utcnow] = lambda: moment[0] if moment else utcnow()
+    app.dependency_overrides[request_time] = lambda: moment[0] if moment else utcnow()
     yield moment
-    app.dependency_overrides.pop(utcnow, None)
+    app.dependency_overrides.pop(request_time, None)
 
 
 async def test_a_status_turns_at_its_moment_with_no_write(
