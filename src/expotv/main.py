@@ -29,6 +29,7 @@ from expotv.errors import (
 )
 from expotv.graphql.router import install as install_graphql
 from expotv.instance import InstanceHeaderMiddleware
+from expotv.items.fastpath import ListFastPath
 from expotv.items.kinds import KINDS as ITEM_KINDS
 from expotv.items.router import item_router
 from expotv.media.router import router as media_router
@@ -112,6 +113,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_painel(app)
     install_graphql(app, settings)
     document_edge(app)
+    # Innermost: a kept list page answered without routing and dependencies
+    # (everything outside still applies to it).
+    app.add_middleware(ListFastPath, kinds=ITEM_KINDS)
     # Timestamps sent without an offset are read in EXPOTV_TIMEZONE.
     app.add_middleware(InputZoneMiddleware, zone=settings.timezone)
     app.add_middleware(RequestEdge, settings=settings)

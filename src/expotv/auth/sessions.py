@@ -151,6 +151,39 @@ async def _query_live_user(
     return user, expires_at
 
 
+async def _cached(
+    cache: Cache, *, user_id: int, session_id: str, now: datetime
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The cached user's columns when its entry is current (else None), and the
+    user's generation (None when it has none)."""
+    raw_entry, raw_generation = await cache.get_many(
+        keys.auth_session(session_id), keys.auth_user_generation(user_id)
+    )
+    generation = raw_generation.decode() if raw_generation else None
+    entry = _Entry.decode(raw_entry) if raw_entry else None
+    if (
+        entry is not None
+        and generation is not None
+        and entry.generation == generation
+        and entry.user.get("id") == user_id
+        and entry.expires_at > now
+    ):
+        return entry.user, generation
+    return None, generation
+
+
+async def cached_user_role(
+    cache: Cache, *, user_id: int, session_id: str, now: datetime
+) -> Role | None:
+    """The user's level while its session is cached alive (no SQL); None: only
+    the database can tell (``user_of_live_session``)."""
+    columns, _ = await _cached(cache, user_id=user_id, session_id=session_id, now=now)
+    try:
+        return Role(columns["role"]) if columns else None
+    except (KeyError, ValueError):
+        return None
+
+
 async def user_of_live_session(
     session: AsyncSession,
     *,
@@ -172,17 +205,11 @@ async def user_of_live_session(
         return found[0] if found else None
     session_key = keys.auth_session(session_id)
     generation_key = keys.auth_user_generation(user_id)
-    raw_entry, raw_generation = await cache.get_many(session_key, generation_key)
-    generation = raw_generation.decode() if raw_generation else None
-    entry = _Entry.decode(raw_entry) if raw_entry else None
-    if (
-        entry is not None
-        and generation is not None
-        and entry.generation == generation
-        and entry.user.get("id") == user_id
-        and entry.expires_at > now
-    ):
-        user = _user_from(session, entry.user)
+    columns, generation = await _cached(
+        cache, user_id=user_id, session_id=session_id, now=now
+    )
+    if columns is not None:
+        user = _user_from(session, columns)
         if user is not None:
             return user
     if generation is None:

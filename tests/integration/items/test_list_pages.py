@@ -4,6 +4,7 @@ another one through Redis) nor than the next start or expiry."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from expotv.tvs.codes import generate_code
 from expotv.tvs.models import TV
 from tests import support
 from tests.integration.items.helpers import KindCase, World, png_file, set_columns
+from tests.integration.observability.test_logging import access_entries
 from tests.integration.realtime.helpers import instance
 from tests.integration.redis.conftest import redis_server
 from tests.integration.redis.server import RedisServer
@@ -274,3 +276,53 @@ async def test_lists_stay_right_while_redis_is_down_and_after(
         redis_server.start()
         create("Depois")
         assert _list(client, kind, world.a_headers) == ["Antes", "Durante", "Depois"]
+
+
+# The fast path (``items.fastpath``) ----------------------------------------------
+
+
+def _same_headers(response: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k != "x-request-id"}
+
+
+async def test_a_kept_page_is_answered_as_the_route_answers_it(
+    client: httpx.AsyncClient, kind: KindCase, world: World,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    await kind.post(client, world.a_headers, [world.condo_a.id])
+    url = f"{kind.path}?limit=7&status=ativo"
+    built = await client.get(url, headers=world.a_headers)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        kept = await client.get(url, headers=world.a_headers)
+    assert (kept.status_code, kept.content) == (200, built.content)
+    assert _same_headers(kept) == _same_headers(built)
+    [entry] = access_entries(caplog)
+    assert (entry["route"], entry["user_id"]) == (kind.path, world.manager_a.id)
+
+
+async def test_what_the_route_refuses_is_still_refused_after_a_page_is_kept(
+    client: httpx.AsyncClient, kind: KindCase, world: World
+) -> None:
+    await listed(client, kind, world.a_headers)
+    await listed(client, kind, world.a_headers)
+    for query in ("limit=0", "limit=201", "offset=-1", "status=nada", "limit=x"):
+        response = await client.get(f"{kind.path}?{query}", headers=world.a_headers)
+        assert response.status_code == 422, query
+    assert (await client.get(kind.path)).status_code == 401
+    bad = {"Authorization": world.a_headers["Authorization"] + "x"}
+    assert (await client.get(kind.path, headers=bad)).status_code == 401
+
+
+async def test_a_deactivated_user_is_refused_though_its_page_was_kept(
+    client: httpx.AsyncClient, kind: KindCase, world: World
+) -> None:
+    await listed(client, kind, world.a_headers)
+    await listed(client, kind, world.a_headers)
+    changed = await client.put(
+        f"/usuarios/{world.manager_a.id}",
+        json={"ativo": False},
+        headers=world.admin_headers,
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await client.get(kind.path, headers=world.a_headers)).status_code == 401
