@@ -84,9 +84,15 @@ async def get_pages(context: AppContextDep) -> PageCache:
     return context.pages
 
 
+ListPages = Annotated[PageCache, Depends(get_pages)]
+
+
 async def request_time() -> datetime:
     """The request's "now", read once (statuses are computed against it)."""
     return utcnow()
+
+
+RequestTime = Annotated[datetime, Depends(request_time)]
 
 
 async def client_address(connection: HTTPConnection) -> str:
@@ -106,5 +112,3 @@ PingLimitDep = Annotated[PingLimit, Depends(get_ping_limit)]
 Hub = Annotated[ConnectionHub, Depends(get_hub)]
 PresenceDep = Annotated[Presence, Depends(get_presence)]
 ClientAddress = Annotated[str, Depends(client_address)]
-ListPages = Annotated[PageCache, Depends(get_pages)]
-RequestTime = Annotated[datetime, Depends(request_time)]
