@@ -98,6 +98,8 @@ class PlaylistLoader:
             KEPT_CONDOMINIUMS
         )
         self._kept_bodies: Recent[GroupKey, _Memo[SharedBody]] = Recent(KEPT_GROUPS)
+        # The live notícias, the same for every condomínio.
+        self._kept_news: _Memo[list[PlaylistItem]] | None = None
         # Condomínios whose items a batch is loading right now.
         self._loading: dict[int, asyncio.Future[list[PlaylistItem]]] = {}
         self._generation = 0
@@ -111,6 +113,7 @@ class PlaylistLoader:
         self._generation += 1
         self._kept_items.clear()
         self._kept_bodies.clear()
+        self._kept_news = None
 
     async def load(self, code: str, now: datetime) -> Loaded | None:
         """The TV ``code``'s playlist at ``now``; None when no TV has that code."""
@@ -197,8 +200,18 @@ class PlaylistLoader:
         futures = {c: loop.create_future() for c in condominium_ids}
         self._loading.update(futures)
         try:
+            news = self._kept_news
+            if news is None or not news.usable(generation, now.timestamp()):
+                found = await live_news(session, now, max_news=self._max_news)
+                news = _Memo(found, generation, now.timestamp() + self._cache_seconds)
+                if generation == self._generation:
+                    self._kept_news = news
             loaded = await items_by_condominium(
-                session, condominium_ids, now, max_news=self._max_news
+                session,
+                condominium_ids,
+                now,
+                max_news=self._max_news,
+                news_items=news.value,
             )
         except BaseException as exc:
             fail_all(futures.values(), exc)
@@ -269,9 +282,11 @@ async def items_by_condominium(
     *,
     max_news: int,
     every_status: bool = False,
+    news_items: list[PlaylistItem] | None = None,
 ) -> dict[int, list[PlaylistItem]]:
     """``playlist_items`` of many condomínios at once, in the same statements
-    (GraphQL asks for the playlists of a page of TVs)."""
+    (GraphQL asks for the playlists of a page of TVs); ``news_items``: the live
+    notícias when already loaded (they are the same for every condomínio)."""
     notices = (
         await session.execute(
             repository.notices_targeting(
@@ -286,9 +301,11 @@ async def items_by_condominium(
     ).all()
     notice_tvs = await _tv_targets(session, Notice, notices)
     ad_tvs = await _tv_targets(session, Ad, ads)
-    news = list(await session.execute(repository.eligible_news(now, limit=max_news)))
+    if news_items is None:
+        news_items = await live_news(session, now, max_news=max_news)
     if every_status:
-        news += list(await session.execute(repository.idle_news(now)))
+        idle = await session.execute(repository.idle_news(now))
+        news_items = news_items + [_news_item(row) for row in idle]
     found: dict[int, list[PlaylistItem]] = {c: [] for c in condominium_ids}
     for row in notices:
         found[row.condominium_id].append(
@@ -304,10 +321,17 @@ async def items_by_condominium(
         found[row.condominium_id].append(
             _with_media(ItemKind.AD, row, tv_ids=ad_tvs.get(row.id, frozenset()))
         )
-    news_items = [_news_item(row) for row in news]
     for items in found.values():
         items.extend(news_items)
     return found
+
+
+async def live_news(
+    session: AsyncSession, now: datetime, *, max_news: int
+) -> list[PlaylistItem]:
+    """The newest notícias that may play (every TV's)."""
+    rows = await session.execute(repository.eligible_news(now, limit=max_news))
+    return [_news_item(row) for row in rows]
 
 
 async def _tv_targets(

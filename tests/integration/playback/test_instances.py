@@ -6,6 +6,7 @@ any instance served by every other within the contract's 2 s."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -59,12 +60,19 @@ class Spy:
     def bodies_read(self, code: str) -> int:
         return sum(keys.playlist(code) in read for read in self.reads)
 
+    def tails_read(self) -> int:
+        prefix = keys.playlist_tail("")
+        return sum(any(k.startswith(prefix) for k in read) for read in self.reads)
 
-def instance(app: FastAPI, cache: RedisCache) -> PlaylistService:
+
+def instance(
+    app: FastAPI, cache: RedisCache, *, bodies_max_bytes: int | None = None
+) -> PlaylistService:
     return PlaylistService(
         sessionmaker=context_of(app).sessionmaker,
         cache=cache,
         settings=context_of(app).settings,
+        bodies_max_bytes=bodies_max_bytes,
     )
 
 
@@ -175,6 +183,65 @@ async def test_a_hit_reads_the_body_once_per_build_and_process(
     served = await b.get(tv.code, client="t", now=utcnow())
     assert served.entry.body == rebuilt.entry.body
     assert spy.bodies_read(tv.code) == 2
+
+
+async def test_a_ping_and_a_304_read_no_body_and_a_200_reads_the_shared_part_once(
+    app: FastAPI, arrange: Arrange, shared_cache: RedisCache
+) -> None:
+    """Bodies are the TV's head plus a part shared by the TVs that play the same,
+    stored once; a versao-only answer needs neither."""
+    condominium = await arrange.condominium()
+    tvs = [await arrange.tv(condominium) for _ in range(3)]
+    await arrange.ad(condominium)
+    a, b = instance(app, shared_cache), instance(app, shared_cache)
+    built = [await a.get(tv.code, client="t", now=utcnow()) for tv in tvs]
+    assert len({served.entry.tail_id for served in built}) == 1
+    spy = Spy(shared_cache)
+
+    for tv, served in zip(tvs, built, strict=True):
+        version = served.entry.version
+        pinged = await b.get(tv.code, client="t", now=utcnow(), body=False)
+        revalidated = await b.get(
+            tv.code, client="t", now=utcnow(), if_none_match=f'"{version}"'
+        )
+        assert pinged.entry.version == revalidated.entry.version == version
+        assert not pinged.entry.has_body
+        assert not revalidated.entry.has_body
+    assert spy.tails_read() == 0
+
+    for tv, served in zip(tvs, built, strict=True):
+        got = await b.get(tv.code, client="t", now=utcnow(), if_none_match='"old"')
+        assert got.entry.body == served.entry.body
+    assert spy.tails_read() == 1  # one shared part for the three TVs
+    await a.close()
+    await b.close()
+
+
+async def test_a_body_dropped_here_is_read_back_or_built_again(
+    app: FastAPI, arrange: Arrange, shared_cache: RedisCache
+) -> None:
+    condominium = await arrange.condominium()
+    one = await arrange.tv(condominium)
+    await arrange.ad(condominium)
+    # A budget of one byte keeps only the last shared part seen.
+    a = instance(app, shared_cache, bodies_max_bytes=1)
+    first = await a.get(one.code, client="t", now=utcnow())
+    elsewhere = await arrange.tv(await arrange.condominium())
+    await a.get(elsewhere.code, client="t", now=utcnow())
+    spy = Spy(shared_cache)
+
+    again = await a.get(one.code, client="t", now=utcnow())
+    assert again.entry.body == first.entry.body
+    assert spy.tails_read() == 1
+
+    # Gone from the shared cache too: built again, the same versao.
+    await shared_cache.delete(keys.playlist_tail(first.entry.tail_id))
+    await a.get(elsewhere.code, client="t", now=utcnow())
+    served = await a.get(one.code, client="t", now=utcnow())
+    assert spy.tails_read() == 3  # elsewhere's, read back; one's, gone
+    assert served.entry.version == first.entry.version
+    assert json.loads(served.entry.body)["versao"] == first.entry.version
+    await a.close()
 
 
 async def test_an_invalidated_head_is_a_miss_everywhere(

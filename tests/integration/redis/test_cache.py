@@ -193,3 +193,32 @@ async def test_local_copies_of_shared_entries_are_short_lived_while_down() -> No
 
     assert playlist_left <= 5
     assert other_left > 800
+
+
+async def test_the_calls_of_one_loop_turn_go_out_in_one_pipeline(
+    redis_cache: RedisCache,
+) -> None:
+    client = redis_cache.link.client
+    pipelines = 0
+    pipeline = client.pipeline
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal pipelines
+        pipelines += 1
+        return pipeline(*args, **kwargs)  # type: ignore[arg-type]
+
+    client.pipeline = counted  # type: ignore[method-assign]
+    names = [f"expotv:test:burst{n}" for n in range(40)]
+
+    await asyncio.gather(*(redis_cache.set(name, name.encode(), 30) for name in names))
+    assert pipelines == 1
+    found = await asyncio.gather(
+        *(redis_cache.get_many(name, "expotv:test:none") for name in names),
+        redis_cache.get(names[0]),
+    )
+    assert pipelines == 2
+    assert found[:-1] == [[name.encode(), None] for name in names]
+    assert found[-1] == names[0].encode()
+    # One call alone is sent as itself.
+    assert await redis_cache.get_many(names[1]) == [names[1].encode()]
+    assert pipelines == 2
