@@ -33,6 +33,10 @@ idempotent: each is one sorted-set member named by this instance and a sequence
 number). Meanwhile each instance holds each code to the cap on its own count plus
 the remote count it last knew, which ages out with the window.
 
+Memory: the pings of the last minute of each code pinged here, about 200 bytes a
+code (19 MiB for 100,000 TVs pinging every 30 s, measured with tracemalloc), plus
+the others' count of the codes also pinged elsewhere.
+
 Why not the ``limits`` library here (``cache.ratelimit`` uses it): it has no batch
 operation over many keys (each code would be a round trip of its own, which is
 what this replaces), and its in-memory storage sweeps every key on a timer (the
