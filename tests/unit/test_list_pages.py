@@ -3,6 +3,7 @@ across a change is never kept."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -94,3 +95,30 @@ async def test_a_change_heard_from_another_instance_retires_the_kind() -> None:
     assert (await cache.look_up(KEY, now))[0] == b"[1]"
     await cache.pubsub.publish("expotv:channel:list-pages", b'["ad"]')
     assert (await cache.look_up(KEY, now))[0] is None
+
+
+async def test_requests_for_a_page_being_built_wait_for_it() -> None:
+    cache = pages()
+    now = datetime.now(UTC)
+    await cache.look_up(KEY, now)
+    _, ticket = await cache.look_up(KEY, now, build=True)
+    assert ticket.builds
+    waiting = asyncio.create_task(cache.look_up(KEY, now, build=True))
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    cache.put(ticket, b"[1]", None)
+    cache.release(ticket)
+    body, second = await waiting
+    assert (body, second.builds) == (b"[1]", False)
+
+
+async def test_a_failed_build_lets_the_next_request_build() -> None:
+    cache = pages()
+    now = datetime.now(UTC)
+    await cache.look_up(KEY, now)
+    _, ticket = await cache.look_up(KEY, now, build=True)
+    waiting = asyncio.create_task(cache.look_up(KEY, now, build=True))
+    await asyncio.sleep(0.01)
+    cache.release(ticket)  # nothing put
+    body, second = await waiting
+    assert (body, second.builds) == (None, True)

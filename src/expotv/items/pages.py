@@ -31,6 +31,8 @@ look-up reads the local stand-in, whose tokens live at most a few seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -55,6 +57,10 @@ _SHARING_KEY = "list_pages_retiring"
 # A written table whose columns are not known (an insert, a delete).
 EVERY_COLUMN = "*"
 GENERATION_TTL_SECONDS = 7 * 24 * 3600
+# A look-up waits at most this many times, this long each, for another build of
+# its page (then builds it itself).
+_WAITS = 3
+_WAIT_SECONDS = 5.0
 MAX_ENTRIES = 4096
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -155,6 +161,8 @@ class Ticket:
     key: PageKey
     token: bytes | None
     heard: int
+    # This look-up builds the page (``release`` it after).
+    builds: bool = False
 
 
 @dataclass(slots=True)
@@ -201,6 +209,7 @@ class PageCache:
         default_factory=dict
     )
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _building: dict[PageKey, asyncio.Event] = field(default_factory=dict)
 
     def watch(self, session_class: type[Session]) -> None:
         """Retire pages when a session of ``session_class`` commits writes to
@@ -224,9 +233,39 @@ class PageCache:
 
     # Reading -------------------------------------------------------------------
 
-    async def look_up(self, key: PageKey, now: datetime) -> tuple[bytes | None, Ticket]:
+    async def look_up(
+        self, key: PageKey, now: datetime, *, build: bool = False
+    ) -> tuple[bytes | None, Ticket]:
         """The page's bytes if kept and current; else None and the ticket to
-        ``put`` the page built now."""
+        ``put`` the page built now.
+
+        With ``build`` the caller builds what is missing, and ``release``s the
+        ticket after: meanwhile the other look-ups of this page that would build
+        it wait for its result (one build per page and process, not one per
+        request that came in while it was missing).
+        """
+        for _ in range(_WAITS):
+            body, ticket = await self._look_up(key, now)
+            building = self._building.get(key)
+            if body is not None or not build or building is None:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(building.wait(), _WAIT_SECONDS)
+        if body is None and build and key not in self._building:
+            self._building[key] = asyncio.Event()
+            ticket = dataclasses.replace(ticket, builds=True)
+        return body, ticket
+
+    def release(self, ticket: Ticket) -> None:
+        """The page of ``ticket`` is built (or failed): its waiters look again."""
+        if ticket.builds:
+            building = self._building.pop(ticket.key, None)
+            if building is not None:
+                building.set()
+
+    async def _look_up(
+        self, key: PageKey, now: datetime
+    ) -> tuple[bytes | None, Ticket]:
         known = self._known[key.kind]
         heard = known.heard
         if not self.is_on:

@@ -106,23 +106,25 @@ async def list_page(
         limit=page.limit,
         offset=page.offset,
     )
-    body, ticket = await pages.look_up(key, now)
+    body, ticket = await pages.look_up(key, now, build=True)
     if body is not None:
         return body
-    scope = await load_scope(session, user, with_signers=kind.scope_has_signers)
-    result = await list_visible(
-        session, kind, user=user, filters=filters, page=page, now=now
-    )
-    read = kind.read_schema
-    body = page_json(
-        kind.page_adapter,
-        result,
-        lambda item: read.present(item, scope=scope, now=now),
-    )
-    if ticket.token is not None:
-        pages.put(
-            ticket, body, await _next_change(session, kind, user, filters, result, now)
+    try:
+        scope = await load_scope(session, user, with_signers=kind.scope_has_signers)
+        result = await list_visible(
+            session, kind, user=user, filters=filters, page=page, now=now
         )
+        read = kind.read_schema
+        body = page_json(
+            kind.page_adapter,
+            result,
+            lambda item: read.present(item, scope=scope, now=now),
+        )
+        if ticket.token is not None:
+            until = await _next_change(session, kind, user, filters, result, now)
+            pages.put(ticket, body, until)
+    finally:
+        pages.release(ticket)
     return body
 
 
