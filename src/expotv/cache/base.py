@@ -17,6 +17,9 @@ class Cache(Protocol):
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
 
+    async def add(self, key: str, value: bytes, ttl_seconds: int) -> bool:
+        """Set ``key`` only if it holds nothing; True if this call set it."""
+
     async def delete(self, *keys: str) -> None: ...
 
     async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:

@@ -39,6 +39,13 @@ class MemoryCache:
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         self._store(key, value, time.monotonic() + ttl_seconds)
 
+    async def add(self, key: str, value: bytes, ttl_seconds: int) -> bool:
+        now = time.monotonic()
+        if self._live(key, now) is not None:
+            return False
+        self._store(key, value, now + ttl_seconds)
+        return True
+
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._data.pop(key, None)

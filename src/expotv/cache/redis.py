@@ -238,10 +238,7 @@ class RedisCache:
             await self._sets.get((self.link.key(key), value, max(1, ttl_seconds)))
 
         async def fallback() -> None:
-            ttl = ttl_seconds
-            if _family(key).partition(":")[2] in keys.INVALIDATED_FAMILIES:
-                ttl = min(ttl, _FALLBACK_MAX_TTL_SECONDS)
-            await self._fallback.set(key, value, ttl)
+            await self._fallback.set(key, value, _fallback_ttl(key, ttl_seconds))
 
         await self.link.call("set", primary, fallback)
 
@@ -264,6 +261,16 @@ class RedisCache:
                 pipe.set(key, value, px=ttl_seconds * 1000)
             await pipe.execute()
         return {}
+
+    async def add(self, key: str, value: bytes, ttl_seconds: int) -> bool:
+        async def primary(client: Redis[bytes]) -> bool:
+            px = max(1, ttl_seconds) * 1000
+            return bool(await client.set(self.link.key(key), value, px=px, nx=True))
+
+        async def fallback() -> bool:
+            return await self._fallback.add(key, value, _fallback_ttl(key, ttl_seconds))
+
+        return await self.link.call("set", primary, fallback)
 
     async def delete(self, *keys_: str) -> None:
         if not keys_:
@@ -342,6 +349,13 @@ class RedisCache:
                 batch.clear()
         if batch:
             await client.delete(*batch)
+
+
+def _fallback_ttl(key: str, ttl_seconds: int) -> int:
+    """A local stand-in of a family others may invalidate lives a few seconds."""
+    if _family(key).partition(":")[2] in keys.INVALIDATED_FAMILIES:
+        return min(ttl_seconds, _FALLBACK_MAX_TTL_SECONDS)
+    return ttl_seconds
 
 
 def _family(key: str) -> str:

@@ -22,10 +22,10 @@ by ``RedisCache`` if Redis is down) and tells the other processes on
 
 A look-up trusts this process's token with no round trip while that channel has
 delivered every instance's messages since the token was read (``PubSub.up_since``,
-as the playlists do); otherwise it reads the token, and creates one when there is
-none (a page built on a token created by the same request is not kept: a write
-may have slipped between its read and the token). While Redis is down every
-look-up reads the local stand-in, whose tokens live at most a few seconds.
+as the playlists do); otherwise it reads the token, and creates one only where
+there is none (``Cache.add``: a writer's newer token is never replaced). While
+Redis is down every look-up reads the local stand-in, whose tokens live at most a
+few seconds.
 """
 
 from __future__ import annotations
@@ -290,20 +290,21 @@ class PageCache:
             return known.token, True
         heard, checked_at = known.heard, time.monotonic()
         name = keys.list_generation(kind)
-        created = False
         try:
             token = await self.cache.get(name)
             if token is None:
-                token = secrets.token_hex(8).encode()
-                created = True
-                await self.cache.set(name, token, GENERATION_TTL_SECONDS)
+                # Only if still none: a writer's new token must not be replaced
+                # by one read before its write.
+                made = secrets.token_hex(8).encode()
+                added = await self.cache.add(name, made, GENERATION_TTL_SECONDS)
+                token = made if added else await self.cache.get(name)
         except CacheError:
             return None, False
-        if known.heard != heard:
+        if token is None or known.heard != heard:
             # A change arrived meanwhile: what was read may predate it.
             return token, False
         known.token, known.checked_at = token, checked_at
-        return token, not created
+        return token, True
 
     def put(self, ticket: Ticket, body: bytes, until: datetime | None) -> None:
         """Keep ``body`` under its ticket until ``until`` (and the longest life)."""

@@ -222,3 +222,9 @@ async def test_the_calls_of_one_loop_turn_go_out_in_one_pipeline(
     # One call alone is sent as itself.
     assert await redis_cache.get_many(names[1]) == [names[1].encode()]
     assert pipelines == 2
+
+
+async def test_add_sets_only_a_key_that_holds_nothing(redis_cache: RedisCache) -> None:
+    assert await redis_cache.add("expotv:list-gen:ad", b"first", 60)
+    assert not await redis_cache.add("expotv:list-gen:ad", b"second", 60)
+    assert await redis_cache.get("expotv:list-gen:ad") == b"first"
