@@ -29,7 +29,7 @@ from sqlalchemy import Integer, String, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from expotv.db import UTCDateTime
-from expotv.tasks import cancel_and_wait
+from expotv.tasks import Periodic
 from expotv.tvs.models import TV
 from expotv.tvs.pings import SharedPings
 
@@ -118,12 +118,11 @@ class HeartbeatWriter:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._shared = shared
-        self._flush_seconds = flush_seconds
         self._chunk_size = chunk_size
         self._pending: dict[int, Beat] = {}
         self._writing: dict[int, Beat] = {}
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(self.flush, flush_seconds, failed=self._flush_failed)
 
     @property
     def pending(self) -> int:
@@ -193,25 +192,17 @@ class HeartbeatWriter:
                 beat.merge(newer)
             self._pending[tv_id] = beat
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self._flush_seconds)
-            try:
-                await self.flush()
-            except Exception as exc:
-                logger.warning(
-                    "heartbeat flush failed, %d TVs kept for retry: %r",
-                    len(self._pending),
-                    exc,
-                )
+    def _flush_failed(self, exc: Exception) -> None:
+        logger.warning(
+            "heartbeat flush failed, %d TVs kept for retry: %r", len(self._pending), exc
+        )
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self.run())
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Stop the periodic flush and write what is left."""
-        await cancel_and_wait(self._task)
-        self._task = None
+        await self._periodic.stop()
         try:
             await self.flush()
         except Exception as exc:

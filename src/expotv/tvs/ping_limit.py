@@ -46,7 +46,6 @@ the plain lists below.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import logging
 import math
@@ -59,7 +58,7 @@ from redis.asyncio import Redis
 
 from expotv.cache import keys
 from expotv.cache.redis import RedisLink
-from expotv.tasks import cancel_and_wait
+from expotv.tasks import Periodic, log_failure
 from expotv.tvs.exceptions import TVPingRateLimited
 
 log = logging.getLogger(__name__)
@@ -125,7 +124,9 @@ class PingLimit:
         self._sequence = 0
         self._tag = secrets.token_hex(4) + ":"
         self._next_sweep = 0.0
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(
+            self.sync, sync_seconds, failed=log_failure(log, "sincronização dos pings")
+        )
         self._script: Any = None
         if link is not None:
             self._key_prefix = link.key(keys.ping_count_prefix())
@@ -258,21 +259,12 @@ class PingLimit:
             del self._remote[code]
         self._near.intersection_update(self._accepted)
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.sync_seconds)
-            try:
-                await self.sync()
-            except Exception as exc:  # the next round tries again
-                log.warning("sincronização dos pings falhou: %r", exc)
-
     def start(self) -> None:
         if self.is_enabled:
-            self._task = asyncio.get_running_loop().create_task(self.run())
+            self._periodic.start()
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
-        self._task = None
+        await self._periodic.stop()
 
     def reset(self) -> None:
         """Forget every count (between tests; Redis keys go with the cache)."""

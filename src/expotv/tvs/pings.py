@@ -14,7 +14,6 @@ falls back to its own pending pings.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Collection, Iterable
@@ -25,7 +24,7 @@ from redis.asyncio import Redis
 
 from expotv.cache import keys
 from expotv.cache.redis import RedisLink
-from expotv.tasks import cancel_and_wait
+from expotv.tasks import Periodic, log_failure
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +57,14 @@ class SharedPings:
         self._link = link
         self._key = link.key(keys.tv_pings())
         self._keep_seconds = keep_seconds
-        self._flush_seconds = flush_seconds
         self._forget = link.client.register_script(_FORGET_WRITTEN)
         # tv id -> epoch seconds of its newest ping not sent yet.
         self._unsent: dict[int, float] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(
+            self.flush,
+            flush_seconds,
+            failed=log_failure(log, "envio dos pings compartilhados"),
+        )
 
     def record(self, tv_id: int, seen_at: datetime) -> None:
         """Remember a ping until the next ``flush`` (no round trip)."""
@@ -95,21 +97,12 @@ class SharedPings:
             if score > cutoff and self._unsent.get(tv_id, 0.0) < score:
                 self._unsent[tv_id] = score
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self._flush_seconds)
-            try:
-                await self.flush()
-            except Exception as exc:  # the next round tries again
-                log.warning("envio dos pings compartilhados falhou: %r", exc)
-
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self.run())
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Stop the periodic flush and send what is left."""
-        await cancel_and_wait(self._task)
-        self._task = None
+        await self._periodic.stop()
         await self.flush()
 
     def reset(self) -> None:
