@@ -30,7 +30,7 @@ _DRIVERS = {
     "postgres": "postgresql+asyncpg",
 }
 # What one worker keeps of playlist bodies (``EXPOTV_PLAYLIST_BODIES_MAX_BYTES``).
-PLAYLIST_BODIES_MAX_BYTES = 32 * 1024 * 1024
+PLAYLIST_BODIES_MAX_BYTES = 16 * 1024 * 1024
 
 _PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev"}
 

@@ -107,7 +107,7 @@ class PlaylistCache:
         """``code``'s entry with no round trip, when this process's copy may be
         served as current (see the module's docstring); else None."""
         record = self._last_known.get(code)
-        if record is None or not record.is_current or not record.entry.is_fresh(now_ts):
+        if record is None or not record.is_current or not record.is_fresh(now_ts):
             return None
         since = self._channel_up_since()
         if since is None or record.checked_at < since:
@@ -146,7 +146,7 @@ class PlaylistCache:
             CACHE_DEGRADED.labels("playlist_get").inc()
             record = self._last_known.get(code)
             entry = None
-            if record and record.is_current and record.entry.is_fresh(now_ts):
+            if record and record.is_current and record.is_fresh(now_ts):
                 entry = record.entry
             return Found(entry, is_unknown=False, also=[None] * len(also))
         return Found(entry, is_unknown=unknown is not None, also=extra)
@@ -170,7 +170,7 @@ class PlaylistCache:
         # The shared cache says these very bytes are current.
         record.is_current = True
         record.checked_at = checked_at
-        return True, record.entry if record.entry.is_fresh(now_ts) else None
+        return True, record.entry if record.is_fresh(now_ts) else None
 
     def _current(
         self, code: str, raw: bytes | None, now_ts: float, checked_at: float
@@ -206,7 +206,7 @@ class PlaylistCache:
         record = self._last_known.get(code)
         if record is None:
             raise PlaylistUnavailable()
-        is_fresh = record.is_current and record.entry.is_fresh(now.timestamp())
+        is_fresh = record.is_current and record.is_fresh(now.timestamp())
         return Served(record.entry, is_stale=not is_fresh)
 
     async def put(self, entry: PlaylistEntry, ttl: float, *, epoch: int) -> bool:
@@ -296,7 +296,7 @@ class PlaylistCache:
         if (
             self._on_new_version is not None
             and previous is not None
-            and previous.entry.version != entry.version
+            and previous.version != entry.version
         ):
             self._on_new_version(entry.code, entry.version)
 

@@ -64,8 +64,8 @@ class Loaded:
 T = TypeVar("T")
 # Condomínios' items and groups' shared bodies kept between loads (the TVs of one
 # condomínio asked close together share them; 100,000 TVs' would not fit).
-KEPT_CONDOMINIUMS = 256
-KEPT_GROUPS = 128
+KEPT_CONDOMINIUMS = 128
+KEPT_GROUPS = 64
 # What makes two TVs of a condomínio play the same: proportions, zone, and which
 # of the items limited to some TVs (``tvs_ids``) include them.
 GroupKey = tuple[int, Ratios, str, frozenset[tuple[ItemKind, int]]]
