@@ -57,7 +57,7 @@ from expotv.tvs.codes import normalize_code
 logger = logging.getLogger(__name__)
 
 UNKNOWN_TV_TTL_SECONDS = 30
-# TV records one process keeps (some 600 bytes each with their prefix).
+# TV records one process keeps (some 630 bytes each with their prefix).
 LAST_KNOWN_MAX_RECORDS = 250_000
 DELETE_CHUNK = 1000
 

@@ -189,7 +189,8 @@ def decode(code: str, raw: bytes) -> PlaylistEntry | None:
 
 class TVRecord:
     """What this process keeps of one TV's playlist: its entry without the tail,
-    in one small object (some 400 bytes with its prefix)."""
+    in one small object (some 630 bytes with its prefix and its ``LastKnown``
+    slot)."""
 
     __slots__ = (
         "checked_at",
