@@ -114,3 +114,14 @@ def test_a_token_missing_a_claim_is_rejected(settings: Settings, missing: str) -
 def test_garbage_is_rejected(settings: Settings, garbage: str) -> None:
     with pytest.raises(tokens.InvalidToken):
         tokens.decode(settings, garbage, expected=tokens.TokenType.ACCESS)
+
+
+def test_a_token_checked_before_is_refused_once_it_expires(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = issue(settings, lifetime=timedelta(minutes=5))
+    claims = tokens.decode(settings, token, expected=tokens.TokenType.ACCESS)
+    later = claims.expires_at.timestamp() + 1
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    with pytest.raises(tokens.InvalidToken):
+        tokens.decode(settings, token, expected=tokens.TokenType.ACCESS)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 import jwt
@@ -85,14 +89,30 @@ def sign(
     return jwt.encode(payload, settings.signing_key, algorithm=settings.jwt_algorithm)
 
 
-def decode(settings: Settings, token: str, *, expected: TokenType) -> TokenClaims:
-    try:
-        payload = jwt.decode(
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, key: str, algorithm: str) -> Mapping[str, Any]:
+    """The claims of a token whose signature and claims check out (PyJWT).
+
+    Kept per (token, key, algorithm): a client sends the same token on every
+    request, and checking it again would give the same answer but for the
+    expiry, which ``decode`` checks itself each time. A refused token raises,
+    and is not kept.
+    """
+    return MappingProxyType(
+        jwt.decode(
             token,
-            settings.signing_key,
-            algorithms=[settings.jwt_algorithm],
+            key,
+            algorithms=[algorithm],
             options={"require": ["sub", "exp", "iat", "jti", "sid", "typ"]},
         )
+    )
+
+
+def decode(settings: Settings, token: str, *, expected: TokenType) -> TokenClaims:
+    try:
+        payload = _verified(token, settings.signing_key, settings.jwt_algorithm)
+        if int(payload["exp"]) <= time.time():
+            raise InvalidToken("Signature has expired")
         if payload["typ"] != expected.value:
             raise InvalidToken("wrong token type")
         return TokenClaims(
