@@ -246,3 +246,13 @@ async def test_the_guard_counts_the_client_behind_a_trusted_proxy(
         # The address behind the proxy is blocked, not the proxy.
         assert (await proxy.get(url, headers=curious)).status_code == 429
         assert (await proxy.get(url, headers=lobby)).status_code == 200
+
+
+def test_the_fast_path_is_ahead_of_fastapis_own_layers(app: FastAPI) -> None:
+    """The TVs' requests skip FastAPI's error page, telemetry and body-limit layers
+    too (the fast path does that work itself): it is the stack's outermost layer."""
+    from expotv.playlist.fastpath import TVFastPath
+
+    stack = app.middleware_stack or app.build_middleware_stack()
+    assert isinstance(stack, TVFastPath)
+    assert type(stack.app).__name__ == "ServerErrorMiddleware"
