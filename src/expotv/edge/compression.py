@@ -1,9 +1,6 @@
 """gzip for JSON answers: negotiated by ``Accept-Encoding``, above a size.
 
     accepts_gzip(headers)    does the request take gzip (``q`` > 0, or ``*``)?
-    GzipCache                the compressed copy of a body, kept beside it: the
-                             TV's playlist is compressed once per version and
-                             process, so a cache hit does no compression work
     JsonGzip                 the ASGI middleware for every other JSON answer
                              (lists, pages of items): one whole body, compressed
                              when asked for and at least ``GZIP_MIN_BYTES``
@@ -22,7 +19,6 @@ bytes, and ``If-None-Match`` compares weakly (RFC 9110, 8.8.3).
 from __future__ import annotations
 
 import gzip
-from collections import OrderedDict
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,9 +28,6 @@ GZIP_LEVEL = 6
 VARY = (b"vary", b"Accept-Encoding")
 CONTENT_ENCODING = (b"content-encoding", b"gzip")
 _ACCEPT_ENCODING = b"accept-encoding"
-# A process keeps compressed playlists for this many bytes (least recently used
-# first out); a playlist of 40 KB compresses to about 4 KB.
-GZIP_CACHE_MAX_BYTES = 64 * 1024 * 1024
 
 
 def _quality(params: str) -> float:
@@ -80,42 +73,6 @@ def compress(body: bytes) -> bytes:
 
 def weak_etag(etag: bytes) -> bytes:
     return etag if etag.startswith(b"W/") else b"W/" + etag
-
-
-class GzipCache:
-    """The gzip copy of the last body seen per key (a TV code), within a budget."""
-
-    def __init__(self, max_bytes: int = GZIP_CACHE_MAX_BYTES) -> None:
-        self._copies: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
-        self._bytes = 0
-        self._max_bytes = max_bytes
-        self.compressions = 0
-
-    def __len__(self) -> int:
-        return len(self._copies)
-
-    def get(self, key: str, body: bytes) -> bytes:
-        """``body`` compressed: from the copy kept for ``key`` when it is of this
-        very body, else compressed now and kept."""
-        found = self._copies.get(key)
-        if found is not None and (found[0] is body or found[0] == body):
-            self._copies.move_to_end(key)
-            return found[1]
-        compressed = compress(body)
-        self.compressions += 1
-        if found is not None:
-            self._bytes -= len(found[1])
-        self._copies[key] = (body, compressed)
-        self._copies.move_to_end(key)
-        self._bytes += len(compressed)
-        while self._bytes > self._max_bytes and len(self._copies) > 1:
-            _, (_, evicted) = self._copies.popitem(last=False)
-            self._bytes -= len(evicted)
-        return compressed
-
-    def clear(self) -> None:
-        self._copies.clear()
-        self._bytes = 0
 
 
 def _is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
