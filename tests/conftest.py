@@ -7,11 +7,12 @@ test starts from empty tables and an empty cache.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
+import fastapi.dependencies.models
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -37,6 +38,28 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+# FastAPI remembers, per endpoint and dependency callable, whether it is a coroutine
+# or a generator, in LRU caches of 4,096 entries each: the closures of every app a
+# test builds stay referenced, and each whole app with them, until some 175 newer
+# apps push them out (over a gigabyte in one worker). Forgotten after each test.
+_FASTAPI_CALLABLE_CACHES = [
+    getattr(fastapi.dependencies.models, name, None)
+    for name in (
+        "_is_gen_callable_cached",
+        "_is_async_gen_callable_cached",
+        "_is_coroutine_callable_cached",
+    )
+]
+
+
+@pytest.fixture(autouse=True)
+def _release_apps() -> Iterator[None]:
+    yield
+    for cache in _FASTAPI_CALLABLE_CACHES:
+        if cache is not None:
+            cache.cache_clear()
 
 
 @pytest.fixture(scope="session", params=DATABASES)
