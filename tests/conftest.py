@@ -1,11 +1,14 @@
 """Fixtures: the app on real SQLite and real MariaDB, migrated once per run.
 
 Integration tests that take ``client`` (or ``app``) run once per database. Each
-test starts from empty tables and an empty cache.
+process migrates each database and starts its app once, on first use, and keeps
+them for the run (``kept``), in whatever order its tests come. Each test starts
+from empty tables and an empty cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
@@ -15,7 +18,6 @@ from typing import Any
 import fastapi.dependencies.models
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from expotv.cache.redis import RedisCache
@@ -62,35 +64,67 @@ def _release_apps() -> Iterator[None]:
             cache.cache_clear()
 
 
-@pytest.fixture(scope="session", params=DATABASES)
-async def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "expotv.db"
-        yield f"sqlite:///{path}"
-        return
-    name = f"expotv_test_{support.run_id()}"
-    url = await support.create_mariadb_database(name)
-    try:
-        yield url
-    finally:
-        await support.drop_mariadb_database(name)
-
-
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    data_dir = tmp_path_factory.mktemp("data")
+async def kept() -> AsyncIterator[support.Kept]:
+    """What outlives one test: per database kind, its database and running app."""
+    values = support.Kept()
+    try:
+        yield values
+    finally:
+        await values.aclose()
+
+
+@pytest.fixture(scope="module")
+async def module_kept() -> AsyncIterator[support.Kept]:
+    """What outlives one test but not its module (a module's servers)."""
+    values = support.Kept()
+    try:
+        yield values
+    finally:
+        await values.aclose()
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest) -> str:
+    """The kind of database the test runs on (it runs once per kind)."""
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+async def database_url(
+    database: str, kept: support.Kept, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    return await kept.get(
+        ("database", database),
+        lambda: support.fresh_database(database, tmp_path_factory.mktemp(database)),
+    )
+
+
+def _migrated(database_url: str, data_dir: Path) -> contextlib.nullcontext[Settings]:
     result = make_settings(data_dir, database_url=database_url)
     support.migrate(result)
-    return result
+    return contextlib.nullcontext(result)
 
 
-@pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with LifespanManager(application, startup_timeout=30):
-        yield application
+@pytest.fixture
+async def settings(
+    database_url: str, kept: support.Kept, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """The settings of the database's app, migrated once per process."""
+    return await kept.get(
+        ("settings", database_url),
+        lambda: _migrated(database_url, tmp_path_factory.mktemp("data")),
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings, kept: support.Kept) -> FastAPI:
+    """The database's app, started once per process and kept running."""
+    return await kept.get(
+        ("app", settings.database_url),
+        lambda: support.started(create_app(settings)),
+    )
 
 
 @pytest.fixture
@@ -127,10 +161,7 @@ async def build_app(settings: Settings, clean: None) -> AsyncIterator[AppBuilder
 
         async def build(**overrides: Any) -> FastAPI:
             application = create_app(settings.model_copy(update=overrides))
-            await stack.enter_async_context(
-                LifespanManager(application, startup_timeout=30)
-            )
-            return application
+            return await stack.enter_async_context(support.started(application))
 
         yield build
 

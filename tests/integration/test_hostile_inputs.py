@@ -26,25 +26,22 @@ misses do not spend the rate limits of the schemathesis run.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from expotv.demo import DEMO_PASSWORD
-from expotv.main import create_app
 from expotv.users.schemas import Level
 from tests import support
-from tests.conftest import make_settings
 from tests.integration.painel.browserless import sign_in
 from tests.integration.test_openapi_fuzz import (
     EMAILS,
     LEVELS,
     PUBLIC_PATHS,
+    SPEC,
     FuzzTarget,
     fuzz_target,
     level_headers,
@@ -52,8 +49,6 @@ from tests.integration.test_openapi_fuzz import (
 
 __all__ = ["fuzz_target", "level_headers"]
 
-_settings = make_settings(Path(tempfile.gettempdir()) / "expotv-hostile-schema")
-SPEC: dict[str, Any] = create_app(_settings).openapi()
 METHODS = ("get", "put", "post", "delete", "patch")
 PARAM = re.compile(r"\{(\w+)(?::path)?\}")
 

@@ -19,10 +19,13 @@ hostile multipart fields) ``test_hostile_inputs.py`` sends to every operation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -67,7 +70,9 @@ ROLES = {
 }
 
 _schema_settings = make_settings(Path(tempfile.gettempdir()) / "expotv-fuzz-schema")
-schema = schemathesis.openapi.from_dict(create_app(_schema_settings).openapi())
+# Built once per process: test_hostile_inputs sweeps the same document.
+SPEC: dict[str, Any] = create_app(_schema_settings).openapi()
+schema = schemathesis.openapi.from_dict(copy.deepcopy(SPEC))
 # Said here rather than left to the defaults: data that fits the schema and data that
 # breaks it (wrong types, out of range, missing and unknown fields, NUL), through the
 # examples, coverage (each boundary and each way to break a field) and fuzzing phases.
@@ -93,16 +98,6 @@ class FuzzTarget:
     base_url: str
     settings: Settings
     headers: dict[Level, dict[str, str]] = field(default_factory=dict)
-
-
-def _fresh_database_url(database_url: str, data_dir: Path) -> tuple[str, str | None]:
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{data_dir / 'fuzz.db'}", None
-    name = f"expotv_fuzz_{support.run_id()}"
-    url = support.run_in_thread(
-        lambda: asyncio.run(support.create_mariadb_database(name))
-    )
-    return url, name
 
 
 async def _restore(app_settings: Settings) -> dict[Level, dict[str, str]]:
@@ -159,25 +154,28 @@ async def _restore(app_settings: Settings) -> dict[Level, dict[str, str]]:
         await engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def fuzz_target(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[FuzzTarget]:
-    data_dir = tmp_path_factory.mktemp("fuzz")
-    url, mariadb_name = _fresh_database_url(database_url, data_dir)
-    app_settings = make_settings(data_dir, database_url=url)
-    support.migrate(app_settings)
-    support.run_in_thread(
-        lambda: asyncio.run(run_demo(app_settings, quiet_if_filled=True))
-    )
-    try:
+@contextlib.asynccontextmanager
+async def _served_demo(kind: str, data_dir: Path) -> AsyncIterator[FuzzTarget]:
+    """A live server over a fresh database of ``kind`` filled by ``expotv demo``."""
+    async with support.fresh_database(kind, data_dir) as url:
+        app_settings = make_settings(data_dir, database_url=url)
+        support.migrate(app_settings)
+        support.run_in_thread(
+            lambda: asyncio.run(run_demo(app_settings, quiet_if_filled=True))
+        )
         with support.live_server(app_settings) as server:
             yield FuzzTarget(server.base_url, app_settings)
-    finally:
-        if mariadb_name:
-            support.run_in_thread(
-                lambda: asyncio.run(support.drop_mariadb_database(mariadb_name))
-            )
+
+
+@pytest.fixture
+async def fuzz_target(
+    database: str, module_kept: support.Kept, tmp_path_factory: pytest.TempPathFactory
+) -> FuzzTarget:
+    """One demo server per database for the module (its tests share it)."""
+    return await module_kept.get(
+        ("fuzz", database),
+        lambda: _served_demo(database, tmp_path_factory.mktemp("fuzz")),
+    )
 
 
 def _is_intact(target: FuzzTarget) -> bool:

@@ -7,15 +7,16 @@ settings allow private addresses, with a short timeout and a small size cap.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from expotv.config import Settings
 from expotv.main import create_app
+from tests import support
 from tests.conftest import make_settings
 from tests.integration.news.feedkit import FeedServer
 
@@ -37,25 +38,33 @@ def feed_server(_feed_server: FeedServer) -> Iterator[FeedServer]:
     _feed_server.reset()
 
 
-@pytest.fixture(scope="session")
-def feed_settings(
-    settings: Settings, database_url: str, tmp_path_factory: pytest.TempPathFactory
+@pytest.fixture
+async def feed_settings(
+    settings: Settings,
+    module_kept: support.Kept,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Settings:
     # Depends on ``settings`` so the database is already migrated.
-    return make_settings(
-        tmp_path_factory.mktemp("feeds"),
-        database_url=database_url,
-        feeds_allow_private=True,
-        feeds_timeout_seconds=FEED_TIMEOUT_SECONDS,
-        feeds_max_bytes=FEED_MAX_BYTES,
+    return await module_kept.get(
+        ("feed_settings", settings.database_url),
+        lambda: contextlib.nullcontext(
+            make_settings(
+                tmp_path_factory.mktemp("feeds"),
+                database_url=settings.database_url,
+                feeds_allow_private=True,
+                feeds_timeout_seconds=FEED_TIMEOUT_SECONDS,
+                feeds_max_bytes=FEED_MAX_BYTES,
+            )
+        ),
     )
 
 
-@pytest.fixture(scope="session")
-async def feeds_app(feed_settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(feed_settings)
-    async with LifespanManager(application, startup_timeout=30):
-        yield application
+@pytest.fixture
+async def feeds_app(feed_settings: Settings, module_kept: support.Kept) -> FastAPI:
+    return await module_kept.get(
+        ("feeds_app", feed_settings.database_url),
+        lambda: support.started(create_app(feed_settings)),
+    )
 
 
 @pytest.fixture

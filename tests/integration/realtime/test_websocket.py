@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
@@ -15,10 +14,12 @@ from tests import support
 from tests.integration.realtime.helpers import instance, make_tv, next_event
 
 
-@pytest.fixture(scope="module")
-def tv_server(settings: Settings) -> Iterator[TestClient]:
-    with instance(settings) as client:
-        yield client
+@pytest.fixture
+async def tv_server(settings: Settings, module_kept: support.Kept) -> TestClient:
+    """One app of this module per database, in a thread of its own."""
+    return await module_kept.get(
+        ("tv_server", settings.database_url), lambda: instance(settings)
+    )
 
 
 @pytest.fixture
