@@ -21,7 +21,7 @@ from sqlalchemy import event, exists, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from expotv.auth import tokens
+from expotv.auth import passwords, tokens
 from expotv.auth.models import AuthSession
 from expotv.auth.passwords import hash_password
 from expotv.config import Settings
@@ -37,6 +37,8 @@ MARIADB_ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("EXPOTV_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 PASSWORD = "senha-de-teste-123"
 # Hashing is deliberately slow; tests hash once and reuse it.
+# The suite's argon2 cost (tests/__init__.py), for the users made here too.
+passwords.configure(Settings(_env_file=None))  # type: ignore[call-arg]
 PASSWORD_HASH = hash_password(PASSWORD)
 
 
@@ -104,7 +106,9 @@ async def truncate_all(session: AsyncSession) -> None:
 @contextlib.asynccontextmanager
 async def started(application: FastAPI) -> AsyncIterator[FastAPI]:
     """``application`` with its lifespan running (its database, cache, workers)."""
-    async with LifespanManager(application, startup_timeout=30):
+    # Generous bounds: a loaded CI machine (three workers on two cores) stretches
+    # both; a real hang still fails.
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
         yield application
 
 

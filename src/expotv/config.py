@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     # time); any write that changes it, on any instance, retires it at once.
     list_cache_seconds: int = Field(default=60, ge=0, le=3600)
     allow_registration: bool = True
+    # argon2id cost of new password hashes (a stored hash keeps the cost it was made
+    # with). The defaults are argon2's own: about 0.15 s and 64 MiB per login on one
+    # core. Lower them only where nothing real is protected (the test suite does).
+    password_time_cost: int = Field(default=3, ge=1, le=20)
+    password_memory_kib: int = Field(default=65536, ge=64, le=4194304)
+    password_parallelism: int = Field(default=4, ge=1, le=64)
 
     master_email: str | None = None
     master_senha: SecretStr | None = None
@@ -251,6 +257,15 @@ class Settings(BaseSettings):
                 raise ValueError("EXPOTV_JWT_SECRET é obrigatório em produção")
             if len(secret) < 32:
                 raise ValueError("EXPOTV_JWT_SECRET precisa de ao menos 32 caracteres")
+        return self
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_its_lanes(self) -> Settings:
+        if self.password_memory_kib < 8 * self.password_parallelism:
+            raise ValueError(
+                "EXPOTV_PASSWORD_MEMORY_KIB precisa de ao menos 8 KiB por faixa "
+                "(EXPOTV_PASSWORD_PARALLELISM)"
+            )
         return self
 
     @property

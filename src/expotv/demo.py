@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.ads.kind import AD
 from expotv.ads.schemas import AdCreate
+from expotv.auth import passwords
 from expotv.auth.passwords import hash_password
 from expotv.condominiums.models import Condominium
 from expotv.config import Settings
@@ -247,6 +248,7 @@ async def run_demo(
     base_url: str = "http://127.0.0.1:8000",
 ) -> DemoResult:
     """Fill an empty database; print how to log in and which TV pages to open."""
+    passwords.configure(settings)
     engine = create_engine(settings)
     sessionmaker = create_sessionmaker(engine)
     storage = create_storage(settings)

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp
 
+from expotv.auth import passwords
 from expotv.auth.dependencies import get_current_user
 from expotv.auth.router import router as auth_router
 from expotv.condominiums.router import router as condominiums_router
@@ -79,6 +80,7 @@ def serve_lifespan(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    passwords.configure(settings)
     # /docs and /redoc load Swagger UI and ReDoc from an installed package, not a CDN:
     # they work on a network with no way out.
     app = FastAPIOffline(

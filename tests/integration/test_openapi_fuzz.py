@@ -2,9 +2,12 @@
 
 Every management operation of the schema is called with generated data (valid
 and invalid) as a Master, as the demo condomínio's Síndico and as a Visitante
-assigned to it; the public ones (which ignore tokens) once, without a token. None
-may answer 5xx, answer a status its schema does not document, or return a body
-that breaks its own response schema.
+assigned to it, on each database; the public ones (which ignore tokens) once per
+database, without a token. None may answer 5xx, answer a status its schema does
+not document, or return a body that breaks its own response schema. The coverage
+phase (each boundary and each way to break each field) runs as a Master on both
+databases and as a Síndico on MariaDB (FULL_RUNS); the other runs get the
+examples and the generated cases (LIGHT_RUNS).
 
 The server is a live uvicorn over a fresh database filled by ``expotv demo``. The
 schema is the app's own, built at import (no server needed to collect the tests).
@@ -27,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
@@ -46,7 +49,7 @@ from expotv.main import create_app
 from expotv.users.models import Role, User, viewer_condominium
 from expotv.users.schemas import Level
 from tests import support
-from tests.conftest import make_settings
+from tests.conftest import DATABASES, make_settings
 
 CHECKS = [
     schemathesis.checks.not_a_server_error,
@@ -55,9 +58,28 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-# Master last for each operation: what it breaks is restored before the next
-# test, and the fewer restores the better.
-LEVELS = [Level.VISITANTE, Level.SINDICO, Level.MASTER]
+# (database, level) of each run with every phase; Master last on each database:
+# what it breaks is restored before the next test, and the fewer restores the
+# better. The Síndico's boundary cases run on MariaDB, the production database;
+# on SQLite it gets the examples and generated cases, as the Visitante does on both.
+FULL_RUNS = [
+    (database, level)
+    for database, level in (
+        ("sqlite", Level.MASTER),
+        ("mariadb", Level.SINDICO),
+        ("mariadb", Level.MASTER),
+    )
+    if database in DATABASES
+]
+LIGHT_RUNS = [
+    (database, level)
+    for database, level in (
+        ("sqlite", Level.SINDICO),
+        ("sqlite", Level.VISITANTE),
+        ("mariadb", Level.VISITANTE),
+    )
+    if database in DATABASES
+]
 EMAILS = {
     Level.MASTER: "fuzz-master@example.com",
     Level.SINDICO: MANAGER_EMAIL,
@@ -84,6 +106,17 @@ schema.config.generation.update(
 PUBLIC_PATHS = r"^/(auth/(register|login|refresh|logout)$|app/|media/|metrics$|health/)"
 management_schema = schema.exclude(path_regex=PUBLIC_PATHS)
 public_schema = schema.include(path_regex=PUBLIC_PATHS)
+# The runs without the coverage phase (LIGHT_RUNS): its boundary cases (some 70
+# requests per operation) meet the same validation whoever sends them, and are sent
+# in FULL_RUNS; a Visitante is refused every write before any of it.
+light_schema = schemathesis.openapi.from_dict(copy.deepcopy(SPEC)).exclude(
+    path_regex=PUBLIC_PATHS
+)
+light_schema.config.generation.update(
+    modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
+    allow_x00=True,
+)
+light_schema.config.phases.update(phases=["examples", "fuzzing"])
 FUZZ_SETTINGS = settings(
     max_examples=10,
     deadline=None,
@@ -98,6 +131,13 @@ class FuzzTarget:
     base_url: str
     settings: Settings
     headers: dict[Level, dict[str, str]] = field(default_factory=dict)
+    # One keep-alive session for the module's thousands of requests: schemathesis
+    # would otherwise open a connection, load the CA bundle and read the proxy
+    # variables for each test (about a tenth of the run).
+    http: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        self.http.trust_env = False
 
 
 async def _restore(app_settings: Settings) -> dict[Level, dict[str, str]]:
@@ -164,7 +204,9 @@ async def _served_demo(kind: str, data_dir: Path) -> AsyncIterator[FuzzTarget]:
             lambda: asyncio.run(run_demo(app_settings, quiet_if_filled=True))
         )
         with support.live_server(app_settings) as server:
-            yield FuzzTarget(server.base_url, app_settings)
+            target = FuzzTarget(server.base_url, app_settings)
+            with target.http:
+                yield target
 
 
 @pytest.fixture
@@ -183,7 +225,7 @@ def _is_intact(target: FuzzTarget) -> bool:
     if not target.headers:
         return False
     for level, headers in target.headers.items():
-        me = httpx.get(f"{target.base_url}/auth/me", headers=headers, timeout=30)
+        me = target.http.get(f"{target.base_url}/auth/me", headers=headers, timeout=30)
         if me.status_code != 200 or me.json()["nivel"] != level.value:
             return False
         if level is not Level.MASTER and not me.json()["condominios_ids"]:
@@ -200,7 +242,11 @@ def level_headers(fuzz_target: FuzzTarget) -> dict[Level, dict[str, str]]:
     return fuzz_target.headers
 
 
-@pytest.mark.parametrize("level", LEVELS, ids=lambda level: level.value)
+def _run_id(value: object) -> str:
+    return value.value if isinstance(value, Level) else str(value)
+
+
+@pytest.mark.parametrize(("database", "level"), FULL_RUNS, ids=_run_id)
 @management_schema.parametrize()
 @FUZZ_SETTINGS
 def test_no_management_operation_fails_or_breaks_its_schema(
@@ -210,7 +256,27 @@ def test_no_management_operation_fails_or_breaks_its_schema(
     level_headers: dict[Level, dict[str, str]],
 ) -> None:
     case.call_and_validate(
-        base_url=fuzz_target.base_url, headers=level_headers[level], checks=CHECKS
+        base_url=fuzz_target.base_url,
+        session=fuzz_target.http,
+        headers=level_headers[level],
+        checks=CHECKS,
+    )
+
+
+@pytest.mark.parametrize(("database", "level"), LIGHT_RUNS, ids=_run_id)
+@light_schema.parametrize()
+@FUZZ_SETTINGS
+def test_no_management_operation_fails_on_generated_cases(
+    case: schemathesis.Case,
+    level: Level,
+    fuzz_target: FuzzTarget,
+    level_headers: dict[Level, dict[str, str]],
+) -> None:
+    case.call_and_validate(
+        base_url=fuzz_target.base_url,
+        session=fuzz_target.http,
+        headers=level_headers[level],
+        checks=CHECKS,
     )
 
 
@@ -219,4 +285,6 @@ def test_no_management_operation_fails_or_breaks_its_schema(
 def test_no_public_operation_fails_or_breaks_its_schema(
     case: schemathesis.Case, fuzz_target: FuzzTarget
 ) -> None:
-    case.call_and_validate(base_url=fuzz_target.base_url, checks=CHECKS)
+    case.call_and_validate(
+        base_url=fuzz_target.base_url, session=fuzz_target.http, checks=CHECKS
+    )

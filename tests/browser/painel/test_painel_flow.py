@@ -4,11 +4,10 @@ following an edit without a reload."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, ConsoleMessage, expect
 
 from tests.browser.painel.conftest import Painel, new_context, screenshot, sign_in
 from tests.integration.media.samples import avi_mpeg4, incompressible_png
@@ -66,20 +65,28 @@ async def test_sindico_puts_an_anuncio_on_a_new_tv(
             "uploadThroughput": SLOW_UPLOAD,
         },
     )
-    await page.get_by_role("button", name="Publicar").click()
-    bar = page.locator("[data-progress] progress")
-    await expect(bar).to_be_visible()
+    # The bar's values are read in the page (every 20 ms, told over the console,
+    # which outlives the navigation that ends the upload): a loaded machine's
+    # round trips from here would miss the short upload's middle.
     seen: set[int] = set()
-    deadline = asyncio.get_running_loop().time() + 60
-    while re.search(r"/anuncios/novo$", page.url):
-        if asyncio.get_running_loop().time() > deadline:
-            shown = await page.locator("[data-error-for]").all_inner_texts()
-            raise AssertionError(f"the upload never finished: {shown}")
-        try:
-            seen.add(int(await bar.evaluate("bar => bar.value", timeout=1000)))
-        except Exception:  # noqa: BLE001 - the page moved on between two looks
-            break
-        await page.wait_for_timeout(50)
+
+    def progress(message: ConsoleMessage) -> None:
+        if message.text.startswith("expotv-progress:"):
+            seen.add(int(float(message.text.split(":", 1)[1])))
+
+    page.on("console", progress)
+    await page.evaluate(
+        """() => setInterval(() => {
+            const bar = document.querySelector('[data-progress] progress');
+            if (bar && bar.value !== window.__lastProgress) {
+                window.__lastProgress = bar.value;
+                console.log('expotv-progress:' + bar.value);
+            }
+        }, 20)"""
+    )
+    await page.get_by_role("button", name="Publicar").click()
+    await expect(page).to_have_url(re.compile(r"/painel/anuncios$"), timeout=60_000)
+    page.remove_listener("console", progress)
     await cdp.send(
         "Network.emulateNetworkConditions",
         {
@@ -90,7 +97,6 @@ async def test_sindico_puts_an_anuncio_on_a_new_tv(
         },
     )
     assert any(0 < value < 100 for value in seen), seen
-    await expect(page).to_have_url(re.compile(r"/painel/anuncios$"))
     await expect(page.locator("[data-flash]")).to_have_text("Anúncio publicado.")
     card = page.locator("[data-item]", has_text="Padaria Pão Quente")
     thumbnail = card.locator("[data-item-thumb] img")

@@ -82,17 +82,24 @@ async def contexts(browser: Browser, painel: Painel) -> AsyncIterator[Contexts]:
 async def test_page_is_accessible_on_desktop_and_phone(
     contexts: Contexts, painel: Painel, who: str | None, path: str, name: str
 ) -> None:
+    """On SQLite: axe and a screenshot on both screens. On MariaDB the page is
+    the same markup from other rows: it must load without an error (axe would
+    find what it finds on SQLite, at a second or two per page and screen)."""
     url = painel.url(path.format(tv=painel.tv_ids[0], condo=painel.condominium_id))
-    for phone in (False, True):
+    full = painel.database == "sqlite"
+    for phone in (False, True) if full else (False,):
         page = await (await contexts.get(who, phone=phone)).new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error, seen=errors: seen.append(str(error)))
-        await page.goto(url)
-        if await page.locator("[data-preview-frame]").count():
-            # Let the embedded player show its first item for the screenshot.
-            await page.wait_for_timeout(1500)
-        found = await axe_violations(page)
-        if painel.database == "sqlite":
+        response = await page.goto(url)
+        assert response is not None
+        assert response.status < 500, (url, response.status)
+        found: list[dict[str, object]] = []
+        if full:
+            if await page.locator("[data-preview-frame]").count():
+                # Let the embedded player show its first item for the screenshot.
+                await page.wait_for_timeout(1500)
+            found = await axe_violations(page)
             await screenshot(page, f"{name}-{'celular' if phone else 'desktop'}")
         await page.close()
         assert not found, json.dumps(found, ensure_ascii=False, indent=1)
