@@ -643,10 +643,56 @@ def measure_uploads(bench: Bench) -> None:
     bench.report["uploads"] = uploads
 
 
-def measure_profiles(bench: Bench) -> None:
+def _spy(bench: Bench, name: str, seconds: int) -> tuple[subprocess.Popen[bytes], Path]:
+    """py-spy on every worker of the service for ``seconds``: a flame graph."""
     PROFILES_DIR.mkdir(exist_ok=True)
+    output = PROFILES_DIR / f"{bench.report.part}-{name}"
+    spy = subprocess.Popen(
+        [
+            str(BIN / "py-spy"),
+            "record",
+            "--pid",
+            str(bench.service.process.pid),
+            "--subprocesses",
+            "--duration",
+            str(seconds),
+            "--rate",
+            "50",
+            "--format",
+            "flamegraph",
+            "--output",
+            str(output),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    bench.run.on_close("py-spy", stack.end(spy))
+    return spy, output
+
+
+def _spied(
+    spy: subprocess.Popen[bytes], output: Path, label: str, profiles: list[Any]
+) -> None:
+    try:
+        _, error = spy.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+        _, error = spy.communicate()
+    if spy.returncode == 0 and output.exists():
+        profiles.append({"label": label, "file": output.name})
+        say(f"perfil: {output}")
+    else:
+        say(f"aviso: py-spy falhou ({spy.returncode}): {error.decode()[-300:]}")
+
+
+def _profiling(bench: Bench) -> bool:
+    return not bench.args.no_profiles and wanted(bench.args, "profiles")
+
+
+def measure_profiles(bench: Bench) -> None:
     tokens = str(bench.workdir / "tokens.txt")
-    profiles = []
+    profiles = bench.report.data.setdefault("profiles", [])
     for label, name, lua, args in (
         (
             "content 200 (cache hit), 64 connections",
@@ -661,30 +707,8 @@ def measure_profiles(bench: Bench) -> None:
             [tokens],
         ),
     ):
-        name = f"{bench.report.part}-{name}"
-        output = PROFILES_DIR / name
         seconds = max(5, round(bench.args.seconds))
-        spy = subprocess.Popen(
-            [
-                str(BIN / "py-spy"),
-                "record",
-                "--pid",
-                str(bench.service.process.pid),
-                "--subprocesses",
-                "--duration",
-                str(seconds),
-                "--rate",
-                "50",
-                "--format",
-                "flamegraph",
-                "--output",
-                str(output),
-                "--nonblocking",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        bench.run.on_close("py-spy", stack.end(spy))
+        spy, output = _spy(bench, name, seconds)
         wrk.run(
             label,
             bench.service.url,
@@ -694,17 +718,7 @@ def measure_profiles(bench: Bench) -> None:
             connections=64,
             seconds=seconds + 2,
         )
-        try:
-            _, error = spy.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            spy.kill()
-            _, error = spy.communicate()
-        if spy.returncode == 0 and output.exists():
-            profiles.append({"label": label, "file": name})
-            say(f"perfil: {output}")
-        else:
-            say(f"aviso: py-spy falhou ({spy.returncode}): {error.decode()[-300:]}")
-    bench.report["profiles"] = profiles
+        _spied(spy, output, label, profiles)
 
 
 def _mib(values: list[int]) -> list[float]:
@@ -811,6 +825,8 @@ def measure_rebuild(bench: Bench) -> None:
         )
         response.raise_for_status()
         offset = time.perf_counter() - changed
+        # The whole rebuild, sampled (py-spy stops at its duration or at the end).
+        spy = _spy(bench, "rebuild.svg", 3600) if _profiling(bench) else None
         result = arun(
             client.content_pass(
                 HOST,
@@ -820,6 +836,13 @@ def measure_rebuild(bench: Bench) -> None:
                 concurrency=64,
                 timeout=1800,
             )
+        )
+    if spy is not None:
+        spy[0].send_signal(signal.SIGINT)
+        _spied(
+            *spy,
+            f"rebuild of every TV's playlist after a news change ({len(codes):,} TVs)",
+            bench.report.data.setdefault("profiles", []),
         )
     finished = result.finished_at
     bench.report["rebuild"] = {
