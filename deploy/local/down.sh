@@ -9,23 +9,38 @@ STATE="${1:-$ROOT/deploy/local/.state/current}"
 STATE="$(cd "$STATE" && pwd -P)"
 say() { printf '[local %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
-stop_pid() {  # PID: TERM, then KILL after 15 s
-  local pid="$1"
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
-  kill -9 "$pid" 2>/dev/null || true
+stop_pids() {  # PID...: TERM to all at once, then KILL what is left after 15 s
+  local pid alive
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 60); do
+    alive=0
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && return 0
+    sleep 0.25
+  done
+  for pid in "$@"; do kill -9 "$pid" 2>/dev/null || true; done
+}
+
+pids_of() {  # NAME...: the pids of those that were started
+  local name
+  for name in "$@"; do
+    [ -f "$STATE/pids/$name.pid" ] && cat "$STATE/pids/$name.pid"
+  done
+  return 0
 }
 
 if [ -f "$STATE/nginx.pid" ]; then
   say "nginx"
-  stop_pid "$(cat "$STATE/nginx.pid")"
+  stop_pids "$(cat "$STATE/nginx.pid")"
 fi
-# The app first, the S3 server last (the worker may still be writing to it).
-for name in api-1 api-2 api-3 scheduler worker s3; do
-  [ -f "$STATE/pids/$name.pid" ] || continue
-  say "$name"
-  stop_pid "$(cat "$STATE/pids/$name.pid")"
-done
+# The app's processes together (each drains on its own), the S3 server last (the
+# worker may still be writing to it).
+say "api-1 api-2 api-3 scheduler worker"
+# shellcheck disable=SC2046
+stop_pids $(pids_of api-1 api-2 api-3 scheduler worker)
+say "s3"
+# shellcheck disable=SC2046
+stop_pids $(pids_of s3)
 
 if [ -f "$STATE/stack.env" ]; then
   # shellcheck disable=SC1091
