@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.machine import Load, cores
+from bench.machine import BUSY_OTHER_CORES, CpuSample, Load
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -66,6 +66,7 @@ class Report:
     def phase(self, name: str) -> Iterator[Data]:
         """Load average before and after ``name``; a warning when above the cores."""
         before = Load.now()
+        cpu = CpuSample.now()
         pids = self.workers() if self.workers else set()
         entry: Data = {"name": name, "load_before": before.as_list()}
         try:
@@ -73,7 +74,8 @@ class Report:
         finally:
             after = Load.now()
             entry["load_after"] = after.as_list()
-            entry["busy"] = before.is_busy or after.is_busy
+            entry["other_cores"] = CpuSample.now().others_since(cpu)
+            entry["busy"] = entry["other_cores"] > BUSY_OTHER_CORES
             if self.workers:
                 entry["worker_restarts"] = len(pids - self.workers())
                 if entry["worker_restarts"]:
@@ -84,8 +86,8 @@ class Report:
             self.data["phases"].append(entry)
             if entry["busy"]:
                 sys.stderr.write(
-                    f"aviso: carga da máquina acima de {cores()} núcleos em "
-                    f"'{name}' ({before.one} -> {after.one}): números rebaixados\n"
+                    f"aviso: outros processos usaram {entry['other_cores']} núcleo(s) "
+                    f"em '{name}': números rebaixados\n"
                 )
 
     def save(self, directory: Path = RESULTS_DIR) -> Path:
@@ -118,7 +120,8 @@ def _load(entry: Data) -> str:
         return "–"
     text = f"{before[0]:.1f}→{after[0]:.1f}"
     if entry.get("busy"):
-        text = f"**{text}**"
+        others = entry.get("other_cores")
+        text = f"**{text}**" + (f" (others {others:.2f} cores)" if others else "")
     if entry.get("worker_restarts"):
         text += f" ⚠ {entry['worker_restarts']} worker(s) died"
     return text
@@ -340,11 +343,17 @@ def _part_header(part: Data) -> list[str]:
             "",
         ]
     if busy:
+        measured = any("other_cores" in p for p in part["phases"])
+        why = (
+            f"processes other than the bench's own and its services took more than "
+            f"{BUSY_OTHER_CORES} of a core"
+            if measured
+            else f"the 1-minute load average was above the {machine.get('cores')} cores"
+        )
         lines += [
-            f"> **Load warning**: the 1-minute load average was above the "
-            f"{machine.get('cores')} cores during: {', '.join(busy)} (bold in the "
-            f"load columns). Other processes took CPU from the server and from wrk: "
-            f"these figures are lower than a quiet machine gives.",
+            f"> **Load warning**: {why} during: {', '.join(busy)} (bold in the "
+            f"load columns). They took CPU from the server and from wrk: these "
+            f"figures are lower than a quiet machine gives.",
             "",
         ]
     return lines
@@ -588,13 +597,22 @@ def _provenance(parts: dict[str, Data]) -> list[str]:
     lines = []
     for name, part in parts.items():
         busy = [p for p in part["phases"] if p.get("busy")]
-        worst = max((p.get("load_before", [0])[0] for p in busy), default=None)
-        load = (
-            f"; **taken on a busy machine** (1-minute load up to {worst:.1f} on "
-            f"{part['machine'].get('cores')} cores): lower than a quiet machine gives"
-            if busy
-            else "; the machine was quiet"
-        )
+        if not busy:
+            load = "; the machine was quiet (no other process took CPU from it)"
+        elif any("other_cores" in p for p in busy):
+            worst = max(p.get("other_cores", 0.0) for p in busy)
+            load = (
+                f"; **taken on a busy machine** (other processes took up to "
+                f"{worst:.2f} of {part['machine'].get('cores')} cores): lower than a "
+                f"quiet machine gives"
+            )
+        else:
+            worst = max(p.get("load_before", [0])[0] for p in busy)
+            load = (
+                f"; **taken on a busy machine** (1-minute load up to {worst:.1f} on "
+                f"{part['machine'].get('cores')} cores): lower than a quiet machine "
+                f"gives"
+            )
         lines.append(
             f"- `{name}`: {part['date']}, commit "
             f"`{part['machine'].get('commit')}`{load}."
