@@ -570,6 +570,19 @@ def measure_dashboard(bench: Bench) -> None:
         )
     tokens_file = _write_lines(bench.workdir / "tokens.txt", tokens)
     if wanted(bench.args, "anuncios"):
+        # Each síndico's first page on each worker is built (and its session read)
+        # once, then kept: two seconds of the same load first, not recorded, so the
+        # figures are the steady state's (a write or the list cache's expiry
+        # rebuilds one page, on one request).
+        wrk.run(
+            "GET /anuncios (warm-up)",
+            bench.service.url,
+            lua="anuncios",
+            args=[str(tokens_file)],
+            workdir=bench.workdir,
+            connections=64,
+            seconds=2,
+        )
         bench.http("GET /anuncios", "anuncios", args=[str(tokens_file)])
     if wanted(bench.args, "login"):
         emails = _write_lines(bench.workdir / "emails.txt", managers)
