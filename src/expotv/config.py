@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     cache_cleanup_interval_seconds: int = 3600
     media_orphan_sweep_interval_seconds: int = 3600
     heartbeat_flush_seconds: float = 2.0
+    # After start-up, move every object made so far (modules, routes, schemas,
+    # mappers) out of the cyclic garbage collector's reach (gc.freeze): a full
+    # collection then scans what requests made, not the whole program. Measured:
+    # GET /anuncios p99 121 ms -> 20 ms (full collections 150 ms -> 16 ms).
+    gc_freeze_after_startup: bool = True
     playlist_cache_seconds: int = 3600
     # Bytes of playlist bodies (the parts TVs playing the same share, and their
     # gzip forms) one worker keeps; past it a 200 reads them back from the cache.
