@@ -7,6 +7,7 @@ import concurrent.futures
 import contextlib
 import os
 import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
@@ -107,9 +108,22 @@ async def truncate_all(session: AsyncSession) -> None:
 async def started(application: FastAPI) -> AsyncIterator[FastAPI]:
     """``application`` with its lifespan running (its database, cache, workers)."""
     # Generous bounds: a loaded CI machine (three workers on two cores) stretches
-    # both; a real hang still fails.
-    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
-        yield application
+    # both; a real hang still fails, with every task's stack to say where.
+    try:
+        async with LifespanManager(
+            application, startup_timeout=30, shutdown_timeout=30
+        ):
+            yield application
+    except TimeoutError:
+        print_task_stacks("lifespan timed out")
+        raise
+
+
+def print_task_stacks(why: str) -> None:
+    """Every asyncio task's stack on stderr (a hang's diagnosis)."""
+    sys.stderr.write(f"--- {why}: the stacks of every task ---\n")
+    for task in asyncio.all_tasks():
+        task.print_stack(file=sys.stderr)
 
 
 class Kept:

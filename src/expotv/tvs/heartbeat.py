@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 # Seven bound parameters per TV in the SQL (its id four times): 3,584 a statement,
 # well under every backend's limit. A power of two (``batch_update`` pads to one).
 CHUNK_SIZE = 512
+# The final flush at shutdown gives up after this long (Kubernetes' default grace
+# period is 30 s, and the rest of the shutdown needs some of it).
+FINAL_FLUSH_SECONDS = 10.0
 
 
 @dataclass(slots=True)
@@ -201,10 +204,14 @@ class HeartbeatWriter:
         self._periodic.start()
 
     async def stop(self) -> None:
-        """Stop the periodic flush and write what is left."""
-        await self._periodic.stop()
+        """Stop the periodic flush and write what is left, within
+        ``FINAL_FLUSH_SECONDS``: a database that hangs (a row lock held elsewhere
+        waits out MariaDB's 50 s) must not hold the process's shutdown past its
+        supervisor's grace period. What is not written is lost, and said."""
         try:
-            await self.flush()
+            async with asyncio.timeout(FINAL_FLUSH_SECONDS):
+                await self._periodic.stop()
+                await self.flush()
         except Exception as exc:
             logger.error(
                 "final heartbeat flush failed, %d TVs lost: %r", len(self._pending), exc
