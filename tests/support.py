@@ -120,10 +120,26 @@ async def started(application: FastAPI) -> AsyncIterator[FastAPI]:
 
 
 def print_task_stacks(why: str) -> None:
-    """Every asyncio task's stack on stderr (a hang's diagnosis)."""
-    sys.stderr.write(f"--- {why}: the stacks of every task ---\n")
+    """Every asyncio task's await chain on stderr, innermost last (a hang's
+    diagnosis: ``Task.print_stack`` shows one frame of a suspended coroutine)."""
+    sys.stderr.write(f"--- {why}: every task's await chain ---\n")
     for task in asyncio.all_tasks():
-        task.print_stack(file=sys.stderr)
+        sys.stderr.write(f"{task.get_name()}:\n")
+        awaited: Any = task.get_coro()
+        while awaited is not None:
+            frame = getattr(awaited, "cr_frame", None) or getattr(
+                awaited, "ag_frame", None
+            )
+            if frame is not None:
+                code = frame.f_code
+                sys.stderr.write(
+                    f"  {code.co_filename}:{frame.f_lineno} {code.co_name}\n"
+                )
+            else:
+                sys.stderr.write(f"  {awaited!r}\n")
+            awaited = getattr(awaited, "cr_await", None) or getattr(
+                awaited, "ag_await", None
+            )
 
 
 class Kept:

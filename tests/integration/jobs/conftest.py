@@ -33,8 +33,13 @@ def redis_prefix() -> str:
 
 @pytest.fixture
 async def redis_links(redis_prefix: str) -> AsyncIterator[list[RedisLink]]:
-    """Two instances' links to the shared Redis (one key prefix)."""
-    links = [RedisLink.from_url(support.REDIS_URL, prefix=redis_prefix) for _ in "ab"]
+    """Two instances' links to the shared Redis (one key prefix). With a 5 s socket
+    bound, not production's 0.5 s: these tests are about the locks, and on a loaded
+    CI machine a connect can take longer, which would fall back to local locks."""
+    links = [
+        RedisLink.from_url(support.REDIS_URL, prefix=redis_prefix, socket_timeout=5.0)
+        for _ in "ab"
+    ]
     yield links
     async for name in links[0].client.scan_iter(match=f"{redis_prefix}:*"):
         await links[0].client.delete(name)
