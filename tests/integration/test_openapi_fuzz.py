@@ -94,14 +94,30 @@ ROLES = {
 _schema_settings = make_settings(Path(tempfile.gettempdir()) / "expotv-fuzz-schema")
 # Built once per process: test_hostile_inputs sweeps the same document.
 SPEC: dict[str, Any] = create_app(_schema_settings).openapi()
-schema = schemathesis.openapi.from_dict(copy.deepcopy(SPEC))
-# Said here rather than left to the defaults: data that fits the schema and data that
-# breaks it (wrong types, out of range, missing and unknown fields, NUL), through the
-# examples, coverage (each boundary and each way to break a field) and fuzzing phases.
-schema.config.generation.update(
-    modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
-    allow_x00=True,
-)
+
+
+def _schema(phases: list[str] | None = None) -> Any:
+    """The app's document for schemathesis, with these phases (None: every one).
+
+    Said here rather than left to the defaults: data that fits the schema and data
+    that breaks it (wrong types, out of range, missing and unknown fields, NUL).
+    """
+    made = schemathesis.openapi.from_dict(copy.deepcopy(SPEC))
+    made.config.generation.update(
+        modes=[
+            schemathesis.GenerationMode.POSITIVE,
+            schemathesis.GenerationMode.NEGATIVE,
+        ],
+        allow_x00=True,
+    )
+    if phases is not None:
+        made.config.phases.update(phases=phases)
+    return made
+
+
+# Every phase: the examples, coverage (each boundary and each way to break a field)
+# and fuzzing.
+schema = _schema()
 # Routes that ignore the caller's token: fuzzing them once is enough.
 PUBLIC_PATHS = r"^/(auth/(register|login|refresh|logout)$|app/|media/|metrics$|health/)"
 management_schema = schema.exclude(path_regex=PUBLIC_PATHS)
@@ -109,14 +125,7 @@ public_schema = schema.include(path_regex=PUBLIC_PATHS)
 # The runs without the coverage phase (LIGHT_RUNS): its boundary cases (some 70
 # requests per operation) meet the same validation whoever sends them, and are sent
 # in FULL_RUNS; a Visitante is refused every write before any of it.
-light_schema = schemathesis.openapi.from_dict(copy.deepcopy(SPEC)).exclude(
-    path_regex=PUBLIC_PATHS
-)
-light_schema.config.generation.update(
-    modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
-    allow_x00=True,
-)
-light_schema.config.phases.update(phases=["examples", "fuzzing"])
+light_schema = _schema(["examples", "fuzzing"]).exclude(path_regex=PUBLIC_PATHS)
 FUZZ_SETTINGS = settings(
     max_examples=10,
     deadline=None,
@@ -246,6 +255,16 @@ def _run_id(value: object) -> str:
     return value.value if isinstance(value, Level) else str(value)
 
 
+def _call(
+    case: schemathesis.Case,
+    target: FuzzTarget,
+    headers: dict[str, str] | None = None,
+) -> None:
+    case.call_and_validate(
+        base_url=target.base_url, session=target.http, headers=headers, checks=CHECKS
+    )
+
+
 @pytest.mark.parametrize(("database", "level"), FULL_RUNS, ids=_run_id)
 @management_schema.parametrize()
 @FUZZ_SETTINGS
@@ -255,12 +274,7 @@ def test_no_management_operation_fails_or_breaks_its_schema(
     fuzz_target: FuzzTarget,
     level_headers: dict[Level, dict[str, str]],
 ) -> None:
-    case.call_and_validate(
-        base_url=fuzz_target.base_url,
-        session=fuzz_target.http,
-        headers=level_headers[level],
-        checks=CHECKS,
-    )
+    _call(case, fuzz_target, level_headers[level])
 
 
 @pytest.mark.parametrize(("database", "level"), LIGHT_RUNS, ids=_run_id)
@@ -272,12 +286,7 @@ def test_no_management_operation_fails_on_generated_cases(
     fuzz_target: FuzzTarget,
     level_headers: dict[Level, dict[str, str]],
 ) -> None:
-    case.call_and_validate(
-        base_url=fuzz_target.base_url,
-        session=fuzz_target.http,
-        headers=level_headers[level],
-        checks=CHECKS,
-    )
+    _call(case, fuzz_target, level_headers[level])
 
 
 @public_schema.parametrize()
@@ -285,6 +294,4 @@ def test_no_management_operation_fails_on_generated_cases(
 def test_no_public_operation_fails_or_breaks_its_schema(
     case: schemathesis.Case, fuzz_target: FuzzTarget
 ) -> None:
-    case.call_and_validate(
-        base_url=fuzz_target.base_url, session=fuzz_target.http, checks=CHECKS
-    )
+    _call(case, fuzz_target)
