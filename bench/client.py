@@ -108,13 +108,15 @@ async def content_pass(
     codes: list[str],
     *,
     old_etags: dict[str, str] | None = None,
+    once: bool = False,
     concurrency: int = 64,
     timeout: float = 600.0,
     stall_seconds: float = 60.0,
 ) -> PassResult:
     """Ask every code's content until it answers 200 (with an ETag other than
     ``old_etags[code]`` when given: the TV sends it as If-None-Match, so an old
-    version is a 304 and the code goes back in the queue). Gives up after
+    version is a 304 and the code goes back in the queue; with ``once``, a 304
+    finishes it too: one revalidation per TV). Gives up after
     ``timeout``, or when no code finished for ``stall_seconds`` (a server down)."""
     result = PassResult()
     pending: deque[str] = deque(codes)
@@ -156,7 +158,11 @@ async def content_pass(
                 result.requests += 1
                 result.statuses[response.status] += 1
                 etag = response.headers.get("etag", "")
-                if response.status == 200 and (not old or etag != old):
+                if once and response.status == 304:
+                    result.etags[code] = old or etag
+                    progress = time.perf_counter()
+                    result.finished_at.append(progress - started)
+                elif response.status == 200 and (not old or etag != old):
                     result.etags[code] = etag
                     result.body_bytes = max(result.body_bytes, len(response.body))
                     progress = time.perf_counter()

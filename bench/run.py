@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 
 import httpx
 import psutil  # type: ignore[import-untyped]
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench import client, results, stack, wrk
 from bench.fleet import Fleet, FleetSpec, fill, replace_items
@@ -353,11 +354,14 @@ class Bench:
             return measured
 
         with self.report.phase(f"{operation} @{connections}") as phase:
+            before = served_from(self.service.url)
             measured = drive(self.service, args)
+            served = counted_since(before, served_from(self.service.url))
             ceiling = None
             if ceiling_args is not None and self.ceiling is not None:
                 ceiling = drive(self.ceiling, ceiling_args)
         row = measured.as_dict()
+        row["served_from"] = served
         if ceiling is not None:
             row["ceiling"] = ceiling.as_dict()
             row["ratio"] = measured.rps / ceiling.rps if ceiling.rps else None
@@ -365,6 +369,83 @@ class Bench:
         self.report["http"].append(row)
         _show(row)
         return row
+
+
+# Where the service's playlists and bodies came from (its /metrics counters).
+SOURCES = ("memory", "checked", "shared", "built", "last_known")
+TAIL_SOURCES = ("memory", "shared")
+# Revalidation passes until the workers hold (nearly) every TV, at most.
+SETTLE_PASSES = 12
+SETTLED_FRACTION = 0.01
+
+
+def served_from(url: str) -> dict[str, dict[str, float]]:
+    """The service's ``expotv_playlist_lookups_total`` and ``_tails_total`` by
+    source, summed over its workers."""
+    text = httpx.get(f"{url}/metrics", timeout=30).text
+    counts: dict[str, dict[str, float]] = {"lookups": {}, "tails": {}}
+    names = {"expotv_playlist_lookups": "lookups", "expotv_playlist_tails": "tails"}
+    for family in text_string_to_metric_families(text):
+        kind = names.get(family.name)
+        if kind is None:
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_total"):
+                source = sample.labels["source"]
+                counts[kind][source] = counts[kind].get(source, 0.0) + sample.value
+    return counts
+
+
+def counted_since(
+    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]
+) -> dict[str, dict[str, int]]:
+    return {
+        kind: {
+            source: round(after[kind].get(source, 0.0) - before[kind].get(source, 0.0))
+            for source in (SOURCES if kind == "lookups" else TAIL_SOURCES)
+        }
+        for kind in ("lookups", "tails")
+    }
+
+
+def settle(
+    server: Server, etags: dict[str, str], *, bodies: bool = False
+) -> dict[str, Any]:
+    """Revalidate every TV (a 304 each; with ``bodies``, ask each body) until
+    nearly every request is answered from a copy the worker already holds: the
+    steady state of a fleet polling every 30 s, where each worker has seen each
+    TV. Right after the warm pass each TV was seen by one worker only; the
+    first request for it on another reads its entry (and for a 200 the shared
+    part of its body) from the shared cache and keeps it (a first sight,
+    counted as ``shared``), which is not the cost of a cached request."""
+    codes = list(etags)
+    passes: list[float] = []
+    started = time.perf_counter()
+    for _ in range(SETTLE_PASSES):
+        before = served_from(server.url)
+        done = arun(
+            client.content_pass(
+                HOST,
+                server.port,
+                codes,
+                old_etags=None if bodies else etags,
+                once=True,
+                timeout=3600,
+            )
+        )
+        counts = counted_since(before, served_from(server.url))
+        first_sights = counts["lookups"]["shared"] + counts["lookups"]["built"]
+        if bodies:
+            first_sights += counts["tails"]["shared"]
+        passes.append(first_sights / max(done.requests, 1))
+        if passes[-1] <= SETTLED_FRACTION:
+            break
+    seconds = time.perf_counter() - started
+    say(
+        f"{len(passes)} passagens de revalidação em {seconds:.1f} s: primeiras "
+        f"vistas por passagem {', '.join(f'{f:.1%}' for f in passes)}"
+    )
+    return {"passes": len(passes), "seconds": seconds, "first_sights": passes}
 
 
 def fleet_run(run: Run, args: argparse.Namespace) -> tuple[results.Report, int]:
@@ -413,6 +494,8 @@ def fleet_run(run: Run, args: argparse.Namespace) -> tuple[results.Report, int]:
         f"{len(warm.etags):,} playlists construídas em {warm.seconds:.1f} s "
         f"({len(warm.etags) / warm.seconds:,.0f}/s), corpo {warm.body_bytes:,} bytes"
     )
+    with report.phase("settle") as phase:
+        settled = settle(bench.service, warm.etags)
     report["fleet"] = {
         "tvs": spec.tvs,
         "condominiums": spec.condominiums,
@@ -423,6 +506,7 @@ def fleet_run(run: Run, args: argparse.Namespace) -> tuple[results.Report, int]:
         "fill_seconds": fill_seconds,
         "warm_seconds": warm.seconds,
         "warm_rps": len(warm.etags) / warm.seconds,
+        "settle": {**settled, **phase},
     }
     bench.fleet_file = _write_lines(
         run.workdir / "fleet.txt",
@@ -1015,6 +1099,10 @@ def items_spec(tvs: int, items: int) -> FleetSpec:
 
 # Cache at most this much of playlists in a sweep cell (Redis is shared).
 SWEEP_CACHE_BYTES = 1_000_000_000
+# Each worker keeps every distinct playlist body of a cell, up to this much: the
+# sweep measures how a cached request's cost scales, not the default budget
+# (EXPOTV_PLAYLIST_BODIES_MAX_BYTES; the fleet runs keep the default).
+SWEEP_TAILS_MAX_BYTES = 256 * 1024 * 1024
 
 
 def sweep(run: Run, args: argparse.Namespace) -> results.Report:
@@ -1049,6 +1137,12 @@ def sweep(run: Run, args: argparse.Namespace) -> results.Report:
     return report
 
 
+def _sweep_body_estimate(items: int) -> int:
+    """About the bytes of a playlist of ``items`` items (the sweep's first run:
+    5,120 bytes for 10, 60,722 for 100, 787,724 for 1,000)."""
+    return 1024 + 800 * items
+
+
 def _sweep_cell(
     run: Run,
     args: argparse.Namespace,
@@ -1059,11 +1153,19 @@ def _sweep_cell(
     spec: FleetSpec,
     items: int,
 ) -> dict[str, Any]:
+    # A tail per condomínio (its TVs play the same), a little more than the body.
+    tails_bytes = min(
+        SWEEP_TAILS_MAX_BYTES,
+        2 * spec.condominiums * _sweep_body_estimate(items) + 16 * 1024 * 1024,
+    )
     env = stack.expotv_env(
         database_url=database_url,
         data_dir=data_dir,
         redis_prefix=run.redis_prefix,
-        extra={"EXPOTV_PLAYLIST_MAX_NEWS": str(max(spec.news, 1))},
+        extra={
+            "EXPOTV_PLAYLIST_MAX_NEWS": str(max(spec.news, 1)),
+            "EXPOTV_PLAYLIST_BODIES_MAX_BYTES": str(tails_bytes),
+        },
     )
     service = stack.start_expotv(
         run,
@@ -1082,6 +1184,7 @@ def _sweep_cell(
         warm = arun(
             client.content_pass(HOST, service.port, codes, concurrency=64, timeout=3600)
         )
+        settled = settle(service, warm.etags, bodies=True)
         lines = [f"{c} {e} {e.strip(chr(34))}" for c, e in warm.etags.items()]
         fleet_file = _write_lines(run.workdir / "sweep-fleet.txt", lines)
         # The ceiling with this cell's body: the ratio says whether the cost grew
@@ -1097,6 +1200,7 @@ def _sweep_cell(
             },
         )
         with report.phase(f"sweep {spec.tvs} x {items}") as phase:
+            before = served_from(service.url)
             measured, ceiling_measured = (
                 wrk.run(
                     "content 200",
@@ -1109,6 +1213,8 @@ def _sweep_cell(
                 )  # fmt: skip
                 for url in (service.url, ceiling.url)
             )
+            # The ceiling ran after the service: these are the service's alone.
+            served = counted_since(before, served_from(service.url))
         ceiling.stop()
         sizes = _mib(service.worker_rss())
     finally:
@@ -1121,6 +1227,9 @@ def _sweep_cell(
         "body_bytes": body_bytes,
         "warmed": len(warm.etags),
         "warm_rps": len(warm.etags) / warm.seconds if warm.seconds else None,
+        "settle": settled,
+        "served_from": served,
+        "tails_max_mib": round(tails_bytes / 1024 / 1024),
         "rps": measured.rps,
         "p99_ms": measured.p99_ms,
         "errors": measured.errors,

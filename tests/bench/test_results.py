@@ -144,3 +144,17 @@ def test_the_sweep_shows_each_cell_beside_its_ceiling() -> None:
     text = results.render({"sweep": sweep}, "")
 
     assert "| 20,000 | 100 | 50,000 | 20,000 | 300 | 3,000 | 0.10 | 80.0 | 0 |" in text
+
+
+def test_a_row_says_how_much_a_worker_answered_from_its_own_memory() -> None:
+    row = {
+        "served_from": {
+            "lookups": {"memory": 990, "checked": 0, "shared": 10, "built": 0},
+            "tails": {"memory": 250, "shared": 750},
+        }
+    }
+    assert results._from_memory(row) == "99.0% / 25.0%"
+    # A ping or a 304 reads no body: only the playlists' share.
+    row["served_from"]["tails"] = {"memory": 0, "shared": 0}
+    assert results._from_memory(row) == "99.0%"
+    assert results._from_memory({}) == "–"

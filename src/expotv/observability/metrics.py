@@ -68,6 +68,21 @@ TVS_OFFLINE = Gauge(
 CONTENT_SERVED = Counter(
     "expotv_content_served_total", "Playlists served to TVs (200 and 304)."
 )
+PLAYLIST_LOOKUPS = Counter(
+    "expotv_playlist_lookups_total",
+    "Where the playlists this process served to TVs came from: memory (its own "
+    "copy, no round trip), checked (its own copy, confirmed by the shared cache), "
+    "shared (read from the shared cache: built by another process), built (from "
+    "the database), last_known (the last copy, the database failing).",
+    ["source"],
+)
+PLAYLIST_TAILS = Counter(
+    "expotv_playlist_tails_total",
+    "Where the shared part of the playlist bodies this process answered came "
+    "from: memory, or shared (read back from the shared cache; often means "
+    "EXPOTV_PLAYLIST_BODIES_MAX_BYTES is below the fleet's distinct playlists).",
+    ["source"],
+)
 UPLOADS = Counter("expotv_uploads_total", "Media uploads by result.", ["result"])
 MEDIA_DISK_BYTES = Gauge(
     "expotv_media_disk_bytes",

@@ -40,7 +40,7 @@ from datetime import datetime
 
 from expotv.cache import Cache, CacheError, keys
 from expotv.config import PLAYLIST_BODIES_MAX_BYTES
-from expotv.observability.metrics import CACHE_DEGRADED
+from expotv.observability.metrics import CACHE_DEGRADED, PLAYLIST_TAILS
 from expotv.playlist.exceptions import PlaylistUnavailable
 from expotv.playlist.store import (
     LastKnown,
@@ -61,6 +61,13 @@ UNKNOWN_TV_TTL_SECONDS = 30
 LAST_KNOWN_MAX_RECORDS = 250_000
 DELETE_CHUNK = 1000
 
+# Where a served playlist came from (``expotv_playlist_lookups_total{source}``).
+FROM_MEMORY = "memory"
+FROM_CHECKED = "checked"
+FROM_SHARED = "shared"
+FROM_BUILD = "built"
+FROM_LAST_KNOWN = "last_known"
+
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -69,6 +76,8 @@ class Found:
     entry: PlaylistEntry | None
     is_unknown: bool
     also: list[bytes | None]
+    # FROM_CHECKED, FROM_SHARED, or FROM_MEMORY when the shared cache failed.
+    source: str = FROM_CHECKED
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,7 @@ class Served:
     entry: PlaylistEntry
     # True when answered from the last-known copy because the database is down.
     is_stale: bool = False
+    source: str = FROM_BUILD
 
 
 class PlaylistCache:
@@ -138,18 +148,22 @@ class PlaylistCache:
             # An invalidation heard meanwhile may postdate what was read.
             checked_at = checked_at if epoch == self.epoch else float("-inf")
             held, entry = self._held(code, raw_head, now_ts, checked_at)
+            source = FROM_CHECKED
             if raw_head is not None and not held:
                 # Bytes built elsewhere (or evicted here): fetched once.
                 raw = await self._cache.get(keys.playlist(code))
                 entry = self._current(code, raw, now_ts, checked_at)
+                source = FROM_SHARED
         except CacheError:
             CACHE_DEGRADED.labels("playlist_get").inc()
             record = self._last_known.get(code)
             entry = None
             if record and record.is_current and record.is_fresh(now_ts):
                 entry = record.entry
-            return Found(entry, is_unknown=False, also=[None] * len(also))
-        return Found(entry, is_unknown=unknown is not None, also=extra)
+            return Found(
+                entry, is_unknown=False, also=[None] * len(also), source=FROM_MEMORY
+            )
+        return Found(entry, is_unknown=unknown is not None, also=extra, source=source)
 
     def _held(
         self, code: str, raw_head: bytes | None, now_ts: float, checked_at: float
@@ -190,16 +204,18 @@ class PlaylistCache:
         if entry.tail is not None:
             return entry
         tail = self._tails.get(entry.tail_id)
-        if tail is None:
-            try:
-                data = await self._cache.get(keys.playlist_tail(entry.tail_id))
-            except CacheError:
-                CACHE_DEGRADED.labels("playlist_get").inc()
-                return None
-            if data is None or len(entry.prefix) + len(data) != entry.size:
-                return None
-            tail = self._tails.put(Tail(data, entry.tail_id))
-        return entry.with_tail(tail)
+        if tail is not None:
+            PLAYLIST_TAILS.labels(FROM_MEMORY).inc()
+            return entry.with_tail(tail)
+        try:
+            data = await self._cache.get(keys.playlist_tail(entry.tail_id))
+        except CacheError:
+            CACHE_DEGRADED.labels("playlist_get").inc()
+            return None
+        if data is None or len(entry.prefix) + len(data) != entry.size:
+            return None
+        PLAYLIST_TAILS.labels(FROM_SHARED).inc()
+        return entry.with_tail(self._tails.put(Tail(data, entry.tail_id)))
 
     def fallback(self, code: str, now: datetime) -> Served:
         """The last known copy (stale unless still current), or 503."""
@@ -207,7 +223,7 @@ class PlaylistCache:
         if record is None:
             raise PlaylistUnavailable()
         is_fresh = record.is_current and record.is_fresh(now.timestamp())
-        return Served(record.entry, is_stale=not is_fresh)
+        return Served(record.entry, is_stale=not is_fresh, source=FROM_LAST_KNOWN)
 
     async def put(self, entry: PlaylistEntry, ttl: float, *, epoch: int) -> bool:
         """Keep a built entry (with its tail): shared and current unless an

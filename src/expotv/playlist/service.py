@@ -43,9 +43,10 @@ from expotv.cache import Cache
 from expotv.cache.ratelimit import RateLimiter
 from expotv.config import Settings
 from expotv.db import utcnow
+from expotv.observability.metrics import PLAYLIST_LOOKUPS
 from expotv.playlist.answers import etag_matches
 from expotv.playlist.breaker import DatabaseBreaker
-from expotv.playlist.cache import Found, PlaylistCache, Served
+from expotv.playlist.cache import FROM_MEMORY, Found, PlaylistCache, Served
 from expotv.playlist.edges import EdgeSchedule, MemoryEdges
 from expotv.playlist.exceptions import PlaylistUnavailable
 from expotv.playlist.loader import Loaded, PlaylistLoader
@@ -138,7 +139,7 @@ class PlaylistService:
             raise TVNotFound()
         trusted = self.store.trusted(code, now.timestamp())
         if trusted is not None and self.lookups.plays(client, code):
-            served = Served(trusted)
+            served = Served(trusted, source=FROM_MEMORY)
         else:
             blocked_key, playing_key = self.lookups.keys(client, code)
             found = await self.store.look_up(
@@ -149,6 +150,7 @@ class PlaylistService:
             )
             served = await self._serve(code, found, client=client, now=now)
             await self.lookups.record_success(admission)
+        PLAYLIST_LOOKUPS.labels(served.source).inc()
         if not body or etag_matches(if_none_match, served.entry.version):
             return served
         return await self._with_body(code, served, client=client, now=now)
@@ -163,13 +165,13 @@ class PlaylistService:
             entry = await self.store.with_body(served.entry)
         if entry is None:
             raise PlaylistUnavailable()
-        return Served(entry, is_stale=served.is_stale)
+        return Served(entry, is_stale=served.is_stale, source=served.source)
 
     async def _serve(
         self, code: str, found: Found, *, client: str, now: datetime
     ) -> Served:
         if found.entry is not None:
-            return Served(found.entry)
+            return Served(found.entry, source=found.source)
         if found.is_unknown:
             await self.lookups.record_miss(client)
             raise TVNotFound()

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 
 from expotv.cache import keys
 from expotv.cache.pubsub import RedisPubSub
@@ -183,6 +184,36 @@ async def test_a_hit_reads_the_body_once_per_build_and_process(
     served = await b.get(tv.code, client="t", now=utcnow())
     assert served.entry.body == rebuilt.entry.body
     assert spy.bodies_read(tv.code) == 2
+
+
+def counted(metric: str, source: str) -> float:
+    return REGISTRY.get_sample_value(f"{metric}_total", {"source": source}) or 0.0
+
+
+async def test_each_served_playlist_is_counted_by_where_it_came_from(
+    app: FastAPI, arrange: Arrange, shared_cache: RedisCache
+) -> None:
+    """``expotv_playlist_lookups_total`` / ``_tails_total`` tell an operator
+    whether hits come from memory or from the shared cache."""
+    tv = await arrange.tv(await arrange.condominium())
+    a, b = instance(app, shared_cache), instance(app, shared_cache)
+    sources = ("memory", "checked", "shared", "built")
+    before = {s: counted("expotv_playlist_lookups", s) for s in sources}
+    tails_before = {s: counted("expotv_playlist_tails", s) for s in sources}
+
+    seen = [(await a.get(tv.code, client="t", now=utcnow())).source]
+    seen.append((await a.get(tv.code, client="t", now=utcnow())).source)
+    seen.append((await b.get(tv.code, client="t", now=utcnow())).source)
+    seen.append((await b.get(tv.code, client="t", now=utcnow())).source)
+    # No invalidation channel here: every hit is checked against the shared head.
+    assert seen == ["built", "checked", "shared", "checked"]
+    grown = {s: counted("expotv_playlist_lookups", s) - before[s] for s in sources}
+    assert grown == {"memory": 0, "checked": 2, "shared": 1, "built": 1}
+    # a built its tail; b read it back once, then held it.
+    tails = {s: counted("expotv_playlist_tails", s) - tails_before[s] for s in sources}
+    assert tails == {"memory": 2, "checked": 0, "shared": 1, "built": 0}
+    await a.close()
+    await b.close()
 
 
 async def test_a_ping_and_a_304_read_no_body_and_a_200_reads_the_shared_part_once(
