@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from expotv.main import GC_YOUNG_THRESHOLD
+
 SCRIPT = """
 import asyncio, gc, sys
 from asgi_lifespan import LifespanManager
@@ -27,7 +29,7 @@ async def main() -> None:
     support.migrate(settings)
     before = gc.get_freeze_count()
     async with LifespanManager(create_app(settings), startup_timeout=60):
-        print(before, gc.get_freeze_count())
+        print(gc.get_threshold()[0], before, gc.get_freeze_count())
 
 asyncio.run(main())
 """
@@ -46,10 +48,12 @@ def test_the_start_up_heap_is_frozen_only_when_asked(
         cwd=Path(__file__).resolve().parents[2],
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    before, after = (int(v) for v in done.stdout.split()[-2:])
+    young, before, after = (int(v) for v in done.stdout.split()[-3:])
     assert before == 0
     if setting == "on":
         # Everything start-up made: tens of thousands of objects at least.
         assert after > 50_000
+        assert young == GC_YOUNG_THRESHOLD
     else:
         assert after == 0
+        assert young == 700  # CPython's own

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import zlib
 
@@ -60,7 +61,7 @@ def test_the_head_names_the_tail_and_the_prefix() -> None:
     assert head(one) != head(entry(tail=TAIL + b" "))
     other = make_entry("ABC234", 7, "0123abcd", one.valid_until, b"{}", Tail(TAIL))
     assert head(one) != head(other)
-    assert TVRecord(one, is_current=True).head == head(one)
+    assert TVRecord.of(one, is_current=True).head == head(one)
 
 
 def test_gzip_body_is_one_member_and_its_tail_is_compressed_once() -> None:
@@ -98,21 +99,21 @@ def test_tails_evict_the_least_recent_past_their_budget_gzip_included() -> None:
 def test_last_known_keeps_the_most_recent_records() -> None:
     store = LastKnown(max_items=3)
     for code in ("AAAAAA", "BBBBBB", "CCCCCC"):
-        store.put(code, TVRecord(entry(code), is_current=True))
+        store.put(TVRecord.of(entry(code), is_current=True))
     assert store.get("AAAAAA") is not None  # now the most recent
-    store.put("DDDDDD", TVRecord(entry("DDDDDD"), is_current=True))
+    store.put(TVRecord.of(entry("DDDDDD"), is_current=True))
     assert store.codes() == ["CCCCCC", "AAAAAA", "DDDDDD"]
 
 
 def test_a_record_keeps_no_body() -> None:
-    record = TVRecord(entry(), is_current=True)
+    record = TVRecord.of(entry(), is_current=True)
     assert record.entry.tail is None
     assert record.entry.size == len(entry().body)
 
 
 def test_outdated_records_stay_as_fallbacks() -> None:
     store = LastKnown(max_items=10)
-    store.put("ABC234", TVRecord(entry(), is_current=True))
+    store.put(TVRecord.of(entry(), is_current=True))
     store.mark_outdated({"ABC234"})
     record = store.get("ABC234")
     assert record is not None
@@ -137,3 +138,22 @@ def test_outdated_records_stay_as_fallbacks() -> None:
 )
 def test_if_none_match(header: str | None, matches: bool) -> None:
     assert etag_matches(header, "v1") is matches
+
+
+def test_kept_records_are_not_walked_by_the_collector() -> None:
+    """100,000 records as objects made every full collection walk them all."""
+    store = LastKnown(max_items=10)
+    store.put(TVRecord.of(entry("AAAAAA"), is_current=True, checked_at=5.0))
+    store.put(TVRecord.of(entry("BBBBBB"), is_current=True))
+    store.mark("AAAAAA", is_current=True, checked_at=9.0)
+    store.mark_outdated({"BBBBBB"})
+    gc.collect()
+    kept = store._records.items
+    assert not any(gc.is_tracked(raw) for raw in kept.values())
+    first, second = store.get("AAAAAA"), store.get("BBBBBB")
+    assert first is not None
+    assert second is not None
+    assert (first.is_current, first.checked_at) == (True, 9.0)
+    assert (second.is_current, second.entry) == (False, entry("BBBBBB").with_tail(None))
+    store.mark("ZZZZZZ", is_current=False)  # not kept: nothing to mark
+    assert "ZZZZZZ" not in store

@@ -177,13 +177,12 @@ class PlaylistCache:
             if record.is_current:
                 # Changed elsewhere and this process was not told (an announcement
                 # lost, the channel down): what it kept may predate the change.
-                record.is_current = False
+                self._last_known.mark(code, is_current=False)
                 if self._on_unheard_change is not None:
                     self._on_unheard_change()
             return False, None
         # The shared cache says these very bytes are current.
-        record.is_current = True
-        record.checked_at = checked_at
+        self._last_known.mark(code, is_current=True, checked_at=checked_at)
         return True, record.entry if record.is_fresh(now_ts) else None
 
     def _current(
@@ -307,8 +306,8 @@ class PlaylistCache:
         is_current: bool,
         checked_at: float = float("-inf"),
     ) -> None:
-        record = TVRecord(entry, is_current, checked_at=checked_at)
-        previous = self._last_known.put(entry.code, record)
+        record = TVRecord.of(entry, is_current, checked_at=checked_at)
+        previous = self._last_known.put(record)
         if (
             self._on_new_version is not None
             and previous is not None

@@ -35,7 +35,10 @@ the remote count it last knew, which ages out with the window.
 
 Memory: the pings of the last minute of each code pinged here, about 200 bytes a
 code (19 MiB for 100,000 TVs pinging every 30 s, measured with tracemalloc), plus
-the others' count of the codes also pinged elsewhere.
+the others' count of the codes also pinged elsewhere. Each code's pings are a
+tuple of numbers, replaced on every ping, not a list: CPython's collector stops
+tracking a tuple of numbers, and 100,000 lists made every full collection walk
+them (pauses of 50-100 ms at 100,000 TVs, issue #15).
 
 Why not the ``limits`` library here (``cache.ratelimit`` uses it): it has no batch
 operation over many keys (each code would be a round trip of its own, which is
@@ -65,8 +68,10 @@ log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 SYNC_SECONDS = 1.0
-# Codes per script call: a sync after a long outage stays a few short calls.
-SYNC_CHUNK = 2000
+# Codes per script call. Encoding a call's arguments holds the event loop (redis-py
+# packs them in Python): 256 codes keep each hold to a couple of milliseconds,
+# where 2,000 held requests for 15-30 ms at 100,000 TVs (issue #15).
+SYNC_CHUNK = 256
 
 # KEYS: one sorted set per code. ARGV: since (scores at or below it leave the
 # window), the key's TTL in seconds, this instance's tag, then per key the number
@@ -93,6 +98,10 @@ return counts
 """
 
 
+# A code's pings to sync: (sequence, epoch seconds), oldest first.
+_Pings = tuple[tuple[int, float], ...]
+
+
 class PingLimit:
     """The per-code ping cap of one process (``hit`` on every ping, ``run`` in the
     background while it serves; see the module docstring)."""
@@ -112,9 +121,9 @@ class PingLimit:
         self._link = link
         self._clock = clock
         # Epoch seconds of the pings accepted here within the window, oldest first.
-        self._accepted: dict[str, list[float]] = {}
-        # Pings accepted here and not synced yet: code -> [(sequence, epoch s)].
-        self._unsynced: dict[str, list[tuple[int, float]]] = {}
+        self._accepted: dict[str, tuple[float, ...]] = {}
+        # Pings accepted here and not synced yet: code -> ((sequence, epoch s), ...).
+        self._unsynced: dict[str, _Pings] = {}
         # The other instances' count at the last sync: code -> (count, synced at).
         self._remote: dict[str, tuple[int, float]] = {}
         # Codes at half the cap or more: every sync asks for their count, new
@@ -142,24 +151,24 @@ class PingLimit:
             return
         now = self._clock()
         since = now - self.window_seconds
-        accepted = self._accepted.get(code)
-        if accepted is None:
-            accepted = self._accepted[code] = []
-        elif accepted and accepted[0] <= since:
-            del accepted[: bisect.bisect_right(accepted, since)]
+        accepted = self._accepted.get(code, ())
+        if accepted and accepted[0] <= since:
+            accepted = accepted[bisect.bisect_right(accepted, since) :]
         remote = self._remote.get(code)
         others = remote[0] if remote is not None and remote[1] > since else 0
         if len(accepted) + others >= self.limit:
+            self._accepted[code] = accepted
             self._near.add(code)
             raise TVPingRateLimited(retry_after=self._retry_after(accepted, now))
-        accepted.append(now)
+        accepted = self._accepted[code] = (*accepted, now)
         if len(accepted) + others >= self._near_count:
             self._near.add(code)
         if self._link is not None:
             self._sequence += 1
-            self._unsynced.setdefault(code, []).append((self._sequence, now))
+            ping = (self._sequence, now)
+            self._unsynced[code] = (*self._unsynced.get(code, ()), ping)
 
-    def _retry_after(self, accepted: list[float], now: float) -> int:
+    def _retry_after(self, accepted: tuple[float, ...], now: float) -> int:
         """Whole seconds until this instance's oldest counted ping leaves the window
         (1 at least, the window at most)."""
         if not accepted:
@@ -190,7 +199,7 @@ class PingLimit:
     async def _sync_chunk(
         self,
         codes: list[str],
-        batch: dict[str, list[tuple[int, float]]],
+        batch: dict[str, _Pings],
         now: float,
         since: float,
     ) -> bool:
@@ -230,13 +239,11 @@ class PingLimit:
         accepted = self._accepted.get(code, ())
         return len(accepted) - bisect.bisect_right(accepted, since)
 
-    def _put_back(
-        self, batch: dict[str, list[tuple[int, float]]], since: float
-    ) -> None:
+    def _put_back(self, batch: dict[str, _Pings], since: float) -> None:
         """Unsent pings wait for the next sync (newer ones after them); those that
         have left the window are dropped."""
         for code, pings in batch.items():
-            kept = [ping for ping in pings if ping[1] > since]
+            kept = tuple(ping for ping in pings if ping[1] > since)
             newer = self._unsynced.get(code)
             if newer:
                 kept += newer

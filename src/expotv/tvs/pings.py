@@ -29,6 +29,8 @@ from expotv.tasks import Periodic, log_failure
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 1.0
+# Pings per ZADD (see ``flush``).
+SEND_CHUNK = 500
 
 # Remove each written ping unless a newer one replaced it meanwhile.
 _FORGET_WRITTEN = """
@@ -79,13 +81,15 @@ class SharedPings:
             return
         batch, self._unsent = self._unsent, {}
         cutoff = time.time() - self._keep_seconds
-        members = {str(tv_id): score for tv_id, score in batch.items()}
+        members = [(str(tv_id), score) for tv_id, score in batch.items()]
 
         async def primary(client: Redis[bytes]) -> bool:
-            async with client.pipeline(transaction=False) as pipe:
-                pipe.zadd(self._key, members, gt=True)  # type: ignore[arg-type]
-                pipe.zremrangebyscore(self._key, "-inf", cutoff)
-                await pipe.execute()
+            # A command per chunk: redis-py encodes a command in Python, holding
+            # the event loop (100,000 TVs: 30 ms for one ZADD of every ping).
+            for start in range(0, len(members), SEND_CHUNK):
+                chunk = dict(members[start : start + SEND_CHUNK])
+                await client.zadd(self._key, chunk, gt=True)  # type: ignore[arg-type]
+            await client.zremrangebyscore(self._key, "-inf", cutoff)
             return True
 
         async def unreachable() -> bool:
