@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from bench.run import items_spec
 
 from bench import results
@@ -158,3 +159,17 @@ def test_a_row_says_how_much_a_worker_answered_from_its_own_memory() -> None:
     row["served_from"]["tails"] = {"memory": 0, "shared": 0}
     assert results._from_memory(row) == "99.0%"
     assert results._from_memory({}) == "–"
+
+
+@pytest.mark.parametrize(("served", "verdict"), [(6700.0, "met"), (6300.0, "missed")])
+def test_the_mixed_traffic_is_held_to_the_fleets_rate(
+    served: float, verdict: str
+) -> None:
+    """Paced above the fleet's rate (wrk's delay comes after each answer), the
+    served rate must reach the fleet's own, not the pace's."""
+    mixed = {"rps": served, "offered_rps": 7420.0, "fleet_rps": 6666.7}
+    big = _part(part="fleet-100000", mixed={**mixed, "p99_ms": 35.0, "errors": 0})
+
+    verdicts = _verdicts({"fleet-100000": big})
+
+    assert verdicts["100,000 TVs on one instance (mixed, paced)"] == verdict
