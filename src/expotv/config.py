@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     # collection then scans what requests made, not the whole program. Measured:
     # GET /anuncios p99 121 ms -> 20 ms (full collections 150 ms -> 16 ms).
     gc_freeze_after_startup: bool = True
+    # Every this many seconds a serving worker hands its heap's free pages back to
+    # the OS (glibc's malloc_trim, expotv.heap): after a burst of connections the
+    # freed memory otherwise stays resident. 0: never.
+    malloc_trim_seconds: float = Field(default=30.0, ge=0)
     playlist_cache_seconds: int = 3600
     # Bytes of playlist bodies (the parts TVs playing the same share, and their
     # gzip forms) one worker keeps; past it a 200 reads them back from the cache.

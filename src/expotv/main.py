@@ -32,6 +32,7 @@ from expotv.errors import (
     install_error_handlers,
 )
 from expotv.graphql.router import install as install_graphql
+from expotv.heap import HeapTrimmer
 from expotv.instance import InstanceHeaderMiddleware
 from expotv.items.fastpath import ListFastPath
 from expotv.items.kinds import KINDS as ITEM_KINDS
@@ -110,7 +111,12 @@ def serve_lifespan(
                 await ensure_master(context.sessionmaker, settings)
                 if settings.gc_freeze_after_startup:
                     freeze_startup_heap()
-                yield
+                trimmer = HeapTrimmer(settings.malloc_trim_seconds)
+                trimmer.start()
+                try:
+                    yield
+                finally:
+                    await trimmer.stop()
 
     return lifespan
 
