@@ -367,6 +367,17 @@ def _part_header(part: Data) -> list[str]:
     return lines
 
 
+def _after_traffic(memory: Data) -> str:
+    sizes = memory.get("after_traffic_mib")
+    if not sizes:
+        return ""
+    return (
+        f", once each worker had handed its free heap back to the OS "
+        f"(EXPOTV_MALLOC_TRIM_SECONDS); right after the traffic: "
+        f"{', '.join(_n(m) + ' MiB' for m in sizes)}"
+    )
+
+
 def _from_memory(row: Data) -> str:
     """The share of playlists (and of bodies, for 200s) a worker answered from
     its own memory during the measurement (``expotv_playlist_*_total``)."""
@@ -506,7 +517,7 @@ def _part_sections(part: Data) -> list[str]:
             "",
             f"With every one of the {_n(memory['cached'])} playlists cached: RSS per "
             f"worker {', '.join(_n(m) + ' MiB' for m in memory['worker_mib'])} "
-            f"(largest {_n(memory['max_worker_mib'])} MiB).",
+            f"(largest {_n(memory['max_worker_mib'])} MiB){_after_traffic(memory)}.",
             "",
         ]
     sockets = part.get("idle_sockets")
