@@ -371,11 +371,19 @@ def _after_traffic(memory: Data) -> str:
     sizes = memory.get("after_traffic_mib")
     if not sizes:
         return ""
-    return (
+    text = (
         f", once each worker had handed its free heap back to the OS "
         f"(EXPOTV_MALLOC_TRIM_SECONDS); right after the traffic: "
         f"{', '.join(_n(m) + ' MiB' for m in sizes)}"
     )
+    pss = memory.get("pss_mib")
+    if pss:
+        text += (
+            f". Proportional (PSS: the libraries every worker maps counted once "
+            f"among them): {', '.join(_n(m) + ' MiB' for m in pss)}; the target "
+            "is held to the RSS"
+        )
+    return text
 
 
 def _from_memory(row: Data) -> str:

@@ -839,6 +839,7 @@ def measure_memory(bench: Bench, *, cached: int) -> None:
     sizes = _mib(bench.service.worker_rss())
     bench.report["memory"] = {
         "cached": cached,
+        "pss_mib": _mib(bench.service.worker_pss()),
         "after_traffic_mib": after_traffic,
         "worker_mib": sizes,
         "max_worker_mib": max(sizes, default=0.0),

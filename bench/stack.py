@@ -133,6 +133,15 @@ class Server:
                 sizes.append(int(worker.memory_info().rss))
         return sizes
 
+    def worker_pss(self) -> list[int]:
+        """Proportional memory of each worker, bytes: its own pages, plus its
+        share of the pages it shares (libraries mapped by every worker)."""
+        sizes = []
+        for worker in self.workers():
+            with contextlib.suppress(psutil.Error, AttributeError):
+                sizes.append(int(worker.memory_full_info().pss))
+        return sizes
+
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server so far (master and workers):
         per request, a figure the machine's load barely moves."""

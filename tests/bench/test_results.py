@@ -173,3 +173,21 @@ def test_the_mixed_traffic_is_held_to_the_fleets_rate(
     verdicts = _verdicts({"fleet-100000": big})
 
     assert verdicts["100,000 TVs on one instance (mixed, paced)"] == verdict
+
+
+def test_memory_is_shown_after_the_traffic_after_a_trim_and_proportionally() -> None:
+    memory = {
+        "cached": 100000,
+        "worker_mib": [306.0, 320.0],
+        "max_worker_mib": 320.0,
+        "after_traffic_mib": [308.0, 334.0],
+        "pss_mib": [280.0, 295.0],
+    }
+    text = results.render(
+        {"fleet-100000": _part(part="fleet-100000", memory=memory)}, ""
+    )
+
+    assert "RSS per worker 306 MiB, 320 MiB (largest 320 MiB)" in text
+    assert "right after the traffic: 308 MiB, 334 MiB" in text
+    assert "(PSS" in text
+    assert "280 MiB, 295 MiB; the target is held to the RSS" in text
