@@ -629,7 +629,8 @@ def _sweep_sections(part: Data) -> list[str]:
     lines += [
         "Content 200 (cache hit) at 64 connections over the cached TVs of each cell, "
         "and the ceiling answering that cell's body; a cell caches every TV unless "
-        "their bodies would pass about 1 GB. Notícias make up the items beyond 25 "
+        "their bodies would pass about 1 GB (then whole condomínios, the first "
+        "ones). Notícias make up the items beyond 25 "
         "(EXPOTV_PLAYLIST_MAX_NEWS raised to match). Before measuring, every "
         "cached TV is revalidated until each worker holds it (the steady state), "
         "and each worker may keep every distinct body of the cell "

@@ -1198,7 +1198,10 @@ def _sweep_cell(
         first.raise_for_status()
         body_bytes = len(first.content)
         count = min(len(fleet.codes), max(500, SWEEP_CACHE_BYTES // max(body_bytes, 1)))
-        codes = fleet.codes[:: max(1, len(fleet.codes) // count)][:count]
+        # Whole condomínios (the fleet's codes go condomínio by condomínio): the
+        # cell's distinct bodies stay few enough for every worker to hold them,
+        # at every fleet size, so the cells differ only by the fleet around them.
+        codes = fleet.codes[:count]
         warm = arun(
             client.content_pass(HOST, service.port, codes, concurrency=64, timeout=3600)
         )
