@@ -333,9 +333,9 @@ class LastKnown:
         record = self.get(code)
         if record is None:
             return
-        changed = record._replace(is_current=is_current)
-        if checked_at is not None:
-            changed = changed._replace(checked_at=checked_at)
+        if checked_at is None:
+            checked_at = record.checked_at
+        changed = record._replace(is_current=is_current, checked_at=checked_at)
         self._records.put(code, _as_tuple(changed))
 
     def mark_outdated(self, codes: set[str] | None) -> None:
