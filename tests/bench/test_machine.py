@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import psutil  # type: ignore[import-untyped]
+
 from bench.machine import CpuSample
 
 
@@ -21,7 +23,18 @@ def test_others_are_the_machine_less_ours_per_second() -> None:
     assert earlier.others_since(earlier) == 0.0
 
 
+def _cpu(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+# One clock tick per read of each counter, and others_since's rounding.
+SLACK = 0.05
+
+
 def test_a_busy_process_outside_the_bench_is_seen_and_a_child_is_not() -> None:
+    # Held to what each spinning process really got (the suite's other workers
+    # share the two cores, so a share of wall time would be flaky).
     # Reparented to init (its shell exits at once): not a descendant of ours.
     started = subprocess.run(
         [
@@ -36,19 +49,23 @@ def test_a_busy_process_outside_the_bench_is_seen_and_a_child_is_not() -> None:
     stranger = int(started.stdout)
     try:
         time.sleep(0.3)
-        before = CpuSample.now()
+        before, spun_before = CpuSample.now(), _cpu(stranger)
         time.sleep(1.5)
-        assert CpuSample.now().others_since(before) >= 0.4
+        after, spun = CpuSample.now(), _cpu(stranger) - spun_before
+        assert spun > 0.1
+        others = after.others_since(before) * (after.at - before.at)
+        assert others >= spun - SLACK
     finally:
         os.kill(stranger, signal.SIGKILL)
 
     child = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(0.3)
-        before = CpuSample.now()
+        before, spun_before = CpuSample.now(), _cpu(child.pid)
         time.sleep(1.5)
-        after = CpuSample.now()
-        assert after.ours - before.ours >= 0.4 * (after.at - before.at)
+        after, spun = CpuSample.now(), _cpu(child.pid) - spun_before
+        assert spun > 0.1
+        assert after.ours - before.ours >= spun - SLACK
     finally:
         child.kill()
         child.wait()
