@@ -10,7 +10,6 @@ import sys
 import time
 
 import psutil  # type: ignore[import-untyped]
-
 from bench.machine import CpuSample
 
 
