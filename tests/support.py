@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import event, exists, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,6 +31,7 @@ from expotv.context import context_of
 from expotv.db import utcnow
 from expotv.migrate import upgrade
 from expotv.models import Base
+from expotv.observability import tally
 from expotv.users.models import Role, User
 
 MARIADB_ADMIN_URL = os.environ.get(
@@ -373,3 +375,10 @@ def recorded_statements(app: FastAPI) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def sample_value(name: str, labels: dict[str, str] | None = None) -> float | None:
+    """A metric's sample in this process, with the per-request counts this
+    process still holds (``expotv.observability.tally``) written out first."""
+    tally.flush()
+    return REGISTRY.get_sample_value(name, labels)

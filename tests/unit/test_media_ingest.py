@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expotv.config import Settings
@@ -30,6 +29,7 @@ from expotv.media.exceptions import (
 from expotv.storage import keys
 from expotv.storage.base import StorageError
 from expotv.storage.local import LocalStorage
+from tests import support
 from tests.conftest import make_settings
 from tests.integration.media import samples
 
@@ -82,7 +82,7 @@ def storage(tmp_path: Path) -> LocalStorage:
 
 
 def uploads(result: str) -> float:
-    return REGISTRY.get_sample_value("expotv_uploads_total", {"result": result}) or 0.0
+    return support.sample_value("expotv_uploads_total", {"result": result}) or 0.0
 
 
 def files(storage: LocalStorage) -> list[str]:

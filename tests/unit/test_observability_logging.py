@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from expotv.observability.logging import (
     clean_text,
     configure_logging,
     install_record_factory,
+    new_request_id,
     request_id_var,
     valid_request_id,
 )
@@ -160,3 +162,27 @@ def test_only_short_plain_request_ids_are_accepted(
 
 def test_client_text_loses_control_characters_and_length() -> None:
     assert clean_text("/a\nb\x1b[31m", limit=5) == "/a?b?"
+
+
+_FORKS = """
+import os
+from expotv.observability.logging import new_request_id
+print(new_request_id(), flush=True)
+if os.fork() == 0:
+    print(new_request_id(), flush=True)
+    os._exit(0)
+os.wait()
+"""
+
+
+def test_made_request_ids_are_plain_unique_and_differ_in_a_forked_child() -> None:
+    ids = [new_request_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    assert all(valid_request_id(i) == i and len(i) == 32 for i in ids)
+    # In a fresh process (a fork here would be one of a threaded test process).
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKS], capture_output=True, text=True, check=True
+    )
+    parent, child = done.stdout.split()
+    # Each process draws its own random part.
+    assert parent[:20] != child[:20] != ids[0][:20]

@@ -23,10 +23,11 @@ from expotv.observability.logging import (
     install_record_factory,
 )
 from expotv.observability.middleware import UNMATCHED_ROUTE, ObservabilityMiddleware
+from tests import support
 
 
 def sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+    return support.sample_value(name, labels) or 0.0
 
 
 def requests_count(method: str, route: str, status: str) -> float:

@@ -10,11 +10,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from prometheus_client import REGISTRY
-
 from expotv.config import Settings
 from expotv.playlist.edges import MemoryEdges
 from expotv.scheduler import Job, JobRunner, Scheduler, build_jobs, slot_of
+from tests import support
 
 
 class MemoryCoordinator:
@@ -46,7 +45,7 @@ class MemoryCoordinator:
 
 
 def job_runs(job: str, result: str) -> float:
-    value = REGISTRY.get_sample_value(
+    value = support.sample_value(
         "expotv_job_runs_total", {"job": job, "result": result}
     )
     return value or 0.0

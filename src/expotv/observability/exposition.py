@@ -23,6 +23,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from expotv.observability import tally
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -32,6 +34,7 @@ def is_multiprocess() -> bool:
 
 
 def render() -> bytes:
+    tally.flush()
     if not is_multiprocess():
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()

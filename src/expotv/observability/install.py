@@ -15,6 +15,7 @@ from expotv.observability.exposition import mark_process_dead
 from expotv.observability.logging import configure_logging
 from expotv.observability.middleware import ObservabilityMiddleware
 from expotv.observability.sentry import init_sentry
+from expotv.observability.tally import Flusher
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -28,9 +29,13 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 @asynccontextmanager
 async def instrumented(engine: AsyncEngine) -> AsyncIterator[None]:
-    """Time the app's database statements; on shutdown, leave the merged metrics."""
+    """Time the app's database statements and write the per-request counts out
+    every second; on shutdown, write the last ones and leave the merged metrics."""
     instrument_engine(engine)
+    flusher = Flusher()
+    flusher.start()
     try:
         yield
     finally:
+        await flusher.stop()
         mark_process_dead()

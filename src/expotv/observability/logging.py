@@ -12,11 +12,13 @@ bodies are never logged, and extra fields whose names look like secrets are mask
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import re
+import secrets
 import sys
-import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -58,8 +60,25 @@ def valid_request_id(value: str | None) -> str | None:
     return None
 
 
-def new_request_id() -> str:
-    return uuid.uuid4().hex
+class _RequestIds:
+    """Ids unique across processes and restarts: 80 random bits drawn once per
+    process (again in a forked child), then a counter. As long as a uuid4's hex
+    (32 characters) and about a tenth of its cost, on every request."""
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self.prefix = secrets.token_hex(10)
+        self.counter = itertools.count()
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.counter):012x}"
+
+
+_request_ids = _RequestIds()
+new_request_id = _request_ids.next
 
 
 def clean_text(value: str, limit: int = 256) -> str:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from expotv.observability.tally import Counts, Observations
+
 HTTP_REQUESTS = Counter(
     "expotv_http_requests_total",
     "HTTP requests answered.",
@@ -102,3 +104,13 @@ REFUSED = Counter(
     "Requests and sockets refused by an abuse limit, by surface and reason.",
     ["surface", "reason"],
 )
+
+# What every request writes, counted in the process and flushed once a second
+# (``expotv.observability.tally``): add to these, not to the metrics above.
+REQUESTS = Counts(HTTP_REQUESTS)
+DURATIONS = Observations(HTTP_DURATION)
+ERRORS = Counts(HTTP_ERRORS)
+IN_PROGRESS = Counts(HTTP_IN_PROGRESS)
+SERVED = Counts(CONTENT_SERVED)
+LOOKUPS = Counts(PLAYLIST_LOOKUPS)
+TAILS = Counts(PLAYLIST_TAILS)

@@ -184,13 +184,13 @@ class ObservabilityMiddleware:
         async def send_wrapper(message: Message) -> None:
             await send(outcome.seen(message))
 
-        metrics.HTTP_IN_PROGRESS.inc()
+        metrics.IN_PROGRESS.add()
         start = time.perf_counter()
         try:
             await outcome.run(self.app(scope, receive, send_wrapper), send_wrapper)
         finally:
             duration = time.perf_counter() - start
-            metrics.HTTP_IN_PROGRESS.dec()
+            metrics.IN_PROGRESS.add(amount=-1)
             route = self.routes.template(scope, request)
             user_id = scope["state"].get("user_id")
             code = (scope.get("path_params") or {}).get("codigo")
@@ -297,10 +297,10 @@ class Outcome:
         fields are built only when its level is enabled: a quiet route at DEBUG
         costs a level check."""
         method, status, error_type = self.method, self.status, self.error_type
-        metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
-        metrics.HTTP_DURATION.labels(method, route).observe(duration)
+        metrics.REQUESTS.add((method, route, str(status)))
+        metrics.DURATIONS.observe((method, route), duration)
         if status >= 400:
-            metrics.HTTP_ERRORS.labels(error_type or f"http_{status}").inc()
+            metrics.ERRORS.add((error_type or f"http_{status}",))
         if status >= 500:
             level = logging.WARNING
         elif route in QUIET_ROUTES and status < 400 and duration < self.slow_seconds:

@@ -40,7 +40,7 @@ from datetime import datetime
 
 from expotv.cache import Cache, CacheError, keys
 from expotv.config import PLAYLIST_BODIES_MAX_BYTES
-from expotv.observability.metrics import CACHE_DEGRADED, PLAYLIST_TAILS
+from expotv.observability.metrics import CACHE_DEGRADED, TAILS
 from expotv.playlist.exceptions import PlaylistUnavailable
 from expotv.playlist.store import (
     LastKnown,
@@ -204,7 +204,7 @@ class PlaylistCache:
             return entry
         tail = self._tails.get(entry.tail_id)
         if tail is not None:
-            PLAYLIST_TAILS.labels(FROM_MEMORY).inc()
+            TAILS.add((FROM_MEMORY,))
             return entry.with_tail(tail)
         try:
             data = await self._cache.get(keys.playlist_tail(entry.tail_id))
@@ -213,7 +213,7 @@ class PlaylistCache:
             return None
         if data is None or len(entry.prefix) + len(data) != entry.size:
             return None
-        PLAYLIST_TAILS.labels(FROM_SHARED).inc()
+        TAILS.add((FROM_SHARED,))
         return entry.with_tail(self._tails.put(Tail(data, entry.tail_id)))
 
     def fallback(self, code: str, now: datetime) -> Served:

@@ -193,12 +193,12 @@ class TVFastPath:
         async def send_out(message: Message) -> None:
             await send(outcome.seen(message))
 
-        metrics.HTTP_IN_PROGRESS.inc()
+        metrics.IN_PROGRESS.add()
         start = time.perf_counter()
         try:
             await outcome.run(respond(), send_out)
         finally:
-            metrics.HTTP_IN_PROGRESS.dec()
+            metrics.IN_PROGRESS.add(amount=-1)
             if not declined:
                 outcome.record(route, time.perf_counter() - start, tv_code=code)
             request_id_var.reset(token)
@@ -225,7 +225,7 @@ class TVFastPath:
                 )
         except ExpoError as exc:
             return _error(exc)
-        metrics.CONTENT_SERVED.inc()
+        metrics.SERVED.add()
         return content_answer(
             served,
             if_none_match=if_none_match,

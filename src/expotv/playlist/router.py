@@ -16,7 +16,7 @@ from expotv.deps import (
 )
 from expotv.edge.compression import accepts_gzip
 from expotv.errors import error_responses
-from expotv.observability.metrics import CONTENT_SERVED
+from expotv.observability.metrics import SERVED
 from expotv.observability.refusals import refusals
 from expotv.playlist.answers import STALE_HEADERS, content_answer
 from expotv.playlist.schemas import PingIn, PingRead, PlaylistRead
@@ -67,7 +67,7 @@ async def get_content(
         served = await playlists.get(
             codigo, client=client, now=utcnow(), if_none_match=if_none_match
         )
-    CONTENT_SERVED.inc()
+    SERVED.add()
     status, headers, body = content_answer(
         served,
         if_none_match=if_none_match,

@@ -43,7 +43,7 @@ from expotv.cache import Cache
 from expotv.cache.ratelimit import RateLimiter
 from expotv.config import Settings
 from expotv.db import utcnow
-from expotv.observability.metrics import PLAYLIST_LOOKUPS
+from expotv.observability.metrics import LOOKUPS
 from expotv.playlist.answers import etag_matches
 from expotv.playlist.breaker import DatabaseBreaker
 from expotv.playlist.cache import FROM_MEMORY, Found, PlaylistCache, Served
@@ -150,7 +150,7 @@ class PlaylistService:
             )
             served = await self._serve(code, found, client=client, now=now)
             await self.lookups.record_success(admission)
-        PLAYLIST_LOOKUPS.labels(served.source).inc()
+        LOOKUPS.add((served.source,))
         if not body or etag_matches(if_none_match, served.entry.version):
             return served
         return await self._with_body(code, served, client=client, now=now)

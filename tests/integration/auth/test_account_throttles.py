@@ -8,7 +8,6 @@ limit: each call costs ~0.1 s of hashing, and accounts were unlimited.
 from __future__ import annotations
 
 import httpx
-from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from expotv.context import context_of
@@ -23,7 +22,7 @@ EMAIL_LIMIT = 3
 
 
 def refused(surface: str, reason: str) -> float:
-    value = REGISTRY.get_sample_value(
+    value = support.sample_value(
         "expotv_refused_total", {"surface": surface, "reason": reason}
     )
     return value or 0.0

@@ -9,7 +9,6 @@ import socket
 import time
 
 import pytest
-from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from expotv.ads.models import Ad
@@ -28,7 +27,7 @@ MiB = 1024 * 1024
 
 def requests_total(status: str) -> float:
     labels = {"method": "POST", "route": "/anuncios", "status": status}
-    return REGISTRY.get_sample_value("expotv_http_requests_total", labels) or 0.0
+    return support.sample_value("expotv_http_requests_total", labels) or 0.0
 
 
 def half_an_upload(port: int, token: str, condominium_id: int) -> None:

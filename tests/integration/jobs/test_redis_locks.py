@@ -4,7 +4,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from expotv.cache import keys
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.redis
 
 
 def job_runs(job: str, result: str) -> float:
-    value = REGISTRY.get_sample_value(
+    value = support.sample_value(
         "expotv_job_runs_total", {"job": job, "result": result}
     )
     return value or 0.0

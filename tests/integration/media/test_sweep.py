@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
-from prometheus_client import REGISTRY
 
 from expotv.ads.models import Ad
 from expotv.config import Settings
@@ -18,6 +17,7 @@ from expotv.media import queue as media_queue
 from expotv.media import service as media_service
 from expotv.media.jobs import sweep_orphans
 from expotv.storage import keys
+from tests import support
 from tests.integration.media import samples
 from tests.integration.media.conftest import media_files
 
@@ -133,4 +133,4 @@ async def test_start_up_housekeeping_measures_and_sweeps_when_jobs_run(
         context.storage, context.sessionmaker, sweep=True
     )
     assert media_files(settings) == []
-    assert REGISTRY.get_sample_value("expotv_media_disk_bytes") == 0
+    assert support.sample_value("expotv_media_disk_bytes") == 0

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from expotv.observability.tally import FLUSH_SECONDS
 from tests import support
 from tests.integration.observability.conftest import parse_metrics, value
 
@@ -114,6 +115,8 @@ def test_every_worker_reports_the_requests_of_all_workers(
                     sent.append(request_id)
                     answered += 1
                 time.sleep(0.1)  # let the access lines reach the log
+            # A worker writes its counts out every second: the other's may lag.
+            time.sleep(FLUSH_SECONDS + 0.5)
             scrapes = [httpx.get(f"{base_url}/metrics").text for _ in range(6)]
         finally:
             server.terminate()

@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from prometheus_client import REGISTRY
 
 from expotv.deps import get_playlists
 from expotv.tvs.models import TV
@@ -49,7 +48,7 @@ async def both(
 
 def requests_counted(route: str, method: str, status: int) -> float:
     labels = {"method": method, "route": route, "status": str(status)}
-    return REGISTRY.get_sample_value("expotv_http_requests_total", labels) or 0.0
+    return support.sample_value("expotv_http_requests_total", labels) or 0.0
 
 
 @pytest.fixture
@@ -155,7 +154,7 @@ async def test_the_fast_path_counts_what_the_stack_counts(
 ) -> None:
     tv = await filled_tv(arrange, items=1)
     route = "/app/tv/{codigo}/content"
-    served = REGISTRY.get_sample_value("expotv_content_served_total") or 0.0
+    served = support.sample_value("expotv_content_served_total") or 0.0
     ok, missing = (
         requests_counted(route, "GET", 200),
         requests_counted(route, "GET", 404),
@@ -165,7 +164,7 @@ async def test_the_fast_path_counts_what_the_stack_counts(
         assert (await client.get("/app/tv/ZZZZ97/content")).status_code == 404
     assert requests_counted(route, "GET", 200) == ok + 1
     assert requests_counted(route, "GET", 404) == missing + 1
-    assert REGISTRY.get_sample_value("expotv_content_served_total") == served + 1
+    assert support.sample_value("expotv_content_served_total") == served + 1
 
 
 async def test_tv_requests_do_not_reach_fastapi(

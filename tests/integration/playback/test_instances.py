@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from prometheus_client import REGISTRY
 
 from expotv.cache import keys
 from expotv.cache.pubsub import RedisPubSub
@@ -187,7 +186,7 @@ async def test_a_hit_reads_the_body_once_per_build_and_process(
 
 
 def counted(metric: str, source: str) -> float:
-    return REGISTRY.get_sample_value(f"{metric}_total", {"source": source}) or 0.0
+    return support.sample_value(f"{metric}_total", {"source": source}) or 0.0
 
 
 async def test_each_served_playlist_is_counted_by_where_it_came_from(

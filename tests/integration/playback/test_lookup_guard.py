@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -181,7 +180,7 @@ async def test_already_playing_holds_across_instances_and_a_restart(
 
 
 def refused(surface: str, reason: str = "tv_lookup_rate_limited") -> float:
-    value = REGISTRY.get_sample_value(
+    value = support.sample_value(
         "expotv_refused_total", {"surface": surface, "reason": reason}
     )
     return value or 0.0

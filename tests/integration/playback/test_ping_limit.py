@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 from fastapi import FastAPI
-from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from expotv.cache.redis import RedisLink
@@ -31,7 +30,7 @@ MANUAL = {"ping_sync_seconds": 30}
 
 
 def refused_pings() -> float:
-    value = REGISTRY.get_sample_value(
+    value = support.sample_value(
         "expotv_refused_total",
         {"surface": "ping", "reason": "tv_ping_rate_limited"},
     )

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import websockets
-from prometheus_client import REGISTRY
 
 from expotv.config import Settings
 from tests import support
@@ -30,7 +29,7 @@ def server(settings: Settings, **overrides: Any) -> Iterator[str]:
 
 
 def refused(reason: str) -> float:
-    value = REGISTRY.get_sample_value(
+    value = support.sample_value(
         "expotv_refused_total", {"surface": "websocket", "reason": reason}
     )
     return value or 0.0

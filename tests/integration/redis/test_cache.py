@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from prometheus_client import REGISTRY
 
 from expotv.cache import CacheError, keys
 from expotv.cache.redis import RedisCache, RedisLink
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.redis
 
 
 def degraded(operation: str) -> float:
-    value = REGISTRY.get_sample_value(
+    value = support.sample_value(
         "expotv_cache_degraded_total", {"operation": operation}
     )
     return value or 0.0

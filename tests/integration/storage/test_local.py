@@ -6,19 +6,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from prometheus_client import REGISTRY
 
 from expotv.content import MediaKind
 from expotv.storage import create_storage, keys
 from expotv.storage.base import ObjectNotFound, StorageError
 from expotv.storage.local import LocalStorage
+from tests import support
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 7, 8, tzinfo=UTC)
 
 
 def disk_bytes() -> float:
-    return REGISTRY.get_sample_value("expotv_media_disk_bytes") or 0.0
+    return support.sample_value("expotv_media_disk_bytes") or 0.0
 
 
 def source(tmp_path: Path, size: int, name: str = "src") -> Path:
