@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import gzip
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from expotv.playlist.answers import etag_matches
 from expotv.playlist.store import (
@@ -16,6 +19,8 @@ from expotv.playlist.store import (
     Tail,
     Tails,
     TVRecord,
+    crc32_combine,
+    crc32_shift,
     decode,
     encode,
     head,
@@ -40,6 +45,13 @@ def test_entry_survives_encoding_but_its_tail() -> None:
     with pytest.raises(BodyNotLoaded):
         _ = decoded.body
     assert decoded.with_tail(original.tail).body == original.body
+
+
+def test_with_tail_changes_the_tail_and_keeps_every_other_field() -> None:
+    original = entry()
+    other = Tail(b'"x":1}')
+    assert original.with_tail(other) == dataclasses.replace(original, tail=other)
+    assert original.with_tail(None) == dataclasses.replace(original, tail=None)
 
 
 @pytest.mark.parametrize(
@@ -79,6 +91,26 @@ def test_gzip_body_is_one_member_and_its_tail_is_compressed_once() -> None:
         assert not decoder.unused_data
         assert len(packed) < e.size // 10
     assert Tail.deflations == before + 1
+
+
+@given(st.binary(max_size=70_000), st.binary(max_size=5_000))
+@settings(max_examples=40)
+def test_a_gzip_body_is_the_body_for_any_prefix_and_tail(
+    prefix: bytes, data: bytes
+) -> None:
+    one = make_entry("AAAAAA", 1, "v1", 2e9, prefix, Tail(data))
+    # gzip.decompress checks the member's CRC-32 and length.
+    assert gzip.decompress(one.gzipped()) == prefix + data
+
+
+@given(st.binary(max_size=300), st.binary(max_size=3_000))
+def test_crc32_combine_is_the_crc_of_the_two_together(
+    first: bytes, second: bytes
+) -> None:
+    combined = crc32_combine(
+        zlib.crc32(first), zlib.crc32(second), crc32_shift(len(second))
+    )
+    assert combined == zlib.crc32(first + second)
 
 
 def test_tails_evict_the_least_recent_past_their_budget_gzip_included() -> None:
