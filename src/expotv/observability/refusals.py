@@ -8,8 +8,7 @@ never an address or a TV code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 from expotv.errors import RateLimited
 from expotv.observability.metrics import REFUSED
@@ -19,11 +18,23 @@ def count_refusal(surface: str, reason: str) -> None:
     REFUSED.labels(surface=surface, reason=reason).inc()
 
 
-@contextmanager
-def refusals(surface: str) -> Iterator[None]:
-    """Count every 429 (``RateLimited``) leaving the block, then let it go on."""
-    try:
-        yield
-    except RateLimited as exc:
-        count_refusal(surface, exc.code)
-        raise
+class refusals:  # noqa: N801 - used as a function: ``with refusals("ping"):``
+    """Count every 429 (``RateLimited``) leaving the block, then let it go on.
+    (A class: ``@contextmanager``'s generator cost every TV request ~2 µs.)"""
+
+    __slots__ = ("surface",)
+
+    def __init__(self, surface: str) -> None:
+        self.surface = surface
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, RateLimited):
+            count_refusal(self.surface, exc.code)

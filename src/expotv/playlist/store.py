@@ -306,16 +306,8 @@ class TVRecord(NamedTuple):
 
     @property
     def entry(self) -> PlaylistEntry:
-        """The entry, without its tail."""
-        return PlaylistEntry(
-            code=self.code,
-            tv_id=self.tv_id,
-            version=self.version,
-            valid_until=self.valid_until,
-            prefix=self.prefix,
-            tail_id=self.tail_id,
-            size=self.size,
-        )
+        """The entry, without its tail (its fields are the entry's first seven)."""
+        return PlaylistEntry(*self[:7])
 
     def is_fresh(self, now_ts: float) -> bool:
         return now_ts < self.valid_until
