@@ -30,7 +30,6 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-import feedparser
 import httpx
 
 from expotv.config import Settings
@@ -570,6 +569,9 @@ def parse(
     # Bytes, never str: feedparser would take a str for a URL or a file name.
     headers = {"content-type": content_type} if content_type else None
     readable = first_entries(content, max(MAX_ENTRIES_READ, max_items))
+    # Imported here: only the process that runs the feed job pays its memory.
+    import feedparser
+
     document = feedparser.parse(readable, response_headers=headers)
     seen: set[str] = set()
     result: list[ParsedEntry] = []

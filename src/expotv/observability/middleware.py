@@ -28,7 +28,6 @@ import time
 from collections.abc import Awaitable
 from typing import Any
 
-import sentry_sdk
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Mount, Route
@@ -44,6 +43,7 @@ from expotv.observability.logging import (
     request_id_var,
     valid_request_id,
 )
+from expotv.observability.sentry import capture_exception
 
 UNMATCHED_ROUTE = "<unmatched>"
 # nginx's code for a request abandoned before its answer (cancelled, shut down).
@@ -211,7 +211,7 @@ def log_unhandled(exc: Exception, method: str) -> str:
         error_type,
         extra={"error_type": error_type, "method": method},
     )
-    sentry_sdk.capture_exception(exc)
+    capture_exception(exc)
     return error_type
 
 

@@ -9,11 +9,9 @@ sent, and credentials are masked even if a future option would include them.
 from __future__ import annotations
 
 import re
+import sys
 from importlib import metadata
 from typing import Any
-
-import sentry_sdk
-from sentry_sdk.integrations.logging import ignore_logger
 
 from expotv.config import Settings
 from expotv.observability.logging import ERRORS_LOGGER
@@ -59,9 +57,14 @@ def scrub_event(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
 
 
 def init_sentry(settings: Settings, **options: Any) -> bool:
-    """Start the Sentry client when a DSN is configured; ``options`` are for tests."""
+    """Start the Sentry client when a DSN is configured; ``options`` are for tests.
+
+    The SDK is imported only then: it costs a worker some 20 MB of memory."""
     if not settings.sentry_dsn:
         return False
+    import sentry_sdk
+    from sentry_sdk.integrations.logging import ignore_logger
+
     ignore_logger(ERRORS_LOGGER)
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
@@ -75,3 +78,10 @@ def init_sentry(settings: Settings, **options: Any) -> bool:
         **options,
     )
     return True
+
+
+def capture_exception(exc: BaseException) -> None:
+    """Report ``exc`` when the Sentry client was started in this process."""
+    sdk = sys.modules.get("sentry_sdk")
+    if sdk is not None:
+        sdk.capture_exception(exc)
