@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import feedparser
 import httpx
 import pytest
 
@@ -517,7 +518,7 @@ def test_a_long_feed_is_cut_to_its_first_entries_and_stays_well_formed(
     cut = feeds.first_entries(document, 2)
 
     assert cut.endswith(expected_tail)
-    parsed = feeds.feedparser.parse(cut)
+    parsed = feedparser.parse(cut)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert [entry.title for entry in parsed.entries] == ["0", "1"]
     assert feeds.first_entries(document, 5) == document
