@@ -187,7 +187,7 @@ class ObservabilityMiddleware:
         metrics.IN_PROGRESS.add()
         start = time.perf_counter()
         try:
-            await outcome.run(self.app(scope, receive, send_wrapper), send_wrapper)
+            await outcome.run(self.app(scope, receive, send_wrapper), send)
         finally:
             duration = time.perf_counter() - start
             metrics.IN_PROGRESS.add(amount=-1)
@@ -255,6 +255,16 @@ class Outcome:
         self.started = False
         self.error_type: str | None = None
 
+    def start(self, status: int, headers: list[tuple[bytes, bytes]]) -> Message:
+        """An ``http.response.start`` as ``seen`` would let it out."""
+        self.started = True
+        self.status = status
+        return {
+            "type": "http.response.start",
+            "status": status,
+            "headers": headers + self.extra_headers,
+        }
+
     def seen(self, message: Message) -> Message:
         if message["type"] == "http.response.start":
             self.started = True
@@ -264,7 +274,8 @@ class Outcome:
         return message
 
     async def run(self, answering: Awaitable[None], send: Send) -> None:
-        """Await ``answering``; ``send`` is the one it sends through."""
+        """Await ``answering``; on an error no handler answered, answer 500
+        through ``send`` (the server's: the extra headers are added here)."""
         try:
             await answering
         except asyncio.CancelledError:
@@ -281,8 +292,7 @@ class Outcome:
             if self.started:
                 # Headers already went out: the connection can only be dropped.
                 raise
-            start = {"type": "http.response.start", "status": 500}
-            await send({**start, "headers": list(_INTERNAL_ERROR_HEADERS)})
+            await send(self.start(500, list(_INTERNAL_ERROR_HEADERS)))
             await send({"type": "http.response.body", "body": _INTERNAL_ERROR})
 
     def record(

@@ -176,27 +176,15 @@ class TVFastPath:
         peer = scope.get("client")
         client = peer[0] if peer else UNKNOWN
         extra = [*self.extra_headers, (b"x-request-id", request_id.encode())]
-        method = scope["method"]
-        outcome = Outcome(method, scope["path"], extra, self.slow_seconds)
+        outcome = Outcome(scope["method"], scope["path"], extra, self.slow_seconds)
         declined: list[_NotMine] = []
-
-        async def respond() -> None:
-            try:
-                status, headers, body = await answer(scope, receive, code, client)
-            except _NotMine as exc:
-                declined.append(exc)
-                return
-            start = {"type": "http.response.start", "status": status}
-            await send(outcome.seen({**start, "headers": headers}))
-            await send({"type": "http.response.body", "body": body})
-
-        async def send_out(message: Message) -> None:
-            await send(outcome.seen(message))
-
         metrics.IN_PROGRESS.add()
         start = time.perf_counter()
         try:
-            await outcome.run(respond(), send_out)
+            await outcome.run(
+                _respond(answer, scope, receive, send, code, client, outcome, declined),
+                send,
+            )
         finally:
             metrics.IN_PROGRESS.add(amount=-1)
             if not declined:
@@ -288,6 +276,27 @@ class TVFastPath:
             return PingIn.model_validate_json(body)
         except ValidationError:
             raise _NotMine(body, False) from None
+
+
+async def _respond(
+    answer: Callable[..., Any],
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    code: str,
+    client: str,
+    outcome: Outcome,
+    declined: list[_NotMine],
+) -> None:
+    """``answer``'s status, headers and body sent out (a ``_NotMine`` noted in
+    ``declined`` instead)."""
+    try:
+        status, headers, body = await answer(scope, receive, code, client)
+    except _NotMine as exc:
+        declined.append(exc)
+        return
+    await send(outcome.start(status, headers))
+    await send({"type": "http.response.body", "body": body})
 
 
 def _error(exc: ExpoError) -> tuple[int, Headers, bytes]:

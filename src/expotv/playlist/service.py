@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import datetime
 from typing import Any
@@ -137,6 +138,10 @@ class PlaylistService:
             self.lookups.ensure_allowed(client)
             await self.lookups.record_miss(client)
             raise TVNotFound()
+        # One string per code and per address for every per-TV mark this process
+        # keeps (lookup guard, ping cap, records): each request brings its own
+        # copies, some 60 bytes each, kept per TV (MBs at 100,000 TVs).
+        code, client = sys.intern(code), sys.intern(client)
         trusted = self.store.trusted(code, now.timestamp())
         if trusted is not None and self.lookups.plays(client, code):
             served = Served(trusted, source=FROM_MEMORY)

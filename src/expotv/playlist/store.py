@@ -208,7 +208,7 @@ def make_entry(
     code: str, tv_id: int, version: str, valid_until: float, prefix: bytes, tail: Tail
 ) -> PlaylistEntry:
     return PlaylistEntry(
-        code=code,
+        code=sys.intern(code),
         tv_id=tv_id,
         version=version,
         valid_until=valid_until,
@@ -247,7 +247,7 @@ def decode(code: str, raw: bytes) -> PlaylistEntry | None:
     try:
         tv_id, version, valid_until, tail_id, size = header.decode().split(" ")
         return PlaylistEntry(
-            code=code,
+            code=sys.intern(code),
             tv_id=int(tv_id),
             version=version,
             valid_until=float(valid_until),

@@ -20,7 +20,8 @@ How far the cap may be exceeded: an instance does not know the pings the others
 accepted since its last sync, so over all instances one code may get, in any
 minute, the cap plus what the other instances accepted within one sync interval
 (the round trip included): at most the cap once per other instance, in the first
-interval of a flood. From then on every sync also asks for the count of each code
+interval of a flood, plus the others' count below half the cap, which is not
+kept (see Memory). From then on every sync also asks for the count of each code
 at half the cap or more (pinged here since or not), so the flood is held to the
 cap everywhere while it lasts. A TV that talks to
 one instance (the usual case, and always with one instance) is held to the cap
@@ -35,7 +36,10 @@ the remote count it last knew, which ages out with the window.
 
 Memory: the pings of the last minute of each code pinged here, about 200 bytes a
 code (19 MiB for 100,000 TVs pinging every 30 s, measured with tracemalloc), plus
-the others' count of the codes also pinged elsewhere. Each code's pings are a
+the others' count of the codes at half the cap or more over all instances. Below
+half the cap the others' count is not kept: with several workers every TV pings
+them all, and keeping each code's count cost each worker another 19 MB at
+100,000 TVs, for codes nowhere near the cap. Each code's pings are a
 tuple of numbers, replaced on every ping, not a list: CPython's collector stops
 tracking a tuple of numbers, and 100,000 lists made every full collection walk
 them (pauses of 50-100 ms at 100,000 TVs, issue #15).
@@ -227,7 +231,7 @@ class PingLimit:
             return False
         for code, count, own in zip(codes, counts, mine, strict=True):
             others = int(count) - own
-            if others > 0:
+            if others > 0 and own + others >= self._near_count:
                 self._remote[code] = (others, now)
             else:
                 self._remote.pop(code, None)

@@ -122,6 +122,37 @@ async def test_across_instances_the_cap_is_passed_by_one_sync_interval_at_most(
         assert await flood(tv_a) == await flood(tv_b) == [429] * (LIMIT + 2)
 
 
+async def test_the_others_count_is_kept_only_from_half_the_cap(
+    shared: AppBuilder, arrange: Arrange
+) -> None:
+    """The memory promise: a TV far from the cap, pinging every worker, leaves no
+    count of the others in any of them; from half the cap on, it does, and the
+    cap holds over both."""
+    tv = await arrange.tv(await arrange.condominium())
+    wide = {"ping_max_per_code_per_minute": 12, **MANUAL}
+    a, b = await shared(**wide), await shared(**wide)
+    path = f"/app/tv/{tv.code}/ping"
+    async with (
+        support.client_at(a, "10.40.5.1") as tv_a,
+        support.client_at(b, "10.40.5.2") as tv_b,
+    ):
+        for client in (tv_a, tv_b):
+            assert (await client.post(path)).status_code == 200
+        for app in (a, b, a):
+            await limit_of(app).sync()
+        assert limit_of(a)._remote == limit_of(b)._remote == {}
+
+        for _ in range(5):
+            assert (await tv_b.post(path)).status_code == 200
+        await limit_of(b).sync()
+        assert (await tv_a.post(path)).status_code == 200
+        await limit_of(a).sync()
+        # 8 over both (6 of them B's): A keeps B's count now, and holds the cap.
+        assert limit_of(a)._remote[tv.code][0] == 6
+        statuses = [(await tv_a.post(path)).status_code for _ in range(5)]
+        assert statuses == [200] * 4 + [429]
+
+
 async def test_instances_sync_on_their_own_every_interval(
     shared: AppBuilder, arrange: Arrange
 ) -> None:
