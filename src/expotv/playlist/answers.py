@@ -78,15 +78,25 @@ def content_answer(
     return 200, head + headers, body
 
 
-def ping_answer(served: Served, *, ping_interval_seconds: int) -> tuple[Headers, bytes]:
-    """Headers and body of a ping's 200."""
-    body = (
-        PingRead(
-            version=served.entry.version, ping_interval_seconds=ping_interval_seconds
-        )
+# ``PingRead``'s JSON for a versao that needs no escaping (every versao the
+# builder makes: hex digits); ``tests/unit/test_answers.py`` holds the two equal.
+_PING_BODY = b'{"status":"online","versao":"%s","intervalo_ping":%d}'
+
+
+def ping_body(version: str, ping_interval_seconds: int) -> bytes:
+    """A ping's JSON: formatted directly (under 1 µs; the model took 5-12)."""
+    if version.isascii() and version.isalnum():
+        return _PING_BODY % (version.encode(), ping_interval_seconds)
+    return (
+        PingRead(version=version, ping_interval_seconds=ping_interval_seconds)
         .model_dump_json(by_alias=True)
         .encode()
     )
+
+
+def ping_answer(served: Served, *, ping_interval_seconds: int) -> tuple[Headers, bytes]:
+    """Headers and body of a ping's 200."""
+    body = ping_body(served.entry.version, ping_interval_seconds)
     headers: Headers = [
         (b"content-length", str(len(body)).encode()),
         (b"content-type", JSON),
