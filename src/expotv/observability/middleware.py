@@ -267,10 +267,8 @@ class Outcome:
 
     def seen(self, message: Message) -> Message:
         if message["type"] == "http.response.start":
-            self.started = True
-            self.status = message["status"]
-            headers = [*message.get("headers", ()), *self.extra_headers]
-            message = {**message, "headers": headers}
+            headers = list(message.get("headers", ()))
+            message = {**message, **self.start(message["status"], headers)}
         return message
 
     async def run(self, answering: Awaitable[None], send: Send) -> None:
