@@ -29,6 +29,30 @@ from tests import support
 
 DATABASES = os.environ.get("EXPOTV_TEST_DATABASES", "sqlite,mariadb").split(",")
 
+# The longest modules (a minute or more of a worker's time each), longest first.
+# ``make test`` hands whole modules to its workers in collection order
+# (``--dist loadfile``); started first, the long ones end before the short ones
+# instead of one of them running alone at the end of the run.
+LONGEST_MODULES = [
+    "tests/integration/test_openapi_fuzz.py",
+    "tests/browser/painel/test_painel_pages.py",
+    "tests/browser/painel/test_painel_flow.py",
+    "tests/integration/authz/test_matrix.py",
+    "tests/browser/test_player_playback.py",
+    "tests/integration/test_hostile_inputs.py",
+    "tests/integration/items/test_list_pages.py",
+    "tests/integration/graphql/test_authz.py",
+    "tests/multi/test_cluster.py",
+    "tests/browser/test_player_layouts.py",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest modules first, the rest in their usual order (a stable sort:
+    each module's tests keep theirs)."""
+    rank = {path: index for index, path in enumerate(LONGEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {

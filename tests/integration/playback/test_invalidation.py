@@ -146,7 +146,11 @@ async def test_aviso_changes_only_its_condominios_tvs(
     notice_id = response.json()["id"]
     assert await changed(client, setup, before) == {setup.b1.code}
     body = (await content(client, setup.b1.code)).json()
-    notice = next(item for item in body["itens"] if item["id"] == notice_id)
+    notice = next(
+        item
+        for item in body["itens"]
+        if item["tipo"] == "aviso" and item["id"] == notice_id
+    )
     assert notice["mensagem"] == "Elevador parado amanhã"
 
     before = await versions(client, setup)
