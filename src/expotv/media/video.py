@@ -23,11 +23,10 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
-
-import av
+from typing import TYPE_CHECKING, Any
 
 from expotv.config import SettingsView, setting
+from expotv.lazy import lazy_module
 from expotv.media.exceptions import (
     ConversionCancelled,
     ConversionFailed,
@@ -39,6 +38,13 @@ from expotv.media.exceptions import (
     VideoTooLong,
 )
 from expotv.media.images import save_thumbnail
+
+if TYPE_CHECKING:
+    import av
+else:
+    # Loaded by the first video a worker handles: the API workers that never get
+    # one do without FFmpeg's libraries (about 20 MiB each).
+    av = lazy_module("av")
 
 MAX_DURATION_SECONDS = 3600
 # Decode at most this much to find a poster past any fade-in.
