@@ -1,10 +1,11 @@
 """Modules loaded on first use (the standard library's ``LazyLoader`` recipe).
 
 A worker process imports the whole application at start, and keeps what it
-imported until it exits. A heavy library that few requests need (PyAV's FFmpeg:
-some 20 MiB per process, for video uploads only) is bound to its name at import,
-as usual, but its code runs, and its memory is taken, only when something of it
-is first read.
+imported until it exits. A heavy library that a process may never use (PyAV's
+FFmpeg, some 20 MiB: an API worker imports the video module for its limits, and
+reads videos only in child processes) is bound to its name at import, as usual,
+but its code runs, and its memory is taken, only when something of it is first
+read.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@
       (the rest runs in the decode pool: EXPOTV_MEDIA_DECODE_THREADS at once)
       -> image: pixels, frames (counted, not decoded) within limits          (422)
                 decode, orient, re-encode without metadata, thumbnail        (422)
-         video: size and length from the headers within limits               (422)
+         video, in a child process (``sandbox``: FFmpeg is never loaded here):
+                size and length from the headers within limits               (422)
                 decode up to a poster frame (thumbnail)                      (422)
            H.264 in MP4/MOV: remux now (fast, no re-encode)
            anything else: store the original as ``{uuid}.upload`` and convert
@@ -41,9 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expotv.config import Settings
 from expotv.content import MediaKind
 from expotv.db import AfterCommit, on_commit, on_rollback
-from expotv.media import images, video
+from expotv.media import images, sandbox, video
 from expotv.media.exceptions import (
-    ConversionFailed,
     MediaRejected,
     MediaStorageFailed,
     MediaTooLarge,
@@ -237,30 +237,27 @@ def _prepare(
             MediaKind.IMAGE, image.ext, image.path, image.thumbnail, None, False
         )
     poster = workdir / "poster.jpg"
-    limits = video.VideoLimits.from_settings(settings)
-    info = video.inspect(source, sniffed.format, poster, limits=limits)
     target = workdir / "video.mp4"
-    if info.can_remux:
-        video.remux(source, sniffed.format, target, limits=limits)
-    elif convert_inline:
-        try:
-            video.transcode(
-                source,
-                sniffed.format,
-                target,
-                limits=limits,
-                budget=video.Budget.starting_now(
-                    settings.media_conversion_timeout_seconds
-                ),
-            )
-        except ConversionFailed as exc:
-            raise MediaUndecodable(exc.reason) from exc
-    else:
+    limits = video.VideoLimits.from_settings(settings)
+    done = sandbox.prepare(
+        sandbox.VideoJob(
+            source=str(source),
+            demuxer=sniffed.format,
+            poster=str(poster),
+            target=str(target),
+            long_side=limits.long_side,
+            short_side=limits.short_side,
+            max_seconds=limits.max_seconds,
+            convert_inline=convert_inline,
+            budget_seconds=settings.media_conversion_timeout_seconds,
+        )
+    )
+    if done.needs_processing:
         return _Prepared(
-            MediaKind.VIDEO, "mp4", source, poster, info.duration_seconds, True
+            MediaKind.VIDEO, "mp4", source, poster, done.duration_seconds, True
         )
     return _Prepared(
-        MediaKind.VIDEO, "mp4", target, poster, info.duration_seconds, False
+        MediaKind.VIDEO, "mp4", target, poster, done.duration_seconds, False
     )
 
 

@@ -42,8 +42,9 @@ from expotv.media.images import save_thumbnail
 if TYPE_CHECKING:
     import av
 else:
-    # Loaded by the first video a worker handles: the API workers that never get
-    # one do without FFmpeg's libraries (about 20 MiB each).
+    # Loaded when a video is first read. API workers import this module for its
+    # limits only (``media.sandbox`` reads uploads in a child process): they never
+    # load FFmpeg's libraries (about 20 MiB each).
     av = lazy_module("av")
 
 MAX_DURATION_SECONDS = 3600
