@@ -32,15 +32,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from expotv.validation import translate_errors
+
+if TYPE_CHECKING:
+    # FastAPI itself is imported where the handlers are installed: a child process
+    # reading an upload's video (``media.sandbox``) raises these errors without
+    # loading the web framework.
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
 
 Loc = tuple[str | int, ...]
 
@@ -271,11 +276,15 @@ def render_validation_error(exc: RequestValidationError) -> Response:
 
 
 async def _handle_validation_error(_request: Request, exc: Exception) -> Response:
+    from fastapi.exceptions import RequestValidationError
+
     assert isinstance(exc, RequestValidationError)
     return render_validation_error(exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+
     app.add_exception_handler(ExpoError, _handle_expo_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)

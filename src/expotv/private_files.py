@@ -15,8 +15,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 PRIVATE_MODE = 0o600
 
 
@@ -33,6 +31,8 @@ def create_private_file(path: Path) -> None:
 def prepare_sqlite_file(url: str) -> None:
     """Create the database file of a SQLite ``url`` 0600 before SQLite does (it
     would use 0644); its -wal and -shm files take the database file's mode."""
+    from sqlalchemy.engine import make_url  # not for every importer of the settings
+
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
         return
