@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from expotv.lazy import lazy_module
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests import support
 
 
 @pytest.fixture
@@ -62,43 +60,19 @@ def test_an_api_worker_starts_without_ffmpeg_sentry_or_feedparser(
     """What a worker that has served no upload, error or feed holds: none of them
     (PyAV alone is some 20 MiB per process)."""
     code = (
-        "import sys\n"
         "from expotv.config import Settings\n"
         "from expotv.main import create_app\n"
         "import expotv.serving\n"
         "create_app(Settings(_env_file=None, environment='test', "
         f"data_dir={str(tmp_path)!r}, jwt_secret='s' * 40))\n"
-        "loaded = [m for m in ('av.container', 'sentry_sdk', 'feedparser') "
-        "if m in sys.modules]\n"
-        "print(loaded); sys.exit(1 if loaded else 0)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    heavy = ("av.container", "sentry_sdk", "feedparser")
+    assert support.modules_loaded_after(code, heavy) == []
 
 
 def test_the_video_child_starts_without_the_web_framework_or_the_orm() -> None:
     """Every video upload starts ``expotv.media.sandbox``: what it imports is
     its start-up time (FastAPI and SQLAlchemy were 0.3 s of 0.75 s)."""
-    code = (
-        "import sys\n"
-        "import expotv.media.sandbox, expotv.media.video\n"
-        "loaded = [m for m in ('fastapi', 'sqlalchemy', 'expotv.main') "
-        "if m in sys.modules]\n"
-        "print(loaded); sys.exit(1 if loaded else 0)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    code = "import expotv.media.sandbox, expotv.media.video\n"
+    heavy = ("fastapi", "sqlalchemy", "expotv.main")
+    assert support.modules_loaded_after(code, heavy) == []
