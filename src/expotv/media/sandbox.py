@@ -6,7 +6,7 @@
                              <──answer───    {"duracao": ..., "pendente": ...}
                                              or the file's fault, as a 422
 
-Two reasons to pay a process start (about half a second) per video upload:
+Two reasons to pay a process start (about a quarter of a second) per video upload:
 
 - memory: FFmpeg's libraries (PyAV, some 20 MiB) are loaded by the child only; an
   API worker never holds them, however many videos it took;
