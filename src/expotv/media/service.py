@@ -252,12 +252,15 @@ def _prepare(
             budget_seconds=settings.media_conversion_timeout_seconds,
         )
     )
-    if done.needs_processing:
-        return _Prepared(
-            MediaKind.VIDEO, "mp4", source, poster, done.duration_seconds, True
-        )
+    # A pending conversion stores the original; otherwise the playable MP4.
+    stored = source if done.needs_processing else target
     return _Prepared(
-        MediaKind.VIDEO, "mp4", target, poster, done.duration_seconds, False
+        MediaKind.VIDEO,
+        "mp4",
+        stored,
+        poster,
+        done.duration_seconds,
+        done.needs_processing,
     )
 
 
